@@ -1,1 +1,44 @@
-fn main() {}
+//! `ninux`: run unmodified Linux x86-64 binaries on a 9front-style kernel.
+
+mod cmd;
+
+use clap::{Parser, Subcommand};
+
+#[derive(Parser)]
+#[command(name = "ninux", version, about = "Run Linux x86-64 binaries on a 9front-style namespace")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run a Linux binary under ninux.
+    Run(cmd::run::Args),
+    /// Print the syscall translation table.
+    Syscalls(cmd::syscalls::Args),
+    /// Print the namespace a `run` would build, in namespace(6) form.
+    Ns(cmd::ns::Args),
+    /// Export a namespace over 9P2000 (exportfs).
+    Serve(cmd::serve::Args),
+}
+
+fn main() {
+    env_logger::Builder::from_env(env_logger::Env::default().default_filter_or("warn"))
+        .format_timestamp(None)
+        .init();
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Run(args) => cmd::run::run(args),
+        Command::Syscalls(args) => cmd::syscalls::run(args),
+        Command::Ns(args) => cmd::ns::run(args),
+        Command::Serve(args) => cmd::serve::run(args),
+    };
+    match result {
+        Ok(code) => std::process::exit(code),
+        Err(e) => {
+            eprintln!("ninux: {e:#}");
+            std::process::exit(125);
+        }
+    }
+}
