@@ -91,7 +91,11 @@ impl Dir {
         Dir {
             typ: !0,
             dev: !0,
-            qid: Qid { qtype: !0, version: !0, path: !0 },
+            qid: Qid {
+                qtype: !0,
+                version: !0,
+                path: !0,
+            },
             mode: !0,
             atime: !0,
             mtime: !0,
