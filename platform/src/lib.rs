@@ -1,1 +1,45 @@
-//! platform
+//! The in-process platform on a Linux x86-64 host (DESIGN.md, "The platform").
+//!
+//! Guest code runs natively inside the ninux process. Every guest thread is a
+//! host thread with Syscall User Dispatch (SUD) switched on: while its selector
+//! byte says BLOCK, any `syscall` outside ninux's exempt trampolines raises
+//! SIGSYS. ninux owns every host signal handler; the one entry stub
+//! (`asm.rs`) tells guest context from host context by the selector, swaps
+//! the FS base between guest TLS and ninux's TLS through a per-thread block
+//! reached via GS (`block.rs`), and calls the registered [`Handlers`] with the
+//! interrupted guest context as a [`Trap`].
+//!
+//! All unsafe, architecture-specific code of ninux lives in this crate; the
+//! rest of ninux sees the safe interface re-exported here.
+
+mod asm;
+mod block;
+pub mod mm;
+mod signals;
+mod thread;
+pub mod uaccess;
+
+pub use block::GuestRegs;
+pub use signals::{die_by_signal, install, write_stderr, Fault, Handlers, Trap};
+pub use thread::{
+    enter_guest, guest_fs, leave_guest, set_guest_fs, spawn_guest_thread, ThreadSetup,
+};
+
+/// Does this CPU and kernel let user space use the FSGSBASE instructions?
+pub fn have_fsgsbase() -> bool {
+    // SAFETY: getauxval only reads the process's auxiliary vector.
+    let hwcap2 = unsafe { libc::getauxval(libc::AT_HWCAP2) };
+    hwcap2 & abi::auxv::HWCAP2_FSGSBASE != 0
+}
+
+/// The host's auxv value for `key` (AT_HWCAP, AT_SYSINFO_EHDR, …).
+pub fn host_auxv(key: u64) -> u64 {
+    // SAFETY: getauxval only reads the process's auxiliary vector.
+    unsafe { libc::getauxval(key) }
+}
+
+/// The host thread id of the calling thread.
+pub fn gettid() -> i32 {
+    // SAFETY: gettid has no preconditions.
+    unsafe { libc::gettid() }
+}

@@ -1,0 +1,367 @@
+//! The guest's address space inside the ninux process: host mappings made on
+//! the guest's behalf, with bookkeeping of which ranges are the guest's, so
+//! that guest `mmap(MAP_FIXED)`, `munmap`, `mprotect` and `mremap` can never
+//! touch ninux's own memory (PLATFORM-NOTES 13).
+
+use std::collections::BTreeMap;
+use std::sync::Mutex;
+
+/// Host errno values (the host is Linux, so they are Linux's).
+pub type Errno = i32;
+
+const PAGE: u64 = 4096;
+/// Guest-owned ranges: start → end, disjoint and coalesced.
+static OWNED: Mutex<BTreeMap<u64, u64>> = Mutex::new(BTreeMap::new());
+
+fn page_up(x: u64) -> Option<u64> {
+    x.checked_add(PAGE - 1).map(|v| v & !(PAGE - 1))
+}
+
+fn errno() -> Errno {
+    std::io::Error::last_os_error()
+        .raw_os_error()
+        .unwrap_or(libc::EIO)
+}
+
+/// A request to map memory for the guest.
+#[derive(Debug, Clone, Copy)]
+pub struct MapRequest {
+    pub addr: u64,
+    pub len: u64,
+    pub prot: i32,
+    /// Host mmap flags (MAP_PRIVATE/SHARED, ANONYMOUS, FIXED, FIXED_NOREPLACE,
+    /// NORESERVE, POPULATE, …), already validated by the caller.
+    pub flags: i32,
+    pub fd: i32,
+    pub offset: u64,
+}
+
+/// Is all of `[addr, addr+len)` guest memory?
+pub fn owns(addr: u64, len: u64) -> bool {
+    let Some(end) = addr.checked_add(len) else {
+        return false;
+    };
+    let owned = OWNED.lock().unwrap_or_else(|p| p.into_inner());
+    // Ranges are coalesced, so the range is owned exactly when the last
+    // range starting below `end` covers all of it.
+    match owned.range(..end).next_back() {
+        Some((&s, &e)) => s <= addr && e >= end,
+        None => false,
+    }
+}
+
+fn add(map: &mut BTreeMap<u64, u64>, start: u64, end: u64) {
+    let (mut s, mut e) = (start, end);
+    let overlapping: Vec<(u64, u64)> = map
+        .range(..=e)
+        .rev()
+        .take_while(|(_, &re)| re >= s)
+        .map(|(&a, &b)| (a, b))
+        .collect();
+    for (a, b) in overlapping {
+        map.remove(&a);
+        s = s.min(a);
+        e = e.max(b);
+    }
+    map.insert(s, e);
+}
+
+fn remove(map: &mut BTreeMap<u64, u64>, start: u64, end: u64) {
+    let overlapping: Vec<(u64, u64)> = map
+        .range(..end)
+        .rev()
+        .take_while(|(_, &re)| re > start)
+        .map(|(&a, &b)| (a, b))
+        .collect();
+    for (a, b) in overlapping {
+        map.remove(&a);
+        if a < start {
+            map.insert(a, start);
+        }
+        if b > end {
+            map.insert(end, b);
+        }
+    }
+}
+
+/// The parts of `[start, end)` not owned by the guest.
+fn gaps(map: &BTreeMap<u64, u64>, start: u64, end: u64) -> Vec<(u64, u64)> {
+    let mut out = Vec::new();
+    let mut at = start;
+    if let Some((_, &e)) = map.range(..=start).next_back() {
+        at = at.max(e.min(end));
+    }
+    for (&s, &e) in map.range(start..end) {
+        if s > at {
+            out.push((at, s));
+        }
+        at = at.max(e);
+    }
+    if at < end {
+        out.push((at, end));
+    }
+    out
+}
+
+fn raw_mmap(
+    addr: u64,
+    len: u64,
+    prot: i32,
+    flags: i32,
+    fd: i32,
+    offset: u64,
+) -> Result<u64, Errno> {
+    // SAFETY: callers only pass MAP_FIXED for ranges that are guest-owned or
+    // that were just claimed with MAP_FIXED_NOREPLACE, so no host memory is replaced.
+    let p = unsafe {
+        libc::mmap(
+            addr as *mut libc::c_void,
+            len as usize,
+            prot,
+            flags,
+            fd,
+            offset as i64,
+        )
+    };
+    if p == libc::MAP_FAILED {
+        Err(errno())
+    } else {
+        Ok(p as u64)
+    }
+}
+
+fn raw_munmap(addr: u64, len: u64) {
+    // SAFETY: only guest-owned ranges are passed.
+    unsafe { libc::munmap(addr as *mut libc::c_void, len as usize) };
+}
+
+/// mmap for the guest. MAP_FIXED over memory ninux uses fails with ENOMEM
+/// (Linux would silently replace it; here that would corrupt ninux).
+pub fn map(req: MapRequest) -> Result<u64, Errno> {
+    let len = page_up(req.len).filter(|&l| l > 0).ok_or(libc::EINVAL)?;
+    let fixed = req.flags & (libc::MAP_FIXED | libc::MAP_FIXED_NOREPLACE) != 0;
+    let mut owned = OWNED.lock().unwrap_or_else(|p| p.into_inner());
+    if !fixed {
+        // The host kernel picks a free place (the hint is only a hint).
+        let flags = req.flags & !(libc::MAP_FIXED | libc::MAP_FIXED_NOREPLACE);
+        let addr = raw_mmap(req.addr, len, req.prot, flags, req.fd, req.offset)?;
+        add(&mut owned, addr, addr + len);
+        return Ok(addr);
+    }
+    if req.addr % PAGE != 0 {
+        return Err(libc::EINVAL);
+    }
+    let end = req
+        .addr
+        .checked_add(len)
+        .filter(|&e| e <= 0x7fff_ffff_f000)
+        .ok_or(libc::ENOMEM)?;
+    let holes = gaps(&owned, req.addr, end);
+    if req.flags & libc::MAP_FIXED_NOREPLACE != 0 && holes != [(req.addr, end)] {
+        return Err(libc::EEXIST);
+    }
+    // Claim the parts the guest does not own yet; any host mapping there
+    // makes MAP_FIXED_NOREPLACE fail and the whole request is refused.
+    let mut claimed = Vec::new();
+    for &(s, e) in &holes {
+        let anon = libc::MAP_PRIVATE
+            | libc::MAP_ANONYMOUS
+            | libc::MAP_FIXED_NOREPLACE
+            | libc::MAP_NORESERVE;
+        match raw_mmap(s, e - s, libc::PROT_NONE, anon, -1, 0) {
+            Ok(_) => claimed.push((s, e)),
+            Err(err) => {
+                for (cs, ce) in claimed {
+                    raw_munmap(cs, ce - cs);
+                }
+                return Err(if err == libc::EEXIST {
+                    libc::ENOMEM
+                } else {
+                    err
+                });
+            }
+        }
+    }
+    let flags = (req.flags & !libc::MAP_FIXED_NOREPLACE) | libc::MAP_FIXED;
+    match raw_mmap(req.addr, len, req.prot, flags, req.fd, req.offset) {
+        Ok(addr) => {
+            add(&mut owned, req.addr, end);
+            Ok(addr)
+        }
+        Err(err) => {
+            for (cs, ce) in claimed {
+                raw_munmap(cs, ce - cs);
+            }
+            Err(err)
+        }
+    }
+}
+
+/// munmap for the guest: only the guest's own parts of the range are unmapped;
+/// the rest is, from the guest's view, not mapped anyway.
+pub fn unmap(addr: u64, len: u64) -> Result<(), Errno> {
+    if addr % PAGE != 0 || len == 0 {
+        return Err(libc::EINVAL);
+    }
+    let end = page_up(len)
+        .and_then(|l| addr.checked_add(l))
+        .ok_or(libc::EINVAL)?;
+    let mut owned = OWNED.lock().unwrap_or_else(|p| p.into_inner());
+    let pieces: Vec<(u64, u64)> = owned
+        .range(..end)
+        .filter(|(_, &e)| e > addr)
+        .map(|(&s, &e)| (s.max(addr), e.min(end)))
+        .collect();
+    for (s, e) in pieces {
+        raw_munmap(s, e - s);
+    }
+    remove(&mut owned, addr, end);
+    Ok(())
+}
+
+/// mprotect for the guest: ENOMEM unless the whole range is the guest's.
+pub fn protect(addr: u64, len: u64, prot: i32) -> Result<(), Errno> {
+    if addr % PAGE != 0 {
+        return Err(libc::EINVAL);
+    }
+    let len = page_up(len).ok_or(libc::ENOMEM)?;
+    if len == 0 {
+        return Ok(());
+    }
+    if !owns(addr, len) {
+        return Err(libc::ENOMEM);
+    }
+    // SAFETY: the range is guest-owned.
+    let r = unsafe { libc::mprotect(addr as *mut libc::c_void, len as usize, prot) };
+    if r < 0 {
+        Err(errno())
+    } else {
+        Ok(())
+    }
+}
+
+/// mremap for the guest.
+pub fn remap(
+    old: u64,
+    old_len: u64,
+    new_len: u64,
+    flags: i32,
+    new_addr: u64,
+) -> Result<u64, Errno> {
+    let old_len = page_up(old_len).ok_or(libc::EINVAL)?;
+    let new_len = page_up(new_len).filter(|&l| l > 0).ok_or(libc::EINVAL)?;
+    if old % PAGE != 0 || !owns(old, old_len.max(PAGE)) {
+        return Err(libc::EFAULT);
+    }
+    let mut owned = OWNED.lock().unwrap_or_else(|p| p.into_inner());
+    let mut claimed = Vec::new();
+    if flags & libc::MREMAP_FIXED != 0 {
+        let end = new_addr.checked_add(new_len).ok_or(libc::EINVAL)?;
+        for (s, e) in gaps(&owned, new_addr, end) {
+            let anon = libc::MAP_PRIVATE | libc::MAP_ANONYMOUS | libc::MAP_FIXED_NOREPLACE;
+            match raw_mmap(s, e - s, libc::PROT_NONE, anon, -1, 0) {
+                Ok(_) => claimed.push((s, e)),
+                Err(_) => {
+                    for (cs, ce) in claimed {
+                        raw_munmap(cs, ce - cs);
+                    }
+                    return Err(libc::ENOMEM);
+                }
+            }
+        }
+    }
+    // SAFETY: the old range is guest-owned; a fixed destination was claimed above.
+    let p = unsafe {
+        libc::mremap(
+            old as *mut libc::c_void,
+            old_len as usize,
+            new_len as usize,
+            flags,
+            new_addr as *mut libc::c_void,
+        )
+    };
+    if p == libc::MAP_FAILED {
+        let e = errno();
+        for (cs, ce) in claimed {
+            raw_munmap(cs, ce - cs);
+        }
+        return Err(e);
+    }
+    let p = p as u64;
+    if flags & libc::MREMAP_DONTUNMAP == 0 {
+        remove(&mut owned, old, old + old_len);
+    }
+    add(&mut owned, p, p + new_len);
+    Ok(p)
+}
+
+/// madvise for the guest's own memory.
+pub fn advise(addr: u64, len: u64, advice: i32) -> Result<(), Errno> {
+    if addr % PAGE != 0 {
+        return Err(libc::EINVAL);
+    }
+    let len = page_up(len).ok_or(libc::EINVAL)?;
+    if len == 0 {
+        return Ok(());
+    }
+    if !owns(addr, len) {
+        return Err(libc::ENOMEM);
+    }
+    // SAFETY: the range is guest-owned; madvise cannot touch other memory.
+    let r = unsafe { libc::madvise(addr as *mut libc::c_void, len as usize, advice) };
+    if r < 0 {
+        Err(errno())
+    } else {
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bookkeeping_coalesces_and_splits() {
+        let mut m = BTreeMap::new();
+        add(&mut m, 0x1000, 0x3000);
+        add(&mut m, 0x3000, 0x5000);
+        assert_eq!(m.len(), 1);
+        remove(&mut m, 0x2000, 0x4000);
+        assert_eq!(
+            m.iter().map(|(&a, &b)| (a, b)).collect::<Vec<_>>(),
+            vec![(0x1000, 0x2000), (0x4000, 0x5000)]
+        );
+        assert_eq!(
+            gaps(&m, 0x0, 0x6000),
+            vec![(0, 0x1000), (0x2000, 0x4000), (0x5000, 0x6000)]
+        );
+        assert_eq!(gaps(&m, 0x1800, 0x1900), vec![]);
+    }
+
+    #[test]
+    fn fixed_maps_never_replace_host_memory() {
+        let host = vec![0u8; 1 << 20];
+        let addr = (host.as_ptr() as u64 + PAGE) & !(PAGE - 1);
+        let req = MapRequest {
+            addr,
+            len: PAGE,
+            prot: libc::PROT_READ,
+            flags: libc::MAP_PRIVATE | libc::MAP_ANONYMOUS | libc::MAP_FIXED,
+            fd: -1,
+            offset: 0,
+        };
+        assert_eq!(map(req), Err(libc::ENOMEM));
+        let free = map(MapRequest {
+            addr: 0,
+            flags: libc::MAP_PRIVATE | libc::MAP_ANONYMOUS,
+            ..req
+        })
+        .unwrap();
+        assert!(owns(free, PAGE));
+        assert_eq!(map(MapRequest { addr: free, ..req }), Ok(free));
+        assert_eq!(protect(addr, PAGE, libc::PROT_NONE), Err(libc::ENOMEM));
+        unmap(free, PAGE).unwrap();
+        assert!(!owns(free, PAGE));
+        drop(host);
+    }
+}

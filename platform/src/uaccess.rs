@@ -1,0 +1,81 @@
+//! Copies between ninux and guest memory that turn bad guest pointers into
+//! an error instead of a crash (the copy instruction's faults are fixed up by
+//! the host signal handler).
+
+use crate::asm;
+
+/// A guest address range was not readable or writable.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct BadAddress;
+
+/// Guest pointers must lie in the lower half; a range must not wrap.
+fn in_user_space(addr: u64, len: usize) -> bool {
+    addr.checked_add(len as u64)
+        .is_some_and(|end| end <= 0x7fff_ffff_f000)
+}
+
+/// Copies `dst.len()` bytes from guest address `src`.
+pub fn copy_in(dst: &mut [u8], src: u64) -> Result<(), BadAddress> {
+    if dst.is_empty() {
+        return Ok(());
+    }
+    if !in_user_space(src, dst.len()) {
+        return Err(BadAddress);
+    }
+    // SAFETY: dst is a valid host buffer; faults on src are fixed up.
+    let r = unsafe { asm::ninux_copy_bytes(dst.as_mut_ptr(), src as *const u8, dst.len()) };
+    if r == 0 {
+        Ok(())
+    } else {
+        Err(BadAddress)
+    }
+}
+
+/// Copies `src` to guest address `dst`, which must be guest-owned memory:
+/// a guest must not be able to make ninux write over its own memory.
+pub fn copy_out(dst: u64, src: &[u8]) -> Result<(), BadAddress> {
+    if src.is_empty() {
+        return Ok(());
+    }
+    if !in_user_space(dst, src.len()) || !crate::mm::owns(dst, src.len() as u64) {
+        return Err(BadAddress);
+    }
+    // SAFETY: the range is guest memory per the address-space bookkeeping;
+    // faults (e.g. read-only pages) are fixed up.
+    let r = unsafe { asm::ninux_copy_bytes(dst as *mut u8, src.as_ptr(), src.len()) };
+    if r == 0 {
+        Ok(())
+    } else {
+        Err(BadAddress)
+    }
+}
+
+/// Why a guest C string could not be read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StrError {
+    BadAddress,
+    /// No NUL within `max` bytes.
+    TooLong,
+}
+
+/// Reads a NUL-terminated string of at most `max` bytes (excluding the NUL),
+/// a page at a time so that a string ending just before an unmapped page reads.
+pub fn read_cstr(addr: u64, max: usize) -> Result<Vec<u8>, StrError> {
+    let mut out = Vec::new();
+    let mut at = addr;
+    loop {
+        let page_left = (4096 - (at % 4096)) as usize;
+        let chunk = page_left.min(max + 1 - out.len());
+        let mut buf = [0u8; 4096];
+        copy_in(&mut buf[..chunk], at).map_err(|_| StrError::BadAddress)?;
+        if let Some(nul) = buf[..chunk].iter().position(|&b| b == 0) {
+            out.extend_from_slice(&buf[..nul]);
+            return Ok(out);
+        }
+        out.extend_from_slice(&buf[..chunk]);
+        if out.len() > max {
+            return Err(StrError::TooLong);
+        }
+        at += chunk as u64;
+    }
+}
