@@ -1,11 +1,26 @@
 //! 9P2000 and 9P2000.u: the wire format, a multiplexing client and a server loop.
 //! Plan 9 vocabulary only.
+//!
+//! - `wire` / `messages`: the `Wire` trait, the message table (`Fcall`),
+//!   `encode_msg` / `decode_msg`, and `read_frame` for size-prefixed frames.
+//! - `client`: `Client::dial("unix!/path" | "tcp!host!port")`, tag-multiplexed.
+//! - `server`: the `FileServer` trait and `Server`, one thread per connection.
+//! - `ramfs`: `RamFs`, an in-memory `FileServer`.
 
+pub mod client;
+pub mod dial;
+pub mod errstr;
 pub mod messages;
+pub mod ramfs;
+pub mod server;
 pub mod types;
 pub mod wire;
 
+pub use client::{Client, Error, Fid, Pending, RequestId};
+pub use dial::{DialAddr, Listener, Stream, Transport};
 pub use messages::*;
+pub use ramfs::RamFs;
+pub use server::{FileServer, FsResult, Server, ServerHandle};
 pub use types::*;
 pub use wire::{
     encode_dir, parse_dirs, read_frame, DecodeError, Dialect, Reader, Wire, Writer, IOHDRSZ,

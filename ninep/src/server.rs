@@ -1,0 +1,538 @@
+//! The 9P server loop: any `FileServer` served over unix sockets or TCP,
+//! one thread per connection. The loop owns the fid table, version and msize
+//! negotiation, open-mode checks, directory reads and flush; a file server
+//! only implements the file operations.
+//!
+//! Requests on one connection are served in order, so by the time a Tflush
+//! is read its request has been answered and Rflush alone is correct.
+//! (A server with operations that block indefinitely would need per-request
+//! threads; none of ours do yet.)
+
+use crate::dial::{DialAddr, Listener, Stream, Transport};
+use crate::errstr::*;
+use crate::messages::*;
+use crate::types::{Dir, Qid, DMDIR, NOFID, OEXEC, ORCLOSE, ORDWR, OTRUNC, OWRITE};
+use crate::wire::{encode_dir, read_frame, Dialect, IOHDRSZ};
+use std::collections::HashMap;
+use std::io::{self, BufReader};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::thread::JoinHandle;
+
+/// A file server's answer: a Plan 9 error string on failure.
+pub type FsResult<T> = Result<T, String>;
+
+/// Any file server shaped like 9P. Fids are the loop's business: the server
+/// sees only its own per-fid state, `Self::Fid`, which the loop clones for
+/// Twalk with no names and hands back on clunk or remove.
+pub trait FileServer: Send + Sync + 'static {
+    type Fid: Clone + Send + 'static;
+
+    /// Starts a session at the root of tree `aname` for `uname`.
+    fn attach(&self, uname: &str, aname: &str) -> FsResult<(Self::Fid, Qid)>;
+
+    /// Walks 1..=16 names from a directory. Returns one qid per name walked;
+    /// `Some(fid)` only when every name was walked. Failing at the first
+    /// name is an `Err`; failing later is a short `Ok` (walk(5)).
+    fn walk(&self, fid: &Self::Fid, names: &[&str]) -> FsResult<(Vec<Qid>, Option<Self::Fid>)>;
+
+    /// Opens for I/O; returns the qid and iounit (0: no preference).
+    fn open(&self, fid: &mut Self::Fid, mode: u8) -> FsResult<(Qid, u32)>;
+
+    /// Creates `name` in directory `fid`, which then stands for the new,
+    /// opened file. A file that exists already is an error here; open-and-
+    /// truncate semantics are the kernel's.
+    fn create(
+        &self,
+        fid: &mut Self::Fid,
+        name: &str,
+        perm: u32,
+        mode: u8,
+        extension: &str,
+    ) -> FsResult<(Qid, u32)>;
+
+    /// Reads a file (not a directory: see `readdir`).
+    fn read(&self, fid: &mut Self::Fid, offset: u64, count: u32) -> FsResult<Vec<u8>>;
+
+    /// Lists a directory; the loop turns the list into whole stat records
+    /// across successive reads.
+    fn readdir(&self, fid: &mut Self::Fid) -> FsResult<Vec<Dir>>;
+
+    fn write(&self, fid: &mut Self::Fid, offset: u64, data: &[u8]) -> FsResult<u32>;
+
+    /// Forgets a fid. Cannot fail.
+    fn clunk(&self, _fid: Self::Fid) {}
+
+    /// Removes the file. The fid is gone afterwards either way.
+    fn remove(&self, fid: Self::Fid) -> FsResult<()>;
+
+    fn stat(&self, fid: &Self::Fid) -> FsResult<Dir>;
+
+    fn wstat(&self, fid: &Self::Fid, dir: &Dir) -> FsResult<()>;
+
+    /// The 9P2000.u errno sent with an error string.
+    fn errno(&self, ename: &str) -> u32 {
+        errno_for(ename)
+    }
+}
+
+/// The largest msize this loop agrees to unless told otherwise.
+pub const SERVER_MSIZE: u32 = 65536 + IOHDRSZ;
+
+/// Serves one `FileServer` to any number of connections.
+pub struct Server<F: FileServer> {
+    fs: Arc<F>,
+    max_msize: u32,
+    dotu: bool,
+}
+
+impl<F: FileServer> Clone for Server<F> {
+    fn clone(&self) -> Self {
+        Server {
+            fs: self.fs.clone(),
+            max_msize: self.max_msize,
+            dotu: self.dotu,
+        }
+    }
+}
+
+/// One fid as the loop tracks it.
+struct FidEntry<T> {
+    fid: T,
+    qid: Qid,
+    /// The open mode, once opened.
+    mode: Option<u8>,
+    /// A directory being read: its encoded records, the next record, and
+    /// the byte offset the next read must ask for.
+    listing: Option<(Vec<Vec<u8>>, usize, u64)>,
+}
+
+struct Conn<T> {
+    msize: u32,
+    dialect: Option<Dialect>,
+    fids: HashMap<u32, FidEntry<T>>,
+}
+
+impl<F: FileServer> Server<F> {
+    pub fn new(fs: Arc<F>) -> Self {
+        Server {
+            fs,
+            max_msize: SERVER_MSIZE,
+            dotu: true,
+        }
+    }
+
+    /// Caps the msize agreed with clients.
+    pub fn with_max_msize(mut self, msize: u32) -> Self {
+        self.max_msize = msize.max(IOHDRSZ + 128);
+        self
+    }
+
+    /// Speaks only plain 9P2000, as 9front does.
+    pub fn plain_only(mut self) -> Self {
+        self.dotu = false;
+        self
+    }
+
+    pub fn fs(&self) -> &Arc<F> {
+        &self.fs
+    }
+
+    /// Binds `addr` (a dial string) and serves it on a background thread,
+    /// one more thread per connection.
+    pub fn spawn(&self, addr: &str) -> io::Result<ServerHandle> {
+        let listener = DialAddr::parse(addr)?.listen()?;
+        let dial = listener.dial_string()?;
+        let stop = Arc::new(AtomicBool::new(false));
+        let conns: Arc<Mutex<HashMap<u64, Stream>>> = Arc::default();
+        let (srv, stop2, conns2) = (self.clone(), stop.clone(), conns.clone());
+        log::info!("9P server listening on {dial}");
+        let thread = std::thread::Builder::new()
+            .name("9p-accept".into())
+            .spawn(move || srv.accept_loop(listener, &stop2, &conns2))?;
+        Ok(ServerHandle {
+            dial,
+            stop,
+            conns,
+            thread: Some(thread),
+        })
+    }
+
+    /// Accepts and serves connections until the listener fails (blocking).
+    pub fn serve(&self, listener: Listener) -> io::Result<()> {
+        let conns = Arc::default();
+        self.accept_loop(listener, &AtomicBool::new(false), &conns);
+        Ok(())
+    }
+
+    fn accept_loop(
+        &self,
+        listener: Listener,
+        stop: &AtomicBool,
+        conns: &Arc<Mutex<HashMap<u64, Stream>>>,
+    ) {
+        static NEXT_CONN: AtomicU64 = AtomicU64::new(0);
+        loop {
+            let accepted = listener.accept();
+            if stop.load(Ordering::SeqCst) {
+                return;
+            }
+            let (stream, peer) = match accepted {
+                Ok(s) => s,
+                Err(e) => {
+                    log::warn!("9P accept: {e}");
+                    std::thread::sleep(std::time::Duration::from_millis(10));
+                    continue;
+                }
+            };
+            let id = NEXT_CONN.fetch_add(1, Ordering::Relaxed);
+            if let Ok(c) = stream.try_clone() {
+                conns
+                    .lock()
+                    .unwrap_or_else(|p| p.into_inner())
+                    .insert(id, c);
+            }
+            let (srv, conns) = (self.clone(), conns.clone());
+            let spawned = std::thread::Builder::new()
+                .name(format!("9p-conn-{id}"))
+                .spawn(move || {
+                    log::info!("9P connection {id} from {peer}");
+                    if let Err(e) = srv.serve_stream(stream) {
+                        log::info!("9P connection {id} ended: {e}");
+                    } else {
+                        log::info!("9P connection {id} closed");
+                    }
+                    conns.lock().unwrap_or_else(|p| p.into_inner()).remove(&id);
+                });
+            if let Err(e) = spawned {
+                log::warn!("9P: cannot start connection thread: {e}");
+            }
+        }
+    }
+
+    /// Serves one connection until the peer hangs up. Fids still held are
+    /// clunked at the end.
+    pub fn serve_stream<T: Transport>(&self, stream: T) -> io::Result<()> {
+        let mut reader = BufReader::with_capacity(self.max_msize as usize, stream.try_clone()?);
+        let mut writer = stream;
+        let mut conn = Conn {
+            msize: self.max_msize,
+            dialect: None,
+            fids: HashMap::new(),
+        };
+        let mut out = Vec::with_capacity(8192);
+        let result = loop {
+            let frame = match read_frame(&mut reader, conn.msize) {
+                Ok(f) => f,
+                Err(e) if e.kind() == io::ErrorKind::UnexpectedEof => break Ok(()),
+                Err(e) => break Err(e),
+            };
+            let dialect = conn.dialect.unwrap_or(Dialect::Plain);
+            let (tag, reply) = match decode_msg(&frame, dialect, conn.msize) {
+                Ok((tag, msg)) => (tag, self.handle(&mut conn, msg)),
+                // The frame was delimited, so the stream is still in step:
+                // refuse this message and carry on.
+                Err(e) => (
+                    u16::from_le_bytes([frame[5], frame[6]]),
+                    Err(format!("bad 9P message: {e}")),
+                ),
+            };
+            let reply = reply.unwrap_or_else(|ename| {
+                let errno = self.fs.errno(&ename);
+                Rerror { ename, errno }.into()
+            });
+            out.clear();
+            encode_msg(
+                tag,
+                &reply,
+                conn.dialect.unwrap_or(Dialect::Plain),
+                &mut out,
+            );
+            if let Err(e) = writer.write_all(&out) {
+                break Err(e);
+            }
+        };
+        self.reset(&mut conn);
+        result
+    }
+
+    fn reset(&self, conn: &mut Conn<F::Fid>) {
+        for (_, e) in conn.fids.drain() {
+            self.close_fid(e);
+        }
+    }
+
+    /// Clunks, or removes for ORCLOSE.
+    fn close_fid(&self, e: FidEntry<F::Fid>) {
+        match e.mode {
+            Some(m) if m & ORCLOSE != 0 => {
+                let _ = self.fs.remove(e.fid);
+            }
+            _ => self.fs.clunk(e.fid),
+        }
+    }
+
+    fn handle(&self, conn: &mut Conn<F::Fid>, msg: Fcall) -> FsResult<Fcall> {
+        if conn.dialect.is_none() && !matches!(msg, Fcall::Tversion(_)) {
+            return Err(ENOVERSION.into());
+        }
+        let fs = &*self.fs;
+        Ok(match msg {
+            Fcall::Tversion(t) => {
+                // Tversion aborts everything: all fids are clunked.
+                self.reset(conn);
+                conn.msize = t.msize.min(self.max_msize);
+                if conn.msize < IOHDRSZ + 1 {
+                    return Err("msize too small".into());
+                }
+                // "9P2000.x" for any other x is answered with plain 9P2000.
+                let version = match t.version.as_str() {
+                    "9P2000.u" if self.dotu => Dialect::U,
+                    v if v == "9P2000" || v.starts_with("9P2000.") => Dialect::Plain,
+                    _ => {
+                        conn.dialect = None;
+                        return Ok(Rversion {
+                            msize: conn.msize,
+                            version: "unknown".into(),
+                        }
+                        .into());
+                    }
+                };
+                conn.dialect = Some(version);
+                Rversion {
+                    msize: conn.msize,
+                    version: version.version_string().into(),
+                }
+                .into()
+            }
+            Fcall::Tauth(_) => return Err(ENOAUTH.into()),
+            Fcall::Tflush(_) => Rflush {}.into(),
+            Fcall::Tattach(t) => {
+                if t.afid != NOFID {
+                    return Err(ENOAUTH.into());
+                }
+                if conn.fids.contains_key(&t.fid) {
+                    return Err(EDUPFID.into());
+                }
+                let (fid, qid) = fs.attach(&t.uname, &t.aname)?;
+                conn.fids.insert(
+                    t.fid,
+                    FidEntry {
+                        fid,
+                        qid,
+                        mode: None,
+                        listing: None,
+                    },
+                );
+                Rattach { qid }.into()
+            }
+            Fcall::Twalk(t) => self.walk(conn, t)?,
+            Fcall::Topen(t) => {
+                let e = conn.fids.get_mut(&t.fid).ok_or(EUNKNOWNFID)?;
+                if e.mode.is_some() {
+                    return Err(EOPEN.into());
+                }
+                if e.qid.is_dir() && (t.mode & 3 != 0 || t.mode & (OTRUNC | ORCLOSE) != 0) {
+                    return Err(EISDIR.into());
+                }
+                let (qid, iounit) = fs.open(&mut e.fid, t.mode)?;
+                e.qid = qid;
+                e.mode = Some(t.mode);
+                Ropen { qid, iounit }.into()
+            }
+            Fcall::Tcreate(t) => {
+                let e = conn.fids.get_mut(&t.fid).ok_or(EUNKNOWNFID)?;
+                if e.mode.is_some() {
+                    return Err(EOPEN.into());
+                }
+                if !e.qid.is_dir() {
+                    return Err(ENOTDIR.into());
+                }
+                if t.name.is_empty() || t.name == "." || t.name == ".." || t.name.contains('/') {
+                    return Err(EBADNAME.into());
+                }
+                if t.perm & DMDIR != 0 && (t.mode & 3 != 0 || t.mode & OTRUNC != 0) {
+                    return Err(EISDIR.into());
+                }
+                let (qid, iounit) = fs.create(&mut e.fid, &t.name, t.perm, t.mode, &t.extension)?;
+                e.qid = qid;
+                e.mode = Some(t.mode);
+                Rcreate { qid, iounit }.into()
+            }
+            Fcall::Tread(t) => {
+                let e = conn.fids.get_mut(&t.fid).ok_or(EUNKNOWNFID)?;
+                match e.mode {
+                    Some(m) if m & 3 != OWRITE => {}
+                    Some(_) => return Err(EBADUSE.into()),
+                    None => return Err(ENOTOPEN.into()),
+                }
+                let count = t.count.min(conn.msize - IOHDRSZ);
+                let dialect = conn.dialect.unwrap_or(Dialect::Plain);
+                let data = if e.qid.is_dir() {
+                    read_dir(fs, e, t.offset, count, dialect)?
+                } else {
+                    let mut d = fs.read(&mut e.fid, t.offset, count)?;
+                    d.truncate(count as usize);
+                    d
+                };
+                Rread { data }.into()
+            }
+            Fcall::Twrite(t) => {
+                let e = conn.fids.get_mut(&t.fid).ok_or(EUNKNOWNFID)?;
+                match e.mode {
+                    Some(m) if m & 3 == OWRITE || m & 3 == ORDWR => {}
+                    Some(m) if m & 3 == OEXEC => return Err(EBADUSE.into()),
+                    Some(_) => return Err(EBADUSE.into()),
+                    None => return Err(ENOTOPEN.into()),
+                }
+                let count = fs.write(&mut e.fid, t.offset, &t.data)?;
+                Rwrite {
+                    count: count.min(t.data.len() as u32),
+                }
+                .into()
+            }
+            Fcall::Tclunk(t) => {
+                let e = conn.fids.remove(&t.fid).ok_or(EUNKNOWNFID)?;
+                self.close_fid(e);
+                Rclunk {}.into()
+            }
+            Fcall::Tremove(t) => {
+                // The fid is clunked even when the remove fails.
+                let e = conn.fids.remove(&t.fid).ok_or(EUNKNOWNFID)?;
+                fs.remove(e.fid)?;
+                Rremove {}.into()
+            }
+            Fcall::Tstat(t) => {
+                let e = conn.fids.get(&t.fid).ok_or(EUNKNOWNFID)?;
+                Rstat {
+                    stat: fs.stat(&e.fid)?,
+                }
+                .into()
+            }
+            Fcall::Twstat(t) => {
+                let e = conn.fids.get(&t.fid).ok_or(EUNKNOWNFID)?;
+                fs.wstat(&e.fid, &t.stat)?;
+                Rwstat {}.into()
+            }
+            other => return Err(format!("unexpected {} from client", other.name())),
+        })
+    }
+
+    fn walk(&self, conn: &mut Conn<F::Fid>, t: Twalk) -> FsResult<Fcall> {
+        let e = conn.fids.get(&t.fid).ok_or(EUNKNOWNFID)?;
+        if e.mode.is_some() {
+            return Err(ECLONEOPEN.into());
+        }
+        if t.newfid != t.fid && conn.fids.contains_key(&t.newfid) {
+            return Err(EDUPFID.into());
+        }
+        if t.wnames.is_empty() {
+            let clone = FidEntry {
+                fid: e.fid.clone(),
+                qid: e.qid,
+                mode: None,
+                listing: None,
+            };
+            if let Some(old) = conn.fids.insert(t.newfid, clone) {
+                self.fs.clunk(old.fid); // newfid == fid: the old handle is replaced
+            }
+            return Ok(Rwalk { wqids: vec![] }.into());
+        }
+        if !e.qid.is_dir() {
+            return Err(EWALKNODIR.into());
+        }
+        if t.wnames.iter().any(|n| n.is_empty() || n.contains('/')) {
+            return Err(EBADNAME.into());
+        }
+        let names: Vec<&str> = t.wnames.iter().map(String::as_str).collect();
+        let (mut wqids, newfid) = self.fs.walk(&e.fid, &names)?;
+        wqids.truncate(names.len());
+        if wqids.is_empty() {
+            // A server that walked nothing yet did not say why.
+            return Err(ENONEXIST.into());
+        }
+        if let (Some(fid), true) = (newfid, wqids.len() == names.len()) {
+            let qid = *wqids.last().unwrap_or(&e.qid);
+            let entry = FidEntry {
+                fid,
+                qid,
+                mode: None,
+                listing: None,
+            };
+            if let Some(old) = conn.fids.insert(t.newfid, entry) {
+                self.fs.clunk(old.fid);
+            }
+        }
+        Ok(Rwalk { wqids }.into())
+    }
+}
+
+/// Serves a directory read: a read at offset 0 takes a fresh listing; later
+/// reads must continue where the previous one ended. Only whole stat records
+/// are returned.
+fn read_dir<F: FileServer>(
+    fs: &F,
+    e: &mut FidEntry<F::Fid>,
+    offset: u64,
+    count: u32,
+    dialect: Dialect,
+) -> FsResult<Vec<u8>> {
+    if offset == 0 {
+        let dirs = fs.readdir(&mut e.fid)?;
+        e.listing = Some((dirs.iter().map(|d| encode_dir(d, dialect)).collect(), 0, 0));
+    }
+    let (records, next, at) = e.listing.as_mut().ok_or(EBADOFFSET)?;
+    if offset != *at {
+        return Err(EBADOFFSET.into());
+    }
+    let mut out = Vec::new();
+    while let Some(r) = records.get(*next) {
+        if out.len() + r.len() > count as usize {
+            break;
+        }
+        out.extend_from_slice(r);
+        *next += 1;
+    }
+    if out.is_empty() && *next < records.len() {
+        return Err("read count too small for a directory entry".into());
+    }
+    *at += out.len() as u64;
+    Ok(out)
+}
+
+/// A server running in the background (see `Server::spawn`). Dropping it
+/// stops accepting and hangs up every live connection.
+pub struct ServerHandle {
+    dial: String,
+    stop: Arc<AtomicBool>,
+    conns: Arc<Mutex<HashMap<u64, Stream>>>,
+    thread: Option<JoinHandle<()>>,
+}
+
+impl ServerHandle {
+    /// Where clients reach the server (the real port for `tcp!…!0`).
+    pub fn dial_string(&self) -> &str {
+        &self.dial
+    }
+
+    /// How many connections are being served right now.
+    pub fn connections(&self) -> usize {
+        self.conns.lock().unwrap_or_else(|p| p.into_inner()).len()
+    }
+}
+
+impl Drop for ServerHandle {
+    fn drop(&mut self) {
+        self.stop.store(true, Ordering::SeqCst);
+        // accept() has no timeout: wake it with a connection of our own.
+        if let Ok(a) = DialAddr::parse(&self.dial) {
+            let _ = a.connect();
+        }
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+        for (_, c) in self.conns.lock().unwrap_or_else(|p| p.into_inner()).drain() {
+            let _ = c.shutdown();
+        }
+    }
+}
