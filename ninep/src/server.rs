@@ -536,3 +536,104 @@ impl Drop for ServerHandle {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ramfs::RamFs;
+    use crate::types::NOTAG;
+    use crate::wire::read_frame;
+    use proptest::prelude::*;
+    use std::io::Write;
+    use std::os::unix::net::UnixStream;
+
+    /// Requests over a few fids and names, so that they meet each other.
+    fn request() -> impl Strategy<Value = Fcall> {
+        let fid = 0u32..4;
+        let name = prop_oneof![Just("a"), Just(".."), Just("x"), Just("b"), Just("")]
+            .prop_map(String::from);
+        let names = proptest::collection::vec(name.clone(), 0..4);
+        prop_oneof![
+            (fid.clone(), "[a-z]{0,3}").prop_map(|(fid, uname)| Tattach {
+                fid,
+                afid: NOFID,
+                uname,
+                aname: String::new(),
+                n_uname: 0
+            }
+            .into()),
+            (fid.clone(), fid.clone(), names).prop_map(|(fid, newfid, wnames)| Twalk {
+                fid,
+                newfid,
+                wnames
+            }
+            .into()),
+            (fid.clone(), any::<u8>()).prop_map(|(fid, mode)| Topen { fid, mode }.into()),
+            (fid.clone(), name, any::<u32>(), any::<u8>()).prop_map(|(fid, name, perm, mode)| {
+                Tcreate {
+                    fid,
+                    name,
+                    perm,
+                    mode,
+                    extension: String::new(),
+                }
+                .into()
+            }),
+            (fid.clone(), any::<u64>(), any::<u32>()).prop_map(|(fid, offset, count)| Tread {
+                fid,
+                offset: offset % 300,
+                count
+            }
+            .into()),
+            (
+                fid.clone(),
+                any::<u64>(),
+                proptest::collection::vec(any::<u8>(), 0..40)
+            )
+                .prop_map(|(fid, offset, data)| Twrite {
+                    fid,
+                    offset: offset % 300,
+                    data
+                }
+                .into()),
+            fid.clone().prop_map(|fid| Tclunk { fid }.into()),
+            fid.clone().prop_map(|fid| Tremove { fid }.into()),
+            fid.clone().prop_map(|fid| Tstat { fid }.into()),
+            (fid, any::<u32>(), any::<u64>()).prop_map(|(fid, mode, length)| {
+                let mut stat = Dir::dont_touch();
+                stat.mode = mode;
+                stat.length = length % 100;
+                Twstat { fid, stat }.into()
+            }),
+            any::<u16>().prop_map(|oldtag| Tflush { oldtag }.into()),
+        ]
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(200))]
+
+        /// Any sequence of requests gets one well-formed reply each, with its
+        /// tag and either its R-type or Rerror, and the loop never panics.
+        #[test]
+        fn every_request_gets_its_reply(dotu in any::<bool>(), reqs in proptest::collection::vec(request(), 1..40)) {
+            let fs = RamFs::new();
+            fs.add_file("a/b", b"data");
+            let (mut ours, theirs) = UnixStream::pair().unwrap();
+            let server = Server::new(Arc::new(fs));
+            let t = std::thread::spawn(move || server.serve_stream(theirs));
+            let d = if dotu { Dialect::U } else { Dialect::Plain };
+            ours.write_all(&to_bytes(NOTAG, &Tversion { msize: 8192, version: d.version_string().into() }.into(), d)).unwrap();
+            read_frame(&mut ours, 8192).unwrap();
+            for (i, req) in reqs.iter().enumerate() {
+                let tag = i as u16;
+                ours.write_all(&to_bytes(tag, req, d)).unwrap();
+                let frame = read_frame(&mut ours, 8192).unwrap();
+                let (rtag, reply) = decode_msg(&frame, d, 8192).unwrap();
+                prop_assert_eq!(rtag, tag);
+                prop_assert!(reply.msg_type() == req.msg_type() + 1 || reply.msg_type() == Rerror::TYPE, "{:?} -> {:?}", req, reply);
+            }
+            drop(ours);
+            prop_assert!(t.join().unwrap().is_ok());
+        }
+    }
+}
