@@ -8,6 +8,7 @@
 //! - `ramfs`: `RamFs`, an in-memory `FileServer`.
 
 pub mod client;
+mod conn;
 pub mod dial;
 pub mod errstr;
 pub mod messages;

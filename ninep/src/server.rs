@@ -3,18 +3,15 @@
 //! negotiation, open-mode checks, directory reads and flush; a file server
 //! only implements the file operations.
 //!
-//! Requests on one connection are served in order, so by the time a Tflush
-//! is read its request has been answered and Rflush alone is correct.
-//! (A server with operations that block indefinitely would need per-request
-//! threads; none of ours do yet.)
+//! Requests on one connection are served concurrently; `conn` holds the
+//! per-connection machinery.
 
 use crate::dial::{DialAddr, Listener, Stream, Transport};
-use crate::errstr::*;
-use crate::messages::*;
-use crate::types::{Dir, Qid, DMDIR, NOFID, OEXEC, ORCLOSE, ORDWR, OTRUNC, OWRITE};
-use crate::wire::{encode_dir, read_frame, Dialect, IOHDRSZ};
+use crate::errstr::errno_for;
+use crate::types::{Dir, Qid};
+use crate::wire::IOHDRSZ;
 use std::collections::HashMap;
-use std::io::{self, BufReader};
+use std::io;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
@@ -81,9 +78,9 @@ pub const SERVER_MSIZE: u32 = 65536 + IOHDRSZ;
 
 /// Serves one `FileServer` to any number of connections.
 pub struct Server<F: FileServer> {
-    fs: Arc<F>,
-    max_msize: u32,
-    dotu: bool,
+    pub(crate) fs: Arc<F>,
+    pub(crate) max_msize: u32,
+    pub(crate) dotu: bool,
 }
 
 impl<F: FileServer> Clone for Server<F> {
@@ -94,23 +91,6 @@ impl<F: FileServer> Clone for Server<F> {
             dotu: self.dotu,
         }
     }
-}
-
-/// One fid as the loop tracks it.
-struct FidEntry<T> {
-    fid: T,
-    qid: Qid,
-    /// The open mode, once opened.
-    mode: Option<u8>,
-    /// A directory being read: its encoded records, the next record, and
-    /// the byte offset the next read must ask for.
-    listing: Option<(Vec<Vec<u8>>, usize, u64)>,
-}
-
-struct Conn<T> {
-    msize: u32,
-    dialect: Option<Dialect>,
-    fids: HashMap<u32, FidEntry<T>>,
 }
 
 impl<F: FileServer> Server<F> {
@@ -210,294 +190,11 @@ impl<F: FileServer> Server<F> {
         }
     }
 
-    /// Serves one connection until the peer hangs up. Fids still held are
-    /// clunked at the end.
+    /// Serves one connection until the peer hangs up (see `conn`). Fids
+    /// still held are clunked once the last request on it is finished.
     pub fn serve_stream<T: Transport>(&self, stream: T) -> io::Result<()> {
-        let mut reader = BufReader::with_capacity(self.max_msize as usize, stream.try_clone()?);
-        let mut writer = stream;
-        let mut conn = Conn {
-            msize: self.max_msize,
-            dialect: None,
-            fids: HashMap::new(),
-        };
-        let mut out = Vec::with_capacity(8192);
-        let result = loop {
-            let frame = match read_frame(&mut reader, conn.msize) {
-                Ok(f) => f,
-                Err(e) if e.kind() == io::ErrorKind::UnexpectedEof => break Ok(()),
-                Err(e) => break Err(e),
-            };
-            let dialect = conn.dialect.unwrap_or(Dialect::Plain);
-            let (tag, reply) = match decode_msg(&frame, dialect, conn.msize) {
-                Ok((tag, msg)) => (tag, self.handle(&mut conn, msg)),
-                // The frame was delimited, so the stream is still in step:
-                // refuse this message and carry on.
-                Err(e) => (
-                    u16::from_le_bytes([frame[5], frame[6]]),
-                    Err(format!("bad 9P message: {e}")),
-                ),
-            };
-            let reply = reply.unwrap_or_else(|ename| {
-                let errno = self.fs.errno(&ename);
-                Rerror { ename, errno }.into()
-            });
-            out.clear();
-            encode_msg(
-                tag,
-                &reply,
-                conn.dialect.unwrap_or(Dialect::Plain),
-                &mut out,
-            );
-            if let Err(e) = writer.write_all(&out) {
-                break Err(e);
-            }
-        };
-        self.reset(&mut conn);
-        result
+        crate::conn::serve(self.clone(), stream)
     }
-
-    fn reset(&self, conn: &mut Conn<F::Fid>) {
-        for (_, e) in conn.fids.drain() {
-            self.close_fid(e);
-        }
-    }
-
-    /// Clunks, or removes for ORCLOSE.
-    fn close_fid(&self, e: FidEntry<F::Fid>) {
-        match e.mode {
-            Some(m) if m & ORCLOSE != 0 => {
-                let _ = self.fs.remove(e.fid);
-            }
-            _ => self.fs.clunk(e.fid),
-        }
-    }
-
-    fn handle(&self, conn: &mut Conn<F::Fid>, msg: Fcall) -> FsResult<Fcall> {
-        if conn.dialect.is_none() && !matches!(msg, Fcall::Tversion(_)) {
-            return Err(ENOVERSION.into());
-        }
-        let fs = &*self.fs;
-        Ok(match msg {
-            Fcall::Tversion(t) => {
-                // Tversion aborts everything: all fids are clunked.
-                self.reset(conn);
-                conn.msize = t.msize.min(self.max_msize);
-                if conn.msize < IOHDRSZ + 1 {
-                    return Err("msize too small".into());
-                }
-                // "9P2000.x" for any other x is answered with plain 9P2000.
-                let version = match t.version.as_str() {
-                    "9P2000.u" if self.dotu => Dialect::U,
-                    v if v == "9P2000" || v.starts_with("9P2000.") => Dialect::Plain,
-                    _ => {
-                        conn.dialect = None;
-                        return Ok(Rversion {
-                            msize: conn.msize,
-                            version: "unknown".into(),
-                        }
-                        .into());
-                    }
-                };
-                conn.dialect = Some(version);
-                Rversion {
-                    msize: conn.msize,
-                    version: version.version_string().into(),
-                }
-                .into()
-            }
-            Fcall::Tauth(_) => return Err(ENOAUTH.into()),
-            Fcall::Tflush(_) => Rflush {}.into(),
-            Fcall::Tattach(t) => {
-                if t.afid != NOFID {
-                    return Err(ENOAUTH.into());
-                }
-                if conn.fids.contains_key(&t.fid) {
-                    return Err(EDUPFID.into());
-                }
-                let (fid, qid) = fs.attach(&t.uname, &t.aname)?;
-                conn.fids.insert(
-                    t.fid,
-                    FidEntry {
-                        fid,
-                        qid,
-                        mode: None,
-                        listing: None,
-                    },
-                );
-                Rattach { qid }.into()
-            }
-            Fcall::Twalk(t) => self.walk(conn, t)?,
-            Fcall::Topen(t) => {
-                let e = conn.fids.get_mut(&t.fid).ok_or(EUNKNOWNFID)?;
-                if e.mode.is_some() {
-                    return Err(EOPEN.into());
-                }
-                if e.qid.is_dir() && (t.mode & 3 != 0 || t.mode & (OTRUNC | ORCLOSE) != 0) {
-                    return Err(EISDIR.into());
-                }
-                let (qid, iounit) = fs.open(&mut e.fid, t.mode)?;
-                e.qid = qid;
-                e.mode = Some(t.mode);
-                Ropen { qid, iounit }.into()
-            }
-            Fcall::Tcreate(t) => {
-                let e = conn.fids.get_mut(&t.fid).ok_or(EUNKNOWNFID)?;
-                if e.mode.is_some() {
-                    return Err(EOPEN.into());
-                }
-                if !e.qid.is_dir() {
-                    return Err(ENOTDIR.into());
-                }
-                if t.name.is_empty() || t.name == "." || t.name == ".." || t.name.contains('/') {
-                    return Err(EBADNAME.into());
-                }
-                if t.perm & DMDIR != 0 && (t.mode & 3 != 0 || t.mode & OTRUNC != 0) {
-                    return Err(EISDIR.into());
-                }
-                let (qid, iounit) = fs.create(&mut e.fid, &t.name, t.perm, t.mode, &t.extension)?;
-                e.qid = qid;
-                e.mode = Some(t.mode);
-                Rcreate { qid, iounit }.into()
-            }
-            Fcall::Tread(t) => {
-                let e = conn.fids.get_mut(&t.fid).ok_or(EUNKNOWNFID)?;
-                match e.mode {
-                    Some(m) if m & 3 != OWRITE => {}
-                    Some(_) => return Err(EBADUSE.into()),
-                    None => return Err(ENOTOPEN.into()),
-                }
-                let count = t.count.min(conn.msize - IOHDRSZ);
-                let dialect = conn.dialect.unwrap_or(Dialect::Plain);
-                let data = if e.qid.is_dir() {
-                    read_dir(fs, e, t.offset, count, dialect)?
-                } else {
-                    let mut d = fs.read(&mut e.fid, t.offset, count)?;
-                    d.truncate(count as usize);
-                    d
-                };
-                Rread { data }.into()
-            }
-            Fcall::Twrite(t) => {
-                let e = conn.fids.get_mut(&t.fid).ok_or(EUNKNOWNFID)?;
-                match e.mode {
-                    Some(m) if m & 3 == OWRITE || m & 3 == ORDWR => {}
-                    Some(m) if m & 3 == OEXEC => return Err(EBADUSE.into()),
-                    Some(_) => return Err(EBADUSE.into()),
-                    None => return Err(ENOTOPEN.into()),
-                }
-                let count = fs.write(&mut e.fid, t.offset, &t.data)?;
-                Rwrite {
-                    count: count.min(t.data.len() as u32),
-                }
-                .into()
-            }
-            Fcall::Tclunk(t) => {
-                let e = conn.fids.remove(&t.fid).ok_or(EUNKNOWNFID)?;
-                self.close_fid(e);
-                Rclunk {}.into()
-            }
-            Fcall::Tremove(t) => {
-                // The fid is clunked even when the remove fails.
-                let e = conn.fids.remove(&t.fid).ok_or(EUNKNOWNFID)?;
-                fs.remove(e.fid)?;
-                Rremove {}.into()
-            }
-            Fcall::Tstat(t) => {
-                let e = conn.fids.get(&t.fid).ok_or(EUNKNOWNFID)?;
-                Rstat {
-                    stat: fs.stat(&e.fid)?,
-                }
-                .into()
-            }
-            Fcall::Twstat(t) => {
-                let e = conn.fids.get(&t.fid).ok_or(EUNKNOWNFID)?;
-                fs.wstat(&e.fid, &t.stat)?;
-                Rwstat {}.into()
-            }
-            other => return Err(format!("unexpected {} from client", other.name())),
-        })
-    }
-
-    fn walk(&self, conn: &mut Conn<F::Fid>, t: Twalk) -> FsResult<Fcall> {
-        let e = conn.fids.get(&t.fid).ok_or(EUNKNOWNFID)?;
-        if e.mode.is_some() {
-            return Err(ECLONEOPEN.into());
-        }
-        if t.newfid != t.fid && conn.fids.contains_key(&t.newfid) {
-            return Err(EDUPFID.into());
-        }
-        if t.wnames.is_empty() {
-            let clone = FidEntry {
-                fid: e.fid.clone(),
-                qid: e.qid,
-                mode: None,
-                listing: None,
-            };
-            if let Some(old) = conn.fids.insert(t.newfid, clone) {
-                self.fs.clunk(old.fid); // newfid == fid: the old handle is replaced
-            }
-            return Ok(Rwalk { wqids: vec![] }.into());
-        }
-        if !e.qid.is_dir() {
-            return Err(EWALKNODIR.into());
-        }
-        if t.wnames.iter().any(|n| n.is_empty() || n.contains('/')) {
-            return Err(EBADNAME.into());
-        }
-        let names: Vec<&str> = t.wnames.iter().map(String::as_str).collect();
-        let (mut wqids, newfid) = self.fs.walk(&e.fid, &names)?;
-        wqids.truncate(names.len());
-        if wqids.is_empty() {
-            // A server that walked nothing yet did not say why.
-            return Err(ENONEXIST.into());
-        }
-        if let (Some(fid), true) = (newfid, wqids.len() == names.len()) {
-            let qid = *wqids.last().unwrap_or(&e.qid);
-            let entry = FidEntry {
-                fid,
-                qid,
-                mode: None,
-                listing: None,
-            };
-            if let Some(old) = conn.fids.insert(t.newfid, entry) {
-                self.fs.clunk(old.fid);
-            }
-        }
-        Ok(Rwalk { wqids }.into())
-    }
-}
-
-/// Serves a directory read: a read at offset 0 takes a fresh listing; later
-/// reads must continue where the previous one ended. Only whole stat records
-/// are returned.
-fn read_dir<F: FileServer>(
-    fs: &F,
-    e: &mut FidEntry<F::Fid>,
-    offset: u64,
-    count: u32,
-    dialect: Dialect,
-) -> FsResult<Vec<u8>> {
-    if offset == 0 {
-        let dirs = fs.readdir(&mut e.fid)?;
-        e.listing = Some((dirs.iter().map(|d| encode_dir(d, dialect)).collect(), 0, 0));
-    }
-    let (records, next, at) = e.listing.as_mut().ok_or(EBADOFFSET)?;
-    if offset != *at {
-        return Err(EBADOFFSET.into());
-    }
-    let mut out = Vec::new();
-    while let Some(r) = records.get(*next) {
-        if out.len() + r.len() > count as usize {
-            break;
-        }
-        out.extend_from_slice(r);
-        *next += 1;
-    }
-    if out.is_empty() && *next < records.len() {
-        return Err("read count too small for a directory entry".into());
-    }
-    *at += out.len() as u64;
-    Ok(out)
 }
 
 /// A server running in the background (see `Server::spawn`). Dropping it
@@ -540,9 +237,10 @@ impl Drop for ServerHandle {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::messages::*;
     use crate::ramfs::RamFs;
-    use crate::types::NOTAG;
-    use crate::wire::read_frame;
+    use crate::types::{NOFID, NOTAG};
+    use crate::wire::{read_frame, Dialect};
     use proptest::prelude::*;
     use std::io::Write;
     use std::os::unix::net::UnixStream;

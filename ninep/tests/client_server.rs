@@ -3,7 +3,7 @@
 use ninep::errstr::*;
 use ninep::*;
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 fn tree() -> Arc<RamFs> {
     let fs = RamFs::new();
@@ -324,37 +324,52 @@ fn flush_consumes_the_flushed_reply() {
     };
     let (slow, fast) = (open("slow"), open("fast"));
 
-    // The caller cancels its own request. This server answers requests in
-    // order, so the Rread precedes the Rflush and is handed back.
-    let p = c
-        .start(Tread {
-            fid: slow,
-            offset: 0,
-            count: 100,
-        })
-        .unwrap();
-    match p.flush().unwrap() {
-        Some(Fcall::Rread(r)) => assert_eq!(r.data, b"tortoise"),
-        None => {}
+    let read = |fid| Tread {
+        fid,
+        offset: 0,
+        count: 100,
+    };
+
+    // A blocked request holds up nothing else on the connection.
+    let t = Instant::now();
+    let p = c.start(read(slow)).unwrap();
+    for _ in 0..10 {
+        assert_eq!(c.read(fast, 0, 100).unwrap(), b"hare");
+    }
+    assert!(
+        t.elapsed() < Duration::from_millis(250),
+        "fast reads waited for the slow one"
+    );
+    match p.wait().unwrap() {
+        Fcall::Rread(r) => assert_eq!(r.data, b"tortoise"),
         other => panic!("{other:?}"),
     }
 
+    // The caller cancels its own blocked request: Rflush comes at once and
+    // the late Rread is dropped by the server.
+    let t = Instant::now();
+    let p = c.start(read(slow)).unwrap();
+    std::thread::sleep(Duration::from_millis(20));
+    assert_eq!(p.flush().unwrap(), None);
+    assert!(
+        t.elapsed() < Duration::from_millis(250),
+        "flush waited for the request"
+    );
+
+    // Flushing a request already answered hands its reply back.
+    let p = c.start(read(fast)).unwrap();
+    std::thread::sleep(Duration::from_millis(50));
+    assert!(matches!(p.flush().unwrap(), Some(Fcall::Rread(_))));
+
     // Another thread flushes a request while its caller waits on it.
-    let p = c
-        .start(Tread {
-            fid: slow,
-            offset: 0,
-            count: 100,
-        })
-        .unwrap();
+    let p = c.start(read(slow)).unwrap();
     let id = p.id();
     let c2 = c.clone();
-    let flusher = std::thread::spawn(move || c2.flush(id).unwrap());
-    match p.wait() {
-        Ok(Fcall::Rread(r)) => assert_eq!(r.data, b"tortoise"),
-        Err(Error::Flushed) => {}
-        other => panic!("{other:?}"),
-    }
+    let flusher = std::thread::spawn(move || {
+        std::thread::sleep(Duration::from_millis(20));
+        c2.flush(id).unwrap()
+    });
+    assert!(matches!(p.wait(), Err(Error::Flushed)));
     flusher.join().unwrap();
 
     // A flushed id cannot cancel whatever reuses its tag later.
