@@ -1,0 +1,76 @@
+#!/usr/bin/env bash
+# Installs the Debian packages the conformance suite and the benchmark need,
+# only those missing: static busybox and bash to run as guests, musl-gcc and
+# static glibc to build the C cases. Idempotent; safe with no TTY (CI).
+#
+#   scripts/deps.sh            install what is missing
+#   scripts/deps.sh --check    only report; exit 1 if anything is missing
+set -euo pipefail
+
+packages=(
+	busybox-static # /bin/busybox, statically linked
+	bash-static    # /bin/bash-static
+	musl-tools     # musl-gcc
+	gcc            # cc
+	libc6-dev      # glibc headers and libc.a for cc -static
+)
+
+check_only=false
+case "${1:-}" in
+--check) check_only=true ;;
+"") ;;
+*)
+	echo "usage: $0 [--check]" >&2
+	exit 2
+	;;
+esac
+
+installed() {
+	# dpkg-query exits 0 for packages it has ever seen; the status must say installed.
+	[ "$(dpkg-query -W -f='${Status}' "$1" 2>/dev/null)" = "install ok installed" ]
+}
+
+if ! command -v dpkg-query >/dev/null 2>&1; then
+	echo "deps.sh: not a Debian-style system (no dpkg-query); install by hand: ${packages[*]}" >&2
+	exit 1
+fi
+
+missing=()
+for p in "${packages[@]}"; do
+	installed "$p" || missing+=("$p")
+done
+
+if [ ${#missing[@]} -eq 0 ]; then
+	echo "deps.sh: all present: ${packages[*]}"
+	exit 0
+fi
+echo "deps.sh: missing: ${missing[*]}"
+if $check_only; then
+	exit 1
+fi
+
+sudo=()
+if [ "$(id -u)" -ne 0 ]; then
+	if command -v sudo >/dev/null 2>&1; then
+		sudo=(sudo -n)
+	else
+		echo "deps.sh: not root and no sudo; install as root: apt-get install ${missing[*]}" >&2
+		exit 1
+	fi
+fi
+
+export DEBIAN_FRONTEND=noninteractive
+echo "deps.sh: apt-get update"
+"${sudo[@]}" apt-get update -q </dev/null
+echo "deps.sh: installing ${missing[*]}"
+"${sudo[@]}" apt-get install -y -q --no-install-recommends "${missing[@]}" </dev/null
+
+still=()
+for p in "${missing[@]}"; do
+	installed "$p" || still+=("$p")
+done
+if [ ${#still[@]} -ne 0 ]; then
+	echo "deps.sh: still missing after install: ${still[*]}" >&2
+	exit 1
+fi
+echo "deps.sh: installed ${missing[*]}"

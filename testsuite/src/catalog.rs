@@ -1,0 +1,376 @@
+//! Every conformance case, by family. Adding a case is one line here plus its
+//! source under `cases/<family>/`; the case must pass natively first.
+
+use std::ffi::{OsStr, OsString};
+use std::os::unix::ffi::OsStrExt;
+use std::time::Duration;
+
+use crate::case::{Case, ExitExpect, Expect, Program, Stdin, Toolchain};
+use crate::host::Tool;
+use crate::inputs::Input;
+
+/// The 64 MiB input of the sha256sum case, shared with the benchmark.
+pub const SHA256_INPUT: Input = Input::Random {
+    bytes: 64 << 20,
+    seed: 3,
+};
+
+/// All cases of all families, in report order.
+pub fn all() -> Vec<Case> {
+    let specs = [
+        startup(),
+        threads(),
+        memory(),
+        stdio(),
+        process_info(),
+        time(),
+        errors(),
+        busybox(),
+        shell(),
+    ];
+    specs
+        .into_iter()
+        .flatten()
+        .flat_map(Spec::variants)
+        .collect()
+}
+
+/// The family names, in report order.
+pub const FAMILIES: [&str; 9] = [
+    "startup",
+    "threads",
+    "memory",
+    "stdio",
+    "process-info",
+    "time",
+    "errors",
+    "busybox",
+    "shell",
+];
+
+fn startup() -> Vec<Spec> {
+    // Odd arguments: empty, with a space, not UTF-8, option-like, and long.
+    let long = "x".repeat(5000);
+    let args: Vec<OsString> = [
+        b"".as_slice(),
+        b"two words",
+        b"\xff\xfe",
+        b"-x",
+        b"--",
+        long.as_bytes(),
+    ]
+    .iter()
+    .map(|a| OsStr::from_bytes(a).to_os_string())
+    .collect();
+    vec![
+        c("startup", "hello").pie(),
+        c("startup", "args_env_auxv").pie().args(args),
+    ]
+}
+
+fn threads() -> Vec<Spec> {
+    vec![
+        c("threads", "join_order"),
+        c("threads", "pingpong"),
+        c("threads", "many_threads"),
+        c("threads", "exit_from_thread").exit(7),
+    ]
+}
+
+fn memory() -> Vec<Spec> {
+    vec![
+        c("memory", "malloc_200m"),
+        c("memory", "mmap_patterns"),
+        c("memory", "mprotect_fault"),
+        c("memory", "brk_growth"),
+        c("memory", "mmap_file"),
+    ]
+}
+
+fn stdio() -> Vec<Spec> {
+    vec![
+        c_from("stdio", "stdin_file_checksum", "stdin_checksum").stdin(Stdin::File(
+            Input::Random {
+                bytes: 8 << 20,
+                seed: 1,
+            },
+        )),
+        c_from("stdio", "stdin_pipe_checksum", "stdin_checksum").stdin(Stdin::PipeFrom(
+            Input::Random {
+                bytes: 3 << 20,
+                seed: 2,
+            },
+        )),
+        c_from("stdio", "stdin_empty_checksum", "stdin_checksum"),
+        c("stdio", "writev_readv"),
+        c("stdio", "stdout_stderr"),
+    ]
+}
+
+fn process_info() -> Vec<Spec> {
+    vec![
+        c("process-info", "uname"),
+        c("process-info", "ids"),
+        c("process-info", "cwd"),
+        c("process-info", "proc_self"),
+        c("process-info", "rlimits"),
+    ]
+}
+
+fn time() -> Vec<Spec> {
+    vec![c("time", "monotonic"), c("time", "nanosleep")]
+}
+
+fn errors() -> Vec<Spec> {
+    vec![
+        c("errors", "enosys"),
+        c("errors", "raw_syscall").pie(),
+        c("errors", "errno_values"),
+        c("errors", "exit_code").exit(42),
+        c("errors", "null_write").killed_by(libc::SIGSEGV, "SIGSEGV"),
+        c("errors", "abort").killed_by(libc::SIGABRT, "SIGABRT"),
+    ]
+}
+
+fn busybox() -> Vec<Spec> {
+    let text = Input::Text {
+        lines: 50_000,
+        seed: 4,
+    };
+    vec![
+        tool("busybox", "echo", Tool::Busybox, &["echo", "hello"]),
+        tool("busybox", "seq", Tool::Busybox, &["seq", "1", "100000"]),
+        tool("busybox", "sha256sum_64m", Tool::Busybox, &["sha256sum"])
+            .stdin(Stdin::File(SHA256_INPUT))
+            .native_stdout_contains("  -"),
+        tool("busybox", "wc", Tool::Busybox, &["wc"]).stdin(Stdin::PipeFrom(text)),
+        tool("busybox", "sort", Tool::Busybox, &["sort"]).stdin(Stdin::File(text)),
+        tool("busybox", "tr", Tool::Busybox, &["tr", "a-z", "A-Z"]).stdin(Stdin::PipeFrom(text)),
+        tool("busybox", "uname_m", Tool::Busybox, &["uname", "-m"])
+            .native_stdout_contains("x86_64"),
+        tool("busybox", "true", Tool::Busybox, &["true"]),
+        tool("busybox", "false", Tool::Busybox, &["false"]).exit(1),
+    ]
+}
+
+fn shell() -> Vec<Spec> {
+    vec![
+        script(
+            "busybox_sh_builtins",
+            Tool::Busybox,
+            &["sh"],
+            "shell/builtins.sh",
+        ),
+        script(
+            "busybox_sh_pipeline",
+            Tool::Busybox,
+            &["sh"],
+            "shell/pipeline.sh",
+        )
+        .exit(3),
+        script("bash_static", Tool::BashStatic, &[], "shell/bash.sh").exit(9),
+    ]
+}
+
+/// A case before its variants are expanded.
+struct Spec {
+    family: &'static str,
+    name: &'static str,
+    kind: Kind,
+    args: Vec<OsString>,
+    stdin: Stdin,
+    expect: Expect,
+    divergence: Option<&'static str>,
+    timeout: Duration,
+    pie: bool,
+}
+
+enum Kind {
+    C { source: String },
+    Ready(Program),
+}
+
+/// A C case whose source is `cases/<family>/<name>.c`.
+fn c(family: &'static str, name: &'static str) -> Spec {
+    c_from(family, name, name)
+}
+
+/// A C case named `name` built from `cases/<family>/<source>.c` (several
+/// cases may share one program and differ in arguments or stdin).
+fn c_from(family: &'static str, name: &'static str, source: &str) -> Spec {
+    Spec::new(
+        family,
+        name,
+        Kind::C {
+            source: format!("{family}/{source}.c"),
+        },
+    )
+}
+
+fn tool(family: &'static str, name: &'static str, tool: Tool, args: &[&str]) -> Spec {
+    Spec::new(family, name, Kind::Ready(Program::Tool(tool)))
+        .args(args.iter().map(OsString::from).collect())
+}
+
+fn script(
+    name: &'static str,
+    shell: Tool,
+    shell_args: &'static [&'static str],
+    script: &'static str,
+) -> Spec {
+    Spec::new(
+        "shell",
+        name,
+        Kind::Ready(Program::Script {
+            shell,
+            shell_args,
+            script,
+        }),
+    )
+}
+
+impl Spec {
+    fn new(family: &'static str, name: &'static str, kind: Kind) -> Spec {
+        Spec {
+            family,
+            name,
+            kind,
+            args: Vec::new(),
+            stdin: Stdin::Null,
+            expect: Expect::default(),
+            divergence: None,
+            timeout: Duration::from_secs(60),
+            pie: false,
+        }
+    }
+
+    fn args(mut self, args: Vec<OsString>) -> Spec {
+        self.args = args;
+        self
+    }
+
+    fn stdin(mut self, stdin: Stdin) -> Spec {
+        self.stdin = stdin;
+        self
+    }
+
+    fn exit(mut self, code: i32) -> Spec {
+        self.expect.status = ExitExpect::Code(code);
+        self
+    }
+
+    /// Death by `signal`: ninux adds its diagnostic to stderr, so stderr is
+    /// not compared, and ninux's stderr must name the signal instead.
+    fn killed_by(mut self, signal: i32, name: &'static str) -> Spec {
+        self.expect.status = ExitExpect::Signal(signal);
+        self.expect.compare_stderr = false;
+        self.expect.ninux_stderr_contains = Some(name);
+        self
+    }
+
+    fn native_stdout_contains(mut self, needle: &'static str) -> Spec {
+        self.expect.native_stdout_contains = Some(needle);
+        self
+    }
+
+    /// Also build a `cc -static-pie` variant.
+    fn pie(mut self) -> Spec {
+        self.pie = true;
+        self
+    }
+
+    /// Declares a known divergence from Linux, with its reason.
+    #[allow(dead_code)]
+    fn diverges(mut self, reason: &'static str) -> Spec {
+        self.divergence = Some(reason);
+        self
+    }
+
+    fn variants(self) -> Vec<Case> {
+        let programs: Vec<(String, Program)> = match &self.kind {
+            Kind::Ready(program) => vec![(self.name.to_string(), program.clone())],
+            Kind::C { source } => {
+                let mut toolchains = vec![Toolchain::Glibc, Toolchain::Musl];
+                if self.pie {
+                    toolchains.push(Toolchain::GlibcPie);
+                }
+                toolchains
+                    .into_iter()
+                    .map(|toolchain| {
+                        let name = format!("{}{}", self.name, toolchain.suffix());
+                        (
+                            name,
+                            Program::C {
+                                source: source.clone(),
+                                toolchain,
+                            },
+                        )
+                    })
+                    .collect()
+            }
+        };
+        programs
+            .into_iter()
+            .map(|(name, program)| Case {
+                family: self.family,
+                name,
+                program,
+                args: self.args.clone(),
+                stdin: self.stdin.clone(),
+                expect: self.expect.clone(),
+                divergence: self.divergence,
+                timeout: self.timeout,
+            })
+            .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ids_are_unique_and_sources_exist() {
+        let cases = all();
+        let mut ids: Vec<String> = cases.iter().map(Case::id).collect();
+        ids.sort();
+        let before = ids.len();
+        ids.dedup();
+        assert_eq!(before, ids.len(), "duplicate case ids");
+        for case in &cases {
+            assert!(
+                FAMILIES.contains(&case.family),
+                "{} has an unlisted family",
+                case.id()
+            );
+            match &case.program {
+                Program::C { source, .. } => {
+                    assert!(crate::cases_dir().join(source).is_file(), "{source}")
+                }
+                Program::Script { script, .. } => {
+                    assert!(crate::cases_dir().join(script).is_file(), "{script}")
+                }
+                Program::Tool(_) => {}
+            }
+        }
+    }
+
+    #[test]
+    fn every_c_source_is_used() {
+        let cases = all();
+        for family in FAMILIES {
+            let Ok(dir) = std::fs::read_dir(crate::cases_dir().join(family)) else {
+                continue;
+            };
+            for entry in dir.flatten() {
+                let rel = format!("{family}/{}", entry.file_name().to_string_lossy());
+                let used = cases.iter().any(|c| match &c.program {
+                    Program::C { source, .. } => *source == rel,
+                    Program::Script { script, .. } => *script == rel,
+                    Program::Tool(_) => false,
+                });
+                assert!(used, "{rel} is not in the catalog");
+            }
+        }
+    }
+}
