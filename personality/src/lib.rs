@@ -1,1 +1,28 @@
-//! personality
+//! The Linux personality: the one declarative syscall table (`table.rs`) and
+//! its handlers, one file per syscall family, plus the Linux process state
+//! (fd table, signal dispositions, memory map, limits). It speaks both
+//! vocabularies: Linux (from `abi`) towards the guest, Plan 9 (from `kernel`)
+//! towards the namespace, and host Linux through `platform`; each handler says
+//! which it is translating.
+//!
+//! Handlers have one shape: named exactly as Linux names the syscall, typed
+//! arguments decoded in the first lines, a doc line naming the man page, and a
+//! [`SysResult`]; the negation to `-errno` happens once, in `dispatch.rs`.
+
+mod dispatch;
+pub mod exec;
+mod fs;
+mod mem;
+mod mm;
+mod process;
+mod signal;
+mod state;
+mod sys;
+pub mod table;
+
+pub use abi::Errno;
+pub use dispatch::{set_trace, TraceMode};
+pub use exec::{run, Program, RunError};
+
+/// What every handler returns: the syscall's value, or a Linux errno.
+pub type SysResult = Result<u64, Errno>;

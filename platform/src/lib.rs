@@ -14,6 +14,7 @@
 
 mod asm;
 mod block;
+pub mod host;
 pub mod mm;
 mod signals;
 mod thread;
@@ -22,7 +23,7 @@ pub mod uaccess;
 pub use block::GuestRegs;
 pub use signals::{die_by_signal, install, write_stderr, Fault, Handlers, Trap};
 pub use thread::{
-    enter_guest, guest_fs, leave_guest, set_guest_fs, spawn_guest_thread, ThreadSetup,
+    enter_guest, fork, guest_fs, leave_guest, set_guest_fs, spawn_guest_thread, ThreadSetup,
 };
 
 /// Does this CPU and kernel let user space use the FSGSBASE instructions?

@@ -227,3 +227,40 @@ pub fn spawn_guest_thread(setup: ThreadSetup) -> io::Result<i32> {
     rx.recv()
         .map_err(|_| io::Error::other("guest thread died before starting"))?
 }
+
+/// A real host fork of the whole process, from a handler (fork-like clone).
+/// In the child, Syscall User Dispatch is switched on again for this thread:
+/// fork does not inherit it (PLATFORM-NOTES 5a); the block, GS base and
+/// alternate stack are copied with the memory and thread state.
+pub fn fork() -> io::Result<i32> {
+    // SAFETY: fork from a handler that interrupted guest code: no ninux lock
+    // is held by this thread, and other guest threads do not exist in the child.
+    let pid = unsafe { libc::fork() };
+    if pid < 0 {
+        return Err(os_err());
+    }
+    if pid == 0 {
+        let block = BLOCK.with(|b| b.get());
+        if !block.is_null() {
+            let start = asm::label(asm::ninux_exempt_start);
+            let len = asm::label(asm::ninux_exempt_end) - start;
+            // SAFETY: the block is this thread's and stays mapped.
+            let r = unsafe {
+                libc::prctl(
+                    PR_SET_SYSCALL_USER_DISPATCH,
+                    PR_SYS_DISPATCH_ON,
+                    start,
+                    len,
+                    block as u64,
+                )
+            };
+            if r < 0 {
+                crate::signals::write_stderr(
+                    b"ninux: cannot re-arm Syscall User Dispatch after fork\n",
+                );
+                crate::host::exit_group(127);
+            }
+        }
+    }
+    Ok(pid)
+}

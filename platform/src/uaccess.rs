@@ -79,3 +79,59 @@ pub fn read_cstr(addr: u64, max: usize) -> Result<Vec<u8>, StrError> {
         at += chunk as u64;
     }
 }
+
+/// Reads a plain-old-data value from guest memory.
+pub fn read<T: abi::structs::Pod>(addr: u64) -> Result<T, BadAddress> {
+    let mut value = std::mem::MaybeUninit::<T>::zeroed();
+    // SAFETY: T is Pod, so its bytes may be overwritten with any bit pattern,
+    // and a zeroed T is already valid.
+    let bytes = unsafe {
+        std::slice::from_raw_parts_mut(value.as_mut_ptr().cast::<u8>(), std::mem::size_of::<T>())
+    };
+    copy_in(bytes, addr)?;
+    // SAFETY: every bit pattern is a valid T (Pod).
+    Ok(unsafe { value.assume_init() })
+}
+
+/// Writes a plain-old-data value to guest memory.
+pub fn write<T: abi::structs::Pod>(addr: u64, value: &T) -> Result<(), BadAddress> {
+    copy_out(addr, as_bytes(value))
+}
+
+/// The bytes of a plain-old-data value.
+pub fn as_bytes<T: abi::structs::Pod>(value: &T) -> &[u8] {
+    // SAFETY: Pod types have no uninitialised padding (see abi::structs::Pod).
+    unsafe {
+        std::slice::from_raw_parts((value as *const T).cast::<u8>(), std::mem::size_of::<T>())
+    }
+}
+
+/// Runs a blocking host call with the guest's signal mask instead of the
+/// handler's all-blocked one, so Ctrl-C and friends are not held up
+/// (PLATFORM-NOTES 17). SIGSYS stays blocked: this is still ninux code.
+pub fn unblocked<R>(guest_mask: u64, f: impl FnOnce() -> R) -> R {
+    let mask = guest_mask | (1u64 << (libc::SIGSYS - 1));
+    let mut old = 0u64;
+    // SAFETY: 8-byte kernel sigsets.
+    unsafe {
+        libc::syscall(
+            libc::SYS_rt_sigprocmask,
+            libc::SIG_SETMASK,
+            &mask as *const u64,
+            &mut old as *mut u64,
+            8usize,
+        )
+    };
+    let r = f();
+    // SAFETY: as above.
+    unsafe {
+        libc::syscall(
+            libc::SYS_rt_sigprocmask,
+            libc::SIG_SETMASK,
+            &old as *const u64,
+            std::ptr::null_mut::<u64>(),
+            8usize,
+        )
+    };
+    r
+}

@@ -5,7 +5,11 @@ mod cmd;
 use clap::{Parser, Subcommand};
 
 #[derive(Parser)]
-#[command(name = "ninux", version, about = "Run Linux x86-64 binaries on a 9front-style namespace")]
+#[command(
+    name = "ninux",
+    version,
+    about = "Run Linux x86-64 binaries on a 9front-style namespace"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -24,8 +28,12 @@ enum Command {
 }
 
 fn main() {
-    env_logger::Builder::from_env(env_logger::Env::default().default_filter_or("warn"))
-        .format_timestamp(None)
+    env_logger::Builder::from_env(env_logger::Env::new().filter_or("NINUX_LOG", "warn"))
+        .format(|buf, record| {
+            use std::io::Write;
+            let level = record.level().as_str().to_ascii_lowercase();
+            writeln!(buf, "ninux: {level}: {}", record.args())
+        })
         .init();
     let cli = Cli::parse();
     let result = match cli.command {

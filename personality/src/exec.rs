@@ -1,0 +1,321 @@
+//! Starting a guest program: load its image into ninux's address space, build
+//! the initial stack as Linux does, and enter it on the calling thread.
+
+use crate::state::{self, Brk, Process};
+use abi::auxv::*;
+use abi::structs::KernelSigaction;
+use loader::stack::{AuxVal, StackSpec};
+use loader::{Image, ImageKind};
+use platform::mm::{self, MapRequest};
+use platform::GuestRegs;
+use std::sync::atomic::{AtomicI32, AtomicUsize};
+use std::sync::Mutex;
+
+/// A program to run: where its bytes are on the host, and what it is called.
+pub struct Program {
+    /// Path of the ELF file on the host (the program itself, in this issue).
+    pub host_path: std::path::PathBuf,
+    /// The name the guest sees as AT_EXECFN and /proc/self/exe.
+    pub exe: Vec<u8>,
+    pub argv: Vec<Vec<u8>>,
+    pub envp: Vec<Vec<u8>>,
+}
+
+/// Why a program could not be started.
+#[derive(Debug)]
+pub enum RunError {
+    Load(loader::LoadError),
+    Platform(String),
+}
+
+impl std::fmt::Display for RunError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            RunError::Load(e) => write!(f, "{e}"),
+            RunError::Platform(e) => write!(f, "{e}"),
+        }
+    }
+}
+
+impl std::error::Error for RunError {}
+
+/// Room for the heap to grow (reserved, not committed).
+const BRK_RESERVE: u64 = 1 << 30;
+const STACK_DEFAULT: u64 = 8 << 20;
+const STACK_MAX: u64 = 256 << 20;
+
+/// Runs `program` on this thread. Never returns on success: the process ends
+/// when the guest does, with its status or its signal.
+pub fn run(program: Program) -> Result<std::convert::Infallible, RunError> {
+    let name = program.host_path.display().to_string();
+    let bytes = std::fs::read(&program.host_path).map_err(|e| {
+        RunError::Load(loader::LoadError {
+            file: name.clone(),
+            what: e.to_string(),
+        })
+    })?;
+    let image = Image::parse(&name, &bytes).map_err(RunError::Load)?;
+    if image.interp.is_some() {
+        return Err(RunError::Load(loader::LoadError {
+            file: name,
+            what: "dynamically linked: not supported yet (only static binaries run for now)".into(),
+        }));
+    }
+    let loaded = load_image(&name, &image, &bytes).map_err(RunError::Load)?;
+    let (regs, brk) = build_process(&program, &image, &loaded).map_err(RunError::Load)?;
+
+    let mut comm = [0u8; 16];
+    let base = program
+        .exe
+        .rsplit(|&b| b == b'/')
+        .next()
+        .unwrap_or_default();
+    for (d, s) in comm.iter_mut().take(15).zip(base) {
+        *d = *s;
+    }
+    state::init_process(Process {
+        exe: program.exe.clone(),
+        brk: Mutex::new(brk),
+        sigactions: Mutex::new([KernelSigaction::default(); 64]),
+        rlimits: Mutex::new(state::host_rlimits()),
+        live_threads: AtomicUsize::new(1),
+        leader_tid: platform::gettid(),
+        leader_status: AtomicI32::new(0),
+        comm: Mutex::new(comm),
+        umask: AtomicI32::new(0o022),
+    });
+    state::with_thread(|t| t.tid = platform::gettid());
+    crate::fs::fd::init_stdio();
+    platform::install(platform::Handlers {
+        syscall: crate::dispatch::syscall,
+        fault: crate::signal::fault::fault,
+    })
+    .map_err(|e| RunError::Platform(format!("cannot install signal handlers: {e}")))?;
+    let value = platform::enter_guest(regs, 0, 0)
+        .map_err(|e| RunError::Platform(format!("cannot enter the guest: {e}")))?;
+    // The leader never leaves guest code except through exit_group.
+    Err(RunError::Platform(format!(
+        "the guest's main thread left unexpectedly ({value})"
+    )))
+}
+
+/// Where an image landed.
+struct Loaded {
+    /// Added to every image address.
+    bias: u64,
+    /// Highest mapped address (exclusive), for the break.
+    end: u64,
+}
+
+fn load_error(file: &str, what: String) -> loader::LoadError {
+    loader::LoadError {
+        file: file.to_string(),
+        what,
+    }
+}
+
+/// Maps every segment read-write, copies the file bytes, then applies each
+/// segment's protection. Pages between segments stay PROT_NONE.
+fn load_image(file: &str, image: &Image, bytes: &[u8]) -> Result<Loaded, loader::LoadError> {
+    let (lo, hi) = image.span();
+    let anon = libc::MAP_PRIVATE | libc::MAP_ANONYMOUS | libc::MAP_NORESERVE;
+    let span = hi - lo;
+    let bias = match image.kind {
+        ImageKind::Exec => {
+            let req = MapRequest {
+                addr: lo,
+                len: span,
+                prot: libc::PROT_NONE,
+                flags: anon | libc::MAP_FIXED_NOREPLACE,
+                fd: -1,
+                offset: 0,
+            };
+            mm::map(req).map_err(|e| {
+                load_error(
+                    file,
+                    format!(
+                        "segments at {lo:#x}..{hi:#x} overlap memory ninux uses ({})",
+                        abi::Errno(e)
+                    ),
+                )
+            })?;
+            0
+        }
+        ImageKind::Dyn => {
+            // Like Linux for static PIE: anywhere, with the break right after.
+            let req = MapRequest {
+                addr: 0,
+                len: span + BRK_RESERVE,
+                prot: libc::PROT_NONE,
+                flags: anon,
+                fd: -1,
+                offset: 0,
+            };
+            let at = mm::map(req).map_err(|e| {
+                load_error(
+                    file,
+                    format!("no room for {span:#x} bytes ({})", abi::Errno(e)),
+                )
+            })?;
+            at - lo
+        }
+    };
+    for s in &image.segments {
+        let start = loader::elf::page_down(s.vaddr) + bias;
+        let end = loader::elf::page_up(s.vaddr + s.memsz) + bias;
+        mm::protect(start, end - start, libc::PROT_READ | libc::PROT_WRITE).map_err(|e| {
+            load_error(
+                file,
+                format!("cannot map segment at {:#x}: {}", s.vaddr, abi::Errno(e)),
+            )
+        })?;
+        let data = &bytes[s.offset as usize..(s.offset + s.filesz) as usize];
+        platform::uaccess::copy_out(s.vaddr + bias, data)
+            .map_err(|_| load_error(file, format!("cannot fill segment at {:#x}", s.vaddr)))?;
+    }
+    for s in &image.segments {
+        let start = loader::elf::page_down(s.vaddr) + bias;
+        let end = loader::elf::page_up(s.vaddr + s.memsz) + bias;
+        // A page shared by two segments keeps the union of their rights.
+        let prot = image
+            .segments
+            .iter()
+            .filter(|o| {
+                loader::elf::page_down(o.vaddr) + bias < end
+                    && loader::elf::page_up(o.vaddr + o.memsz) + bias > start
+            })
+            .fold(0, |p, o| p | prot_of(o));
+        mm::protect(start, end - start, prot).map_err(|e| {
+            load_error(
+                file,
+                format!(
+                    "cannot protect segment at {:#x}: {}",
+                    s.vaddr,
+                    abi::Errno(e)
+                ),
+            )
+        })?;
+    }
+    Ok(Loaded {
+        bias,
+        end: hi + bias,
+    })
+}
+
+fn prot_of(s: &loader::Segment) -> i32 {
+    (if s.read { libc::PROT_READ } else { 0 })
+        | (if s.write { libc::PROT_WRITE } else { 0 })
+        | (if s.exec { libc::PROT_EXEC } else { 0 })
+}
+
+/// Reserves the break and the stack and writes the initial stack.
+fn build_process(
+    program: &Program,
+    image: &Image,
+    loaded: &Loaded,
+) -> Result<(GuestRegs, Brk), loader::LoadError> {
+    let file = program.host_path.display().to_string();
+    let anon = libc::MAP_PRIVATE | libc::MAP_ANONYMOUS | libc::MAP_NORESERVE;
+    let brk_start = loaded.end;
+    if image.kind == ImageKind::Exec {
+        let req = MapRequest {
+            addr: brk_start,
+            len: BRK_RESERVE,
+            prot: libc::PROT_NONE,
+            flags: anon | libc::MAP_FIXED_NOREPLACE,
+            fd: -1,
+            offset: 0,
+        };
+        mm::map(req).map_err(|e| {
+            load_error(
+                &file,
+                format!("no room for the heap after the image ({})", abi::Errno(e)),
+            )
+        })?;
+    }
+    let brk = Brk {
+        start: brk_start,
+        cur: brk_start,
+        mapped_end: brk_start,
+        reserved_end: brk_start + BRK_RESERVE,
+    };
+
+    let limit = state::host_rlimits()[libc::RLIMIT_STACK as usize].rlim_cur;
+    let stack_size = if limit == abi::structs::RLIM_INFINITY {
+        STACK_DEFAULT
+    } else {
+        limit.clamp(STACK_DEFAULT / 8, STACK_MAX)
+    };
+    let req = MapRequest {
+        addr: 0,
+        len: stack_size,
+        prot: libc::PROT_READ
+            | libc::PROT_WRITE
+            | if image.exec_stack { libc::PROT_EXEC } else { 0 },
+        flags: anon | libc::MAP_STACK,
+        fd: -1,
+        offset: 0,
+    };
+    let stack = mm::map(req)
+        .map_err(|e| load_error(&file, format!("no room for the stack ({})", abi::Errno(e))))?;
+    let top = stack + stack_size;
+
+    let mut random = [0u8; 16];
+    let _ = getrandom_host(&mut random);
+    let ids = |nr| platform::host::plain(nr, [0; 3]).unwrap_or(0);
+    let phdr = image.phdr_vaddr().map_or(0, |p| p + loaded.bias);
+    let vdso = platform::host_auxv(AT_SYSINFO_EHDR);
+    let mut auxv = Vec::new();
+    if vdso != 0 {
+        auxv.push((AT_SYSINFO_EHDR, AuxVal::Value(vdso)));
+    }
+    auxv.extend([
+        (
+            AT_MINSIGSTKSZ,
+            AuxVal::Value(platform::host_auxv(AT_MINSIGSTKSZ).max(abi::signal::MINSIGSTKSZ)),
+        ),
+        (AT_HWCAP, AuxVal::Value(platform::host_auxv(AT_HWCAP))),
+        (AT_PAGESZ, AuxVal::Value(PAGE_SIZE)),
+        (AT_CLKTCK, AuxVal::Value(100)),
+        (AT_PHDR, AuxVal::Value(phdr)),
+        (AT_PHENT, AuxVal::Value(image.phentsize)),
+        (AT_PHNUM, AuxVal::Value(image.phnum)),
+        (AT_BASE, AuxVal::Value(0)),
+        (AT_FLAGS, AuxVal::Value(0)),
+        (AT_ENTRY, AuxVal::Value(image.entry + loaded.bias)),
+        (AT_UID, AuxVal::Value(ids(libc::SYS_getuid))),
+        (AT_EUID, AuxVal::Value(ids(libc::SYS_geteuid))),
+        (AT_GID, AuxVal::Value(ids(libc::SYS_getgid))),
+        (AT_EGID, AuxVal::Value(ids(libc::SYS_getegid))),
+        (AT_SECURE, AuxVal::Value(0)),
+        (AT_RANDOM, AuxVal::Random),
+        (AT_HWCAP2, AuxVal::Value(platform::host_auxv(AT_HWCAP2))),
+        (AT_EXECFN, AuxVal::Execfn),
+        (AT_PLATFORM, AuxVal::Platform),
+    ]);
+    let spec = StackSpec {
+        argv: program.argv.clone(),
+        envp: program.envp.clone(),
+        execfn: program.exe.clone(),
+        platform: b"x86_64".to_vec(),
+        random,
+        auxv,
+    };
+    // Linux allows arguments and environment up to a quarter of the stack limit.
+    let built = loader::stack::build(&spec, top, stack_size / 4)
+        .ok_or_else(|| load_error(&file, "argument list too long".into()))?;
+    platform::uaccess::copy_out(built.sp, &built.bytes)
+        .map_err(|_| load_error(&file, "cannot write the initial stack".into()))?;
+    let regs = GuestRegs {
+        rsp: built.sp,
+        rip: image.entry + loaded.bias,
+        rflags: 0x202,
+        ..Default::default()
+    };
+    Ok((regs, brk))
+}
+
+fn getrandom_host(buf: &mut [u8]) -> std::io::Result<()> {
+    use std::io::Read;
+    std::fs::File::open("/dev/urandom")?.read_exact(buf)
+}

@@ -1,0 +1,179 @@
+//! The Linux fd table: lowest-free allocation, close-on-exec per fd, and open
+//! files shared between dups (so dups share the offset, as in Linux).
+
+use super::from_host;
+use crate::state::lock;
+use crate::SysResult;
+use abi::Errno;
+use platform::{host, Trap};
+use std::sync::{Arc, Mutex};
+
+/// An open file description. Host-backed: the host fd carries offset and flags.
+#[derive(Debug)]
+pub struct OpenFile {
+    pub host: i32,
+}
+
+impl Drop for OpenFile {
+    fn drop(&mut self) {
+        host::close(self.host);
+    }
+}
+
+#[derive(Debug, Clone)]
+struct Slot {
+    file: Arc<OpenFile>,
+    cloexec: bool,
+}
+
+/// Linux's default RLIMIT_NOFILE soft limit bounds the table.
+const MAX_FDS: usize = 1024;
+
+static FDS: Mutex<Vec<Option<Slot>>> = Mutex::new(Vec::new());
+
+/// Host fds for ninux's copies sit high, out of the way of the host's own stdio.
+const HOST_FD_BASE: i32 = 100;
+
+/// Gives the guest its stdio: guest fds 0, 1, 2 are copies of ninux's, so a
+/// guest that closes fd 2 does not close ninux's own diagnostics channel.
+pub fn init_stdio() {
+    let mut fds = lock(&FDS);
+    fds.clear();
+    for fd in 0..3 {
+        let slot = host::dup_above(fd, HOST_FD_BASE).ok().map(|h| Slot {
+            file: Arc::new(OpenFile { host: h }),
+            cloexec: false,
+        });
+        fds.push(slot);
+    }
+}
+
+/// The open file behind guest fd `fd`.
+pub fn get(fd: u64) -> Result<Arc<OpenFile>, Errno> {
+    let fds = lock(&FDS);
+    let i = usize::try_from(fd).map_err(|_| Errno::EBADF)?;
+    fds.get(i)
+        .and_then(|s| s.as_ref())
+        .map(|s| s.file.clone())
+        .ok_or(Errno::EBADF)
+}
+
+fn install_at_or_above(
+    fds: &mut Vec<Option<Slot>>,
+    min: usize,
+    slot: Slot,
+) -> Result<usize, Errno> {
+    let free = (min..MAX_FDS)
+        .find(|&i| fds.get(i).is_none_or(|s| s.is_none()))
+        .ok_or(Errno::EMFILE)?;
+    if fds.len() <= free {
+        fds.resize(free + 1, None);
+    }
+    fds[free] = Some(slot);
+    Ok(free)
+}
+
+/// close(2)
+pub fn close(_t: &mut Trap, a: [u64; 6]) -> SysResult {
+    let fd = a[0] as i32;
+    let mut fds = lock(&FDS);
+    let slot = usize::try_from(fd)
+        .ok()
+        .and_then(|i| fds.get_mut(i))
+        .and_then(|s| s.take());
+    drop(fds);
+    // Dropping the last reference closes the host fd, outside the lock.
+    slot.map(|_| 0).ok_or(Errno::EBADF)
+}
+
+/// dup(2)
+pub fn dup(_t: &mut Trap, a: [u64; 6]) -> SysResult {
+    let file = get(a[0])?;
+    let mut fds = lock(&FDS);
+    install_at_or_above(
+        &mut fds,
+        0,
+        Slot {
+            file,
+            cloexec: false,
+        },
+    )
+    .map(|fd| fd as u64)
+}
+
+/// dup2(2): like dup3 without flags, except that oldfd == newfd is a no-op check.
+pub fn dup2(t: &mut Trap, a: [u64; 6]) -> SysResult {
+    if a[0] == a[1] {
+        return get(a[0]).map(|_| a[1]);
+    }
+    dup3(t, [a[0], a[1], 0, 0, 0, 0])
+}
+
+/// dup3(2)
+pub fn dup3(_t: &mut Trap, a: [u64; 6]) -> SysResult {
+    let (old, new, flags) = (a[0], a[1] as i32, a[2] as u32);
+    let cloexec = match flags {
+        0 => false,
+        f if f == abi::flags::OpenFlags::CLOEXEC.bits() => true,
+        _ => return Err(Errno::EINVAL),
+    };
+    if old == new as u64 {
+        return Err(Errno::EINVAL);
+    }
+    let file = get(old)?;
+    let new = usize::try_from(new)
+        .ok()
+        .filter(|&n| n < MAX_FDS)
+        .ok_or(Errno::EBADF)?;
+    let mut fds = lock(&FDS);
+    if fds.len() <= new {
+        fds.resize(new + 1, None);
+    }
+    let previous = fds[new].replace(Slot { file, cloexec });
+    drop(fds);
+    drop(previous);
+    Ok(new as u64)
+}
+
+const F_DUPFD: i32 = 0;
+const F_GETFD: i32 = 1;
+const F_SETFD: i32 = 2;
+const F_GETFL: i32 = 3;
+const F_SETFL: i32 = 4;
+const F_DUPFD_CLOEXEC: i32 = 1030;
+const FD_CLOEXEC: u64 = 1;
+
+/// fcntl(2)
+pub fn fcntl(_t: &mut Trap, a: [u64; 6]) -> SysResult {
+    let (fd, cmd, arg) = (a[0], a[1] as i32, a[2]);
+    let i = usize::try_from(fd).map_err(|_| Errno::EBADF)?;
+    let mut fds = lock(&FDS);
+    let slot = fds
+        .get_mut(i)
+        .and_then(|s| s.as_mut())
+        .ok_or(Errno::EBADF)?;
+    match cmd {
+        F_DUPFD | F_DUPFD_CLOEXEC => {
+            let min = usize::try_from(arg)
+                .ok()
+                .filter(|&m| m < MAX_FDS)
+                .ok_or(Errno::EINVAL)?;
+            let new = Slot {
+                file: slot.file.clone(),
+                cloexec: cmd == F_DUPFD_CLOEXEC,
+            };
+            install_at_or_above(&mut fds, min, new).map(|fd| fd as u64)
+        }
+        F_GETFD => Ok(if slot.cloexec { FD_CLOEXEC } else { 0 }),
+        F_SETFD => {
+            slot.cloexec = arg & FD_CLOEXEC != 0;
+            Ok(0)
+        }
+        F_GETFL | F_SETFL => {
+            let host = slot.file.host;
+            drop(fds);
+            host::fcntl(host, cmd, arg).map_err(from_host)
+        }
+        _ => Err(Errno::EINVAL),
+    }
+}

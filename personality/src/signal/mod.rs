@@ -1,0 +1,4 @@
+//! Signal syscalls.
+
+pub mod action;
+pub mod fault;

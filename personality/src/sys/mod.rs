@@ -1,0 +1,4 @@
+//! System information and time.
+
+pub mod info;
+pub mod time;

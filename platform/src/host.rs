@@ -1,0 +1,288 @@
+//! Host syscalls made on the guest's behalf. Guest buffers are passed to the
+//! host kernel as they are (the data path: no copies), after checking that
+//! they are guest memory, so no guest argument can make the host kernel write
+//! over ninux. Errors are host errno values.
+
+use crate::mm;
+
+pub type Errno = i32;
+
+fn result(r: i64) -> Result<u64, Errno> {
+    if r < 0 {
+        Err(std::io::Error::last_os_error()
+            .raw_os_error()
+            .unwrap_or(libc::EIO))
+    } else {
+        Ok(r as u64)
+    }
+}
+
+fn guest_buffer(addr: u64, len: u64) -> Result<(), Errno> {
+    if len == 0 || mm::owns(addr, len) {
+        Ok(())
+    } else {
+        Err(libc::EFAULT)
+    }
+}
+
+/// read(2) into a guest buffer.
+pub fn read(fd: i32, buf: u64, len: u64) -> Result<u64, Errno> {
+    guest_buffer(buf, len)?;
+    // SAFETY: the buffer is guest memory; the kernel checks it is writable.
+    result(unsafe { libc::read(fd, buf as *mut libc::c_void, len as usize) } as i64)
+}
+
+/// write(2) from a guest buffer (reading any mapped memory harms nothing).
+pub fn write(fd: i32, buf: u64, len: u64) -> Result<u64, Errno> {
+    // SAFETY: the kernel only reads the buffer and checks it.
+    result(unsafe { libc::write(fd, buf as *const libc::c_void, len as usize) } as i64)
+}
+
+/// pread64(2) into a guest buffer.
+pub fn pread(fd: i32, buf: u64, len: u64, offset: i64) -> Result<u64, Errno> {
+    guest_buffer(buf, len)?;
+    // SAFETY: as in read.
+    result(unsafe { libc::pread(fd, buf as *mut libc::c_void, len as usize, offset) } as i64)
+}
+
+/// pwrite64(2) from a guest buffer.
+pub fn pwrite(fd: i32, buf: u64, len: u64, offset: i64) -> Result<u64, Errno> {
+    // SAFETY: as in write.
+    result(unsafe { libc::pwrite(fd, buf as *const libc::c_void, len as usize, offset) } as i64)
+}
+
+/// An I/O vector element as Linux defines it.
+pub type Iovec = abi::structs::Iovec;
+
+/// readv(2) into guest buffers.
+pub fn readv(fd: i32, iov: &[Iovec]) -> Result<u64, Errno> {
+    for v in iov {
+        guest_buffer(v.iov_base, v.iov_len)?;
+    }
+    // SAFETY: every buffer is guest memory; Iovec has struct iovec's layout.
+    result(unsafe { libc::readv(fd, iov.as_ptr().cast(), iov.len() as i32) } as i64)
+}
+
+/// writev(2) from guest buffers.
+pub fn writev(fd: i32, iov: &[Iovec]) -> Result<u64, Errno> {
+    // SAFETY: the kernel only reads the buffers; Iovec has struct iovec's layout.
+    result(unsafe { libc::writev(fd, iov.as_ptr().cast(), iov.len() as i32) } as i64)
+}
+
+/// lseek(2).
+pub fn lseek(fd: i32, offset: i64, whence: i32) -> Result<u64, Errno> {
+    // SAFETY: no memory is involved.
+    result(unsafe { libc::lseek(fd, offset, whence) })
+}
+
+/// fstat(2); the host is x86-64 Linux, so its struct stat is the guest's.
+pub fn fstat(fd: i32) -> Result<abi::structs::Stat, Errno> {
+    let mut st = abi::structs::Stat::default();
+    const _: () =
+        assert!(std::mem::size_of::<libc::stat>() == std::mem::size_of::<abi::structs::Stat>());
+    // SAFETY: Stat has the kernel's struct stat layout (size asserted).
+    result(unsafe { libc::fstat(fd, (&mut st as *mut abi::structs::Stat).cast()) } as i64)?;
+    Ok(st)
+}
+
+/// An ioctl whose argument is a plain value or a buffer in ninux's memory.
+pub fn ioctl<T: abi::structs::Pod>(fd: i32, request: u64, arg: &mut T) -> Result<u64, Errno> {
+    // SAFETY: arg is a valid buffer of the size the request expects (callers
+    // pair each request with its struct).
+    result(unsafe { libc::ioctl(fd, request as _, arg as *mut T) } as i64)
+}
+
+/// fcntl(2) with an integer argument.
+pub fn fcntl(fd: i32, cmd: i32, arg: u64) -> Result<u64, Errno> {
+    // SAFETY: only integer-argument commands are passed.
+    result(unsafe { libc::fcntl(fd, cmd, arg) } as i64)
+}
+
+/// close(2) of a host fd ninux owns.
+pub fn close(fd: i32) {
+    // SAFETY: the caller owns fd.
+    unsafe { libc::close(fd) };
+}
+
+/// futex(2) on guest memory: the host kernel implements it for both.
+pub fn futex(args: [u64; 6]) -> Result<u64, Errno> {
+    guest_buffer(args[0], 4)?;
+    let op = args[1] as i32 & 0x7f;
+    // FUTEX_WAKE_OP and the requeue ops write a second futex word.
+    if matches!(op, 3 | 4 | 5 | 11 | 12) {
+        guest_buffer(args[4], 4)?;
+    }
+    // SAFETY: futex words are guest memory; timeouts are only read.
+    result(unsafe {
+        libc::syscall(
+            libc::SYS_futex,
+            args[0],
+            args[1],
+            args[2],
+            args[3],
+            args[4],
+            args[5],
+        )
+    })
+}
+
+/// clock_nanosleep(2); `rem` (if any) is guest memory.
+pub fn clock_nanosleep(
+    clock: i32,
+    flags: i32,
+    req: &abi::structs::Timespec,
+) -> Result<(), (Errno, abi::structs::Timespec)> {
+    let mut rem = abi::structs::Timespec::default();
+    // SAFETY: both timespecs are ninux's own.
+    let r = unsafe {
+        libc::syscall(
+            libc::SYS_clock_nanosleep,
+            clock,
+            flags,
+            req as *const _,
+            &mut rem as *mut _,
+        )
+    };
+    // clock_nanosleep returns the error number itself rather than -1/errno.
+    if r != 0 {
+        Err((r as i32, rem))
+    } else {
+        Ok(())
+    }
+}
+
+/// getrandom(2) into a guest buffer.
+pub fn getrandom(buf: u64, len: u64, flags: u32) -> Result<u64, Errno> {
+    guest_buffer(buf, len)?;
+    // SAFETY: the buffer is guest memory.
+    result(unsafe { libc::syscall(libc::SYS_getrandom, buf, len, flags) })
+}
+
+/// sched_getaffinity(2) into a ninux buffer.
+pub fn sched_getaffinity(pid: i32, mask: &mut [u8]) -> Result<u64, Errno> {
+    // SAFETY: the buffer is ninux's own and of the given length.
+    result(unsafe {
+        libc::syscall(
+            libc::SYS_sched_getaffinity,
+            pid,
+            mask.len(),
+            mask.as_mut_ptr(),
+        )
+    })
+}
+
+/// A syscall that takes and returns only integers (getpid, sched_yield, …).
+pub fn plain(nr: i64, a: [u64; 3]) -> Result<u64, Errno> {
+    const PLAIN: [i64; 10] = [
+        libc::SYS_getpid,
+        libc::SYS_getppid,
+        libc::SYS_getuid,
+        libc::SYS_geteuid,
+        libc::SYS_getgid,
+        libc::SYS_getegid,
+        libc::SYS_getpgid,
+        libc::SYS_getsid,
+        libc::SYS_sched_yield,
+        libc::SYS_umask,
+    ];
+    assert!(
+        PLAIN.contains(&nr),
+        "host::plain is only for integer syscalls"
+    );
+    // SAFETY: the syscalls listed take no pointers.
+    result(unsafe { libc::syscall(nr, a[0], a[1], a[2]) })
+}
+
+/// Ends the whole process now with `status` (exit_group).
+pub fn exit_group(status: i32) -> ! {
+    // SAFETY: _exit has no preconditions.
+    unsafe { libc::_exit(status) }
+}
+
+/// The kernel's uname of the host.
+pub fn uname() -> abi::structs::Utsname {
+    let mut u: libc::utsname = unsafe_zeroed();
+    // SAFETY: uname fills a utsname.
+    unsafe { libc::uname(&mut u) };
+    let mut out = abi::structs::Utsname {
+        sysname: [0; 65],
+        nodename: [0; 65],
+        release: [0; 65],
+        version: [0; 65],
+        machine: [0; 65],
+        domainname: [0; 65],
+    };
+    let copy = |dst: &mut [u8; 65], src: &[libc::c_char; 65]| {
+        for (d, s) in dst.iter_mut().zip(src) {
+            *d = *s as u8;
+        }
+    };
+    copy(&mut out.sysname, &u.sysname);
+    copy(&mut out.nodename, &u.nodename);
+    copy(&mut out.release, &u.release);
+    copy(&mut out.version, &u.version);
+    copy(&mut out.machine, &u.machine);
+    copy(&mut out.domainname, &u.domainname);
+    out
+}
+
+/// The host's sysinfo.
+pub fn sysinfo() -> abi::structs::Sysinfo {
+    let mut s = abi::structs::Sysinfo::default();
+    const _: () = assert!(
+        std::mem::size_of::<libc::sysinfo>() == std::mem::size_of::<abi::structs::Sysinfo>()
+    );
+    // SAFETY: Sysinfo has the kernel's layout (size asserted).
+    unsafe { libc::sysinfo((&mut s as *mut abi::structs::Sysinfo).cast()) };
+    s
+}
+
+fn unsafe_zeroed<T: Copy>() -> T {
+    // SAFETY: only used for libc C structs of integers, for which zero is valid.
+    unsafe { std::mem::zeroed() }
+}
+
+/// The host's clock, for time(2) and friends.
+pub fn clock_gettime(clock: i32) -> Result<abi::structs::Timespec, Errno> {
+    let mut ts = abi::structs::Timespec::default();
+    // SAFETY: a timespec of the kernel's layout.
+    result(unsafe { libc::syscall(libc::SYS_clock_gettime, clock, &mut ts as *mut _) })?;
+    Ok(ts)
+}
+
+/// clock_getres(2).
+pub fn clock_getres(clock: i32) -> Result<abi::structs::Timespec, Errno> {
+    let mut ts = abi::structs::Timespec::default();
+    // SAFETY: as above.
+    result(unsafe { libc::syscall(libc::SYS_clock_getres, clock, &mut ts as *mut _) })?;
+    Ok(ts)
+}
+
+/// Duplicates a host fd to a number at or above `min`, close-on-exec.
+pub fn dup_above(fd: i32, min: i32) -> Result<i32, Errno> {
+    fcntl(fd, libc::F_DUPFD_CLOEXEC, min as u64).map(|v| v as i32)
+}
+
+/// wait4(2) with ninux-side status and rusage.
+pub fn wait4(pid: i32, options: i32) -> Result<(u64, i32, libc::rusage), Errno> {
+    let mut status = 0i32;
+    let mut ru: libc::rusage = unsafe_zeroed();
+    // SAFETY: both out-parameters are ninux's own.
+    let r = unsafe { libc::wait4(pid, &mut status, options, &mut ru) };
+    result(r as i64).map(|p| (p, status, ru))
+}
+
+/// getcpu(2) into ninux-side integers.
+pub fn getcpu() -> Result<(u32, u32), Errno> {
+    let (mut cpu, mut node) = (0u32, 0u32);
+    // SAFETY: two u32 out-parameters; the cache argument is unused by Linux.
+    result(unsafe {
+        libc::syscall(
+            libc::SYS_getcpu,
+            &mut cpu as *mut u32,
+            &mut node as *mut u32,
+            0usize,
+        )
+    })?;
+    Ok((cpu, node))
+}
