@@ -12,7 +12,7 @@ use crate::types::{Dir, Qid, NOFID, NOTAG};
 use crate::wire::{parse_dirs, read_frame, DecodeError, Dialect, IOHDRSZ, NONUNAME};
 use std::collections::HashMap;
 use std::fmt;
-use std::io::{self, BufReader, Write};
+use std::io::{self, BufReader};
 use std::sync::mpsc::{channel, Receiver, Sender};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 use std::thread::JoinHandle;
@@ -112,7 +112,7 @@ struct Fids {
 }
 
 struct Inner {
-    writer: Mutex<Box<dyn Write + Send>>,
+    writer: Mutex<Box<dyn Transport>>,
     tags: Mutex<Tags>,
     tag_freed: Condvar,
     fids: Mutex<Fids>,
@@ -195,7 +195,7 @@ impl Inner {
             RequestId { tag, serial }
         };
         let bytes = to_bytes(id.tag, msg, self.dialect);
-        if let Err(e) = lock(&self.writer).write_all(&bytes) {
+        if let Err(e) = lock(&self.writer).write_frame(&bytes) {
             self.hang_up(format!("write: {e}"));
         }
         Ok(Pending {
@@ -305,7 +305,7 @@ fn negotiate<T: Transport>(stream: &mut T, msize: u32, dialect: Dialect) -> Resu
         msize,
         version: dialect.version_string().into(),
     };
-    stream.write_all(&to_bytes(NOTAG, &offer.into(), dialect))?;
+    stream.write_frame(&to_bytes(NOTAG, &offer.into(), dialect))?;
     let frame = read_frame(stream, msize.max(4096))?;
     let (_, reply) = decode_msg(&frame, Dialect::Plain, msize)?;
     let r = match reply {

@@ -259,7 +259,7 @@ fn send<F: FileServer, T: Transport>(
     let dialect = lock(&conn.version).dialect.unwrap_or(Dialect::Plain);
     let bytes = to_bytes(tag, &reply, dialect);
     let mut w = lock(&conn.writer);
-    if w.write_all(&bytes).is_err() {
+    if w.write_frame(&bytes).is_err() {
         // The reader will see the hangup too; make sure it does.
         conn.closed.store(true, Ordering::SeqCst);
         let _ = w.shutdown();

@@ -100,6 +100,27 @@ pub trait Transport: Read + Write + Send + 'static {
     where
         Self: Sized;
     fn shutdown(&self) -> io::Result<()>;
+    /// Writes one whole frame. Sockets override this to send without
+    /// SIGPIPE: a peer hanging up must be an error, not a signal to a
+    /// process whose signals belong to its guest.
+    fn write_frame(&mut self, frame: &[u8]) -> io::Result<()> {
+        self.write_all(frame)
+    }
+}
+
+/// send(2) with MSG_NOSIGNAL until the whole buffer is gone.
+fn send_all(fd: impl std::os::fd::AsFd, mut buf: &[u8]) -> io::Result<()> {
+    use rustix::net::{send, SendFlags};
+    let fd = fd.as_fd();
+    while !buf.is_empty() {
+        match send(fd, buf, SendFlags::NOSIGNAL) {
+            Ok(0) => return Err(io::ErrorKind::WriteZero.into()),
+            Ok(n) => buf = &buf[n..],
+            Err(rustix::io::Errno::INTR) => {}
+            Err(e) => return Err(e.into()),
+        }
+    }
+    Ok(())
 }
 
 impl Transport for UnixStream {
@@ -109,6 +130,9 @@ impl Transport for UnixStream {
     fn shutdown(&self) -> io::Result<()> {
         UnixStream::shutdown(self, Shutdown::Both)
     }
+    fn write_frame(&mut self, frame: &[u8]) -> io::Result<()> {
+        send_all(&*self, frame)
+    }
 }
 
 impl Transport for TcpStream {
@@ -117,6 +141,9 @@ impl Transport for TcpStream {
     }
     fn shutdown(&self) -> io::Result<()> {
         TcpStream::shutdown(self, Shutdown::Both)
+    }
+    fn write_frame(&mut self, frame: &[u8]) -> io::Result<()> {
+        send_all(&*self, frame)
     }
 }
 
@@ -159,6 +186,12 @@ impl Transport for Stream {
         match self {
             Stream::Unix(s) => Transport::shutdown(s),
             Stream::Tcp(s) => Transport::shutdown(s),
+        }
+    }
+    fn write_frame(&mut self, frame: &[u8]) -> io::Result<()> {
+        match self {
+            Stream::Unix(s) => s.write_frame(frame),
+            Stream::Tcp(s) => s.write_frame(frame),
         }
     }
 }
