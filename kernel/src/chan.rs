@@ -1,0 +1,357 @@
+//! Channels: a device's file as the kernel holds it, shaped like a 9P fid.
+//!
+//! A device implements [`Node`]; one `Node` value is one fid: `walk1` makes a
+//! new fid for a child, `open`/`create` turn it into an open file, dropping it
+//! is clunk. A [`Chan`] wraps a node with what the kernel adds: the device's
+//! identity (the mount table key), the path the chan was reached by (for `..`
+//! and fd2path), the open mode, the file offset and, for a union mount point,
+//! the union it stands for.
+
+use std::any::Any;
+use std::os::fd::BorrowedFd;
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::{Arc, Mutex};
+
+use ninep::{Dir, Qid};
+
+use crate::error::*;
+use crate::namespace::Mhead;
+
+/// A device instance's identity: device type character (as in `#Z`) and a
+/// device number unique within this process.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct DevId {
+    pub typ: char,
+    pub dev: u32,
+}
+
+impl DevId {
+    /// A fresh device number for a new device instance.
+    pub fn new(typ: char) -> DevId {
+        static NEXT: AtomicU32 = AtomicU32::new(1);
+        DevId {
+            typ,
+            dev: NEXT.fetch_add(1, Ordering::Relaxed),
+        }
+    }
+}
+
+/// One fid of a device. Methods taking `&self` may be called from several
+/// threads at once (pread/pwrite on a shared fd); `open`, `create` and
+/// `wstat`-by-rename happen before a chan is shared.
+///
+/// Paths never reach a device: the namespace cleans them lexically, so `walk1`
+/// never sees `..`, `.` or a name containing `/`.
+pub trait Node: Send + Sync + 'static {
+    fn qid(&self) -> Qid;
+    /// A new fid for the same file (Twalk with no names).
+    fn clone_node(&self) -> Result<Box<dyn Node>>;
+    /// A new fid for the child `name` of this directory. Must not follow a
+    /// symlink: a symlink is returned as itself (QTSYMLINK), and walking from
+    /// a symlink fails with "not a directory".
+    fn walk1(&self, name: &str) -> Result<Box<dyn Node>>;
+    /// Opens this fid (OREAD, OWRITE, ORDWR, OEXEC, | OTRUNC).
+    fn open(&mut self, mode: u32) -> Result<Qid>;
+    /// Creates `name` in this directory and makes this fid the new file,
+    /// opened with `mode`. `perm & DMDIR` makes a directory; `perm &
+    /// DMSYMLINK` a symlink whose target is `ext` (9P2000.u). Fails with
+    /// "file already exists" if the name exists (the namespace does the
+    /// open-and-truncate of an existing file itself).
+    fn create(&mut self, name: &str, perm: u32, mode: u32, ext: &str) -> Result<Qid>;
+    /// Reads file data at `off` (open fid, not a directory).
+    fn read(&self, buf: &mut [u8], off: u64) -> Result<usize>;
+    /// The entries of this open directory, in the device's order.
+    fn readdir(&self) -> Result<Vec<Dir>>;
+    fn write(&self, buf: &[u8], off: u64) -> Result<usize>;
+    /// Removes the file. The fid is clunked by the caller either way.
+    fn remove(&self) -> Result<()>;
+    fn stat(&self) -> Result<Dir>;
+    /// wstat(5): fields that are "don't touch" (`!0`, empty strings) are left
+    /// alone. A new name renames within the same directory.
+    fn wstat(&self, d: &Dir) -> Result<()>;
+    /// The host fd behind an open fid, for data-path syscalls straight on the
+    /// host (read, write, pread, lseek, mmap, sendfile…).
+    fn host_fd(&self) -> Option<BorrowedFd<'_>> {
+        None
+    }
+    /// Renames this file into directory `newdir` (a fid of the same device)
+    /// as `name`, replacing a file there (Linux rename(2)). 9P itself can only
+    /// rename within a directory (wstat); devices that can do better say so.
+    fn rename(&self, _newdir: &dyn Node, _name: &str) -> Result<()> {
+        Err(EXDEV)
+    }
+    /// Makes a hard link to this file as `name` in `newdir` (same device).
+    fn link(&self, _newdir: &dyn Node, _name: &str) -> Result<()> {
+        Err(EXDEV)
+    }
+    /// What a stat record cannot carry (like 9P2000.L's getattr): link
+    /// count, nanosecond times, device numbers. Host-backed devices have it.
+    fn getattr(&self) -> Option<Getattr> {
+        None
+    }
+    /// For same-device checks in `rename` and `link`.
+    fn as_any(&self) -> &dyn Any;
+}
+
+/// Attributes beyond the stat record, from devices that have them.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Getattr {
+    pub nlink: u64,
+    /// Seconds and nanoseconds.
+    pub atime: (i64, u32),
+    pub mtime: (i64, u32),
+    pub ctime: (i64, u32),
+    /// Device number of a device file (major, minor).
+    pub rdev: (u32, u32),
+    pub blocks: u64,
+    pub blksize: u32,
+}
+
+/// A kernel channel: a node plus the kernel's bookkeeping.
+pub struct Chan {
+    pub dev: DevId,
+    /// The qid when the chan was walked to (or opened/created).
+    pub qid: Qid,
+    /// The cleaned absolute path the chan was reached by; `..` and fd2path use
+    /// this, as 9front's `c->path` does.
+    pub name: String,
+    pub(crate) node: Box<dyn Node>,
+    /// Set when this chan is a union (or mount point): its members, in order.
+    pub(crate) umh: Option<Arc<Mhead>>,
+    /// Open mode, once opened.
+    pub mode: Option<u32>,
+    /// The file offset for read/write without an explicit offset.
+    pub offset: Mutex<u64>,
+    /// An opened directory's entries, read once at open (or at seek to 0), so
+    /// that offsets into the listing stay stable across dirread calls.
+    pub(crate) dirents: Mutex<Option<Vec<Dir>>>,
+}
+
+impl std::fmt::Debug for Chan {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Chan")
+            .field("dev", &self.dev)
+            .field("qid", &self.qid)
+            .field("name", &self.name)
+            .field("mode", &self.mode)
+            .finish()
+    }
+}
+
+impl Chan {
+    /// A chan for a device's root (attach).
+    pub fn attach(dev: DevId, node: Box<dyn Node>) -> Chan {
+        Chan::new(dev, node, "/".into())
+    }
+
+    pub(crate) fn new(dev: DevId, node: Box<dyn Node>, name: String) -> Chan {
+        Chan {
+            dev,
+            qid: node.qid(),
+            name,
+            node,
+            umh: None,
+            mode: None,
+            offset: Mutex::new(0),
+            dirents: Mutex::new(None),
+        }
+    }
+
+    /// The mount-table key of the file this chan names.
+    pub fn key(&self) -> (DevId, u64) {
+        (self.dev, self.qid.path)
+    }
+
+    /// A new unopened chan for the same file and path.
+    pub fn clone_chan(&self) -> Result<Chan> {
+        let mut c = Chan::new(self.dev, self.node.clone_node()?, self.name.clone());
+        c.qid = self.qid;
+        c.umh = self.umh.clone();
+        Ok(c)
+    }
+
+    /// Walks one name within the same device (no mount table lookup).
+    pub fn walk1(&self, name: &str, path: String) -> Result<Chan> {
+        let node = self.node.walk1(name)?;
+        Ok(Chan::new(self.dev, node, path))
+    }
+
+    pub fn node(&self) -> &dyn Node {
+        &*self.node
+    }
+
+    pub fn is_dir(&self) -> bool {
+        self.qid.is_dir()
+    }
+
+    pub fn is_union(&self) -> bool {
+        self.umh.is_some()
+    }
+
+    /// See [`Node::host_fd`].
+    pub fn host_fd(&self) -> Option<BorrowedFd<'_>> {
+        self.node.host_fd()
+    }
+
+    pub fn stat(&self) -> Result<Dir> {
+        self.node.stat()
+    }
+
+    /// See [`Node::getattr`].
+    pub fn getattr(&self) -> Option<Getattr> {
+        self.node.getattr()
+    }
+
+    /// The symlink target if this chan names a symlink (readlink).
+    pub fn readlink(&self) -> Result<String> {
+        let d = self.node.stat()?;
+        if d.mode & ninep::DMSYMLINK == 0 {
+            return Err(ENOTSYMLINK);
+        }
+        Ok(d.extension)
+    }
+
+    fn check_open(&self, write: bool) -> Result<()> {
+        let m = self.mode.ok_or(ENOTOPEN)?;
+        let ok = match m & 3 {
+            0 | 3 => !write,
+            1 => write,
+            _ => true,
+        };
+        if ok {
+            Ok(())
+        } else {
+            Err(EOPENMODE)
+        }
+    }
+
+    /// pread(2): reads at `off`, or at the chan's offset (advancing it) when
+    /// `off` is `None`. Directories read as stat records, like 9front;
+    /// [`Chan::dirread`] is the structured form.
+    pub fn pread(&self, buf: &mut [u8], off: Option<u64>) -> Result<usize> {
+        self.check_open(false)?;
+        if self.is_dir() {
+            return self.dirread_bytes(buf, off);
+        }
+        match off {
+            Some(o) => self.node.read(buf, o),
+            None => {
+                let mut pos = self.offset.lock().unwrap();
+                let n = self.node.read(buf, *pos)?;
+                *pos += n as u64;
+                Ok(n)
+            }
+        }
+    }
+
+    /// pwrite(2), as [`Chan::pread`].
+    pub fn pwrite(&self, buf: &[u8], off: Option<u64>) -> Result<usize> {
+        self.check_open(true)?;
+        if self.is_dir() {
+            return Err(EISDIR);
+        }
+        match off {
+            Some(o) => self.node.write(buf, o),
+            None => {
+                let mut pos = self.offset.lock().unwrap();
+                let n = self.node.write(buf, *pos)?;
+                *pos += n as u64;
+                Ok(n)
+            }
+        }
+    }
+
+    /// dirread(2): the next entries of an open directory, or an empty vector
+    /// at the end. A union lists its members' entries concatenated,
+    /// duplicates kept (see [`Chan::dirread_unique`] for Linux).
+    pub fn dirread(&self) -> Result<Vec<Dir>> {
+        self.check_open(false)?;
+        if !self.is_dir() {
+            return Err(ENOTDIR);
+        }
+        let mut pos = self.offset.lock().unwrap();
+        let all = self.entries()?;
+        let start = (*pos as usize).min(all.len());
+        *pos = all.len() as u64;
+        Ok(all[start..].to_vec())
+    }
+
+    /// Every entry of this open directory, computed once per open or rewind.
+    pub fn entries(&self) -> Result<Vec<Dir>> {
+        let mut cache = self.dirents.lock().unwrap();
+        if cache.is_none() {
+            *cache = Some(self.list()?);
+        }
+        Ok(cache.clone().unwrap_or_default())
+    }
+
+    /// Linux getdents view: the listing with later duplicates (by name)
+    /// dropped, so a name shows once, as the member that lookup would find.
+    pub fn dirread_unique(&self) -> Result<Vec<Dir>> {
+        Ok(unique_by_name(self.entries()?))
+    }
+
+    /// Rewinds an open directory (the only seek 9front allows on one) or sets
+    /// a file's offset.
+    pub fn seek(&self, off: u64) -> Result<()> {
+        if self.is_dir() {
+            if off != 0 {
+                return Err(EDIRSEEK);
+            }
+            *self.dirents.lock().unwrap() = None;
+        }
+        *self.offset.lock().unwrap() = off;
+        Ok(())
+    }
+
+    fn list(&self) -> Result<Vec<Dir>> {
+        let Some(umh) = &self.umh else {
+            return self.node.readdir();
+        };
+        let mut all = Vec::new();
+        for m in umh.mounts.iter() {
+            // As 9front: a member that fails to list is skipped.
+            let r = m.to.clone_chan().and_then(|mut c| {
+                c.node.open(ninep::OREAD as u32)?;
+                c.node.readdir()
+            });
+            match r {
+                Ok(v) => all.extend(v),
+                Err(e) => log::debug!("union member {} skipped: {e}", m.to.name),
+            }
+        }
+        Ok(all)
+    }
+
+    /// Directory reads as bytes: whole plain 9P2000 stat records; the chan's
+    /// offset counts records (not bytes) so a short buffer never splits one.
+    fn dirread_bytes(&self, buf: &mut [u8], off: Option<u64>) -> Result<usize> {
+        let all = self.entries()?;
+        let mut pos = self.offset.lock().unwrap();
+        // Readers of directories read sequentially; only 0 restarts.
+        let mut i = if off == Some(0) { 0 } else { *pos as usize };
+        let mut n = 0;
+        while i < all.len() {
+            let rec = ninep::encode_dir(&all[i], ninep::Dialect::Plain);
+            if n + rec.len() > buf.len() {
+                if n == 0 {
+                    return Err(Error::new("read or write too small"));
+                }
+                break;
+            }
+            buf[n..n + rec.len()].copy_from_slice(&rec);
+            n += rec.len();
+            i += 1;
+        }
+        *pos = i as u64;
+        Ok(n)
+    }
+}
+
+/// Drops later entries whose name was already seen.
+pub fn unique_by_name(v: Vec<Dir>) -> Vec<Dir> {
+    let mut seen = std::collections::HashSet::new();
+    v.into_iter()
+        .filter(|d| seen.insert(d.name.clone()))
+        .collect()
+}

@@ -1,0 +1,624 @@
+//! `#Z`: a host directory as a device, confined below its root.
+//!
+//! Every fid holds an `O_PATH` fd of its file, got by `openat2` of one name
+//! beneath its parent's fd with `RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS`, so
+//! neither `..`, an absolute symlink nor a magic link such as
+//! `/proc/self/root` can lead out. Walks never follow symlinks (`O_NOFOLLOW`
+//! on an `O_PATH` open yields the link itself). Opens go through the parent
+//! fd and the name with `RESOLVE_NO_SYMLINKS` as well, and an open fid keeps
+//! a real host fd so data moves at host speed ([`Node::host_fd`]).
+
+use std::any::Any;
+use std::os::fd::{AsFd, BorrowedFd, OwnedFd};
+use std::path::Path;
+use std::sync::{Arc, Mutex};
+
+use ninep::types::*;
+use rustix::fs::{self as rfs, AtFlags, FileType, Mode, OFlags, ResolveFlags, Timestamps};
+
+use crate::chan::{DevId, Getattr, Node};
+use crate::dev::Device;
+use crate::error::*;
+
+pub(crate) const BENEATH: ResolveFlags = ResolveFlags::BENEATH.union(ResolveFlags::NO_MAGICLINKS);
+pub(crate) const NOLINKS: ResolveFlags = BENEATH.union(ResolveFlags::NO_SYMLINKS);
+
+/// A name a device may be asked to walk to or create: one element.
+pub(crate) fn check_elem(name: &str) -> Result<()> {
+    if name.is_empty() || name == "." || name == ".." || name.contains('/') || name.contains('\0') {
+        return Err(EFILENAME);
+    }
+    Ok(())
+}
+
+/// `O_PATH` fd of `path` (one name or a relative path) beneath `dir`,
+/// not following a final symlink.
+pub(crate) fn open_path(dir: BorrowedFd, path: &str) -> Result<OwnedFd> {
+    let p = if path.is_empty() { "." } else { path };
+    Ok(rfs::openat2(
+        dir,
+        p,
+        OFlags::PATH | OFlags::NOFOLLOW | OFlags::CLOEXEC,
+        Mode::empty(),
+        NOLINKS,
+    )?)
+}
+
+/// Opens `path` beneath `dir` for I/O with 9P open mode `mode`.
+pub(crate) fn open_io(dir: BorrowedFd, path: &str, mode: u32, is_dir: bool) -> Result<OwnedFd> {
+    let p = if path.is_empty() { "." } else { path };
+    let mut fl = OFlags::CLOEXEC | OFlags::NOFOLLOW | OFlags::NOCTTY;
+    if is_dir {
+        fl |= OFlags::DIRECTORY | OFlags::RDONLY;
+    } else {
+        fl |= match mode & 3 {
+            1 => OFlags::WRONLY,
+            2 => OFlags::RDWR,
+            _ => OFlags::RDONLY,
+        };
+        if mode & OTRUNC as u32 != 0 {
+            fl |= OFlags::TRUNC;
+        }
+    }
+    Ok(rfs::openat2(dir, p, fl, Mode::empty(), NOLINKS)?)
+}
+
+/// Unix permission bits from 9P2000.u perm bits.
+pub(crate) fn unix_perm(perm: u32) -> Mode {
+    let mut m = perm & 0o777;
+    for (dm, um) in [(DMSETUID, 0o4000), (DMSETGID, 0o2000), (DMSETVTX, 0o1000)] {
+        if perm & dm != 0 {
+            m |= um;
+        }
+    }
+    Mode::from_bits_truncate(m)
+}
+
+/// The qid of a host file; inode numbers of other host file systems than the
+/// root's are tagged with their device so they do not collide.
+pub(crate) fn host_qid(st: &rfs::Stat, rootdev: u64) -> Qid {
+    let ft = FileType::from_raw_mode(st.st_mode as _);
+    let qtype = match ft {
+        FileType::Directory => QTDIR,
+        FileType::Symlink => QTSYMLINK,
+        _ => QTFILE,
+    };
+    let mut path = st.st_ino as u64;
+    if st.st_dev as u64 != rootdev {
+        path ^= (st.st_dev as u64).rotate_left(40);
+    }
+    Qid {
+        qtype,
+        version: st.st_mtime as u32 ^ st.st_mtime_nsec as u32,
+        path,
+    }
+}
+
+/// A stat record from a host stat; `link` is the symlink target if any.
+pub(crate) fn host_dir(
+    st: &rfs::Stat,
+    name: &str,
+    qid: Qid,
+    id: DevId,
+    link: Option<String>,
+) -> Dir {
+    let ft = FileType::from_raw_mode(st.st_mode as _);
+    let mut mode = st.st_mode as u32 & 0o777;
+    for (um, dm) in [(0o4000, DMSETUID), (0o2000, DMSETGID), (0o1000, DMSETVTX)] {
+        if st.st_mode as u32 & um != 0 {
+            mode |= dm;
+        }
+    }
+    let mut extension = String::new();
+    mode |= match ft {
+        FileType::Directory => DMDIR,
+        FileType::Symlink => {
+            extension = link.unwrap_or_default();
+            DMSYMLINK
+        }
+        FileType::CharacterDevice | FileType::BlockDevice => {
+            let c = if ft == FileType::BlockDevice {
+                'b'
+            } else {
+                'c'
+            };
+            extension = format!(
+                "{c} {} {}",
+                rfs::major(st.st_rdev as _),
+                rfs::minor(st.st_rdev as _)
+            );
+            DMDEVICE
+        }
+        FileType::Fifo => DMNAMEDPIPE,
+        FileType::Socket => DMSOCKET,
+        _ => 0,
+    };
+    Dir {
+        typ: id.typ as u16,
+        dev: id.dev,
+        qid,
+        mode,
+        atime: st.st_atime as u32,
+        mtime: st.st_mtime as u32,
+        length: if ft == FileType::Directory {
+            0
+        } else {
+            st.st_size as u64
+        },
+        name: name.into(),
+        uid: st.st_uid.to_string(),
+        gid: st.st_gid.to_string(),
+        muid: String::new(),
+        extension,
+        n_uid: st.st_uid,
+        n_gid: st.st_gid,
+        n_muid: !0,
+    }
+}
+
+pub(crate) fn host_getattr(st: &rfs::Stat) -> Getattr {
+    Getattr {
+        nlink: st.st_nlink as u64,
+        atime: (st.st_atime as i64, st.st_atime_nsec as u32),
+        mtime: (st.st_mtime as i64, st.st_mtime_nsec as u32),
+        ctime: (st.st_ctime as i64, st.st_ctime_nsec as u32),
+        rdev: (rfs::major(st.st_rdev as _), rfs::minor(st.st_rdev as _)),
+        blocks: st.st_blocks as u64,
+        blksize: st.st_blksize as u32,
+    }
+}
+
+pub(crate) fn readlink(fd: BorrowedFd) -> Result<String> {
+    let t = rfs::readlinkat(fd, "", Vec::new())?;
+    Ok(String::from_utf8_lossy(t.as_bytes()).into_owned())
+}
+
+/// Lists a directory opened for reading: names other than `.` and `..`.
+pub(crate) fn list_names(dirfd: BorrowedFd) -> Result<Vec<String>> {
+    let mut names = Vec::new();
+    for e in rfs::Dir::read_from(dirfd)? {
+        let e = e?;
+        let n = e.file_name().to_bytes();
+        if n != b"." && n != b".." {
+            names.push(String::from_utf8_lossy(n).into_owned());
+        }
+    }
+    Ok(names)
+}
+
+/// wstat(5) applied to the host file `name` in `dir` (whose `O_PATH` fd is
+/// `fd`). The rename part is left to the caller.
+pub(crate) fn host_wstat(dir: BorrowedFd, name: &str, fd: BorrowedFd, d: &Dir) -> Result<()> {
+    let st = rfs::fstat(fd)?;
+    let is_link = FileType::from_raw_mode(st.st_mode as _) == FileType::Symlink;
+    if d.mode != !0 {
+        if is_link {
+            return Err(ENOTSUP);
+        }
+        // chmod through our own O_PATH fd: it names exactly the walked inode
+        // (fchmod refuses O_PATH fds, and fchmodat would follow a symlink
+        // swapped in under the name).
+        let p = format!("/proc/self/fd/{}", std::os::fd::AsRawFd::as_raw_fd(&fd));
+        rfs::chmod(p.as_str(), unix_perm(d.mode))?;
+    }
+    if d.length != !0 {
+        let f = open_io(dir, name, OWRITE as u32, false)?;
+        rfs::ftruncate(&f, d.length)?;
+    }
+    if d.mtime != !0 || d.atime != !0 {
+        let ts = |t: u32| rfs::Timespec {
+            tv_sec: t as i64,
+            tv_nsec: if t == !0 { rfs::UTIME_OMIT } else { 0 },
+        };
+        let times = Timestamps {
+            last_access: ts(d.atime),
+            last_modification: ts(d.mtime),
+        };
+        rfs::utimensat(dir, name, &times, AtFlags::SYMLINK_NOFOLLOW)?;
+    }
+    let uid = (d.n_uid != !0).then(|| rustix::process::Uid::from_raw(d.n_uid));
+    let gid = match (d.n_gid, d.gid.parse::<u32>()) {
+        (g, _) if g != !0 => Some(g),
+        (_, Ok(g)) => Some(g),
+        _ => None,
+    };
+    let gid = gid.map(rustix::process::Gid::from_raw);
+    if uid.is_some() || gid.is_some() {
+        rfs::chownat(dir, name, uid, gid, AtFlags::SYMLINK_NOFOLLOW)?;
+    }
+    Ok(())
+}
+
+/// Creates `name` in `dir` per 9P2000.u perm bits; returns an I/O fd for a
+/// plain file.
+pub(crate) fn host_create(
+    dir: BorrowedFd,
+    name: &str,
+    perm: u32,
+    mode: u32,
+    ext: &str,
+) -> Result<Option<OwnedFd>> {
+    check_elem(name)?;
+    if perm & DMDIR != 0 {
+        rfs::mkdirat(dir, name, unix_perm(perm))?;
+        return Ok(None);
+    }
+    if perm & DMSYMLINK != 0 {
+        rfs::symlinkat(ext, dir, name)?;
+        return Ok(None);
+    }
+    if perm & (DMNAMEDPIPE | DMDEVICE | DMSOCKET) != 0 {
+        let (ft, rdev) = if perm & DMNAMEDPIPE != 0 {
+            (FileType::Fifo, 0)
+        } else if perm & DMSOCKET != 0 {
+            (FileType::Socket, 0)
+        } else {
+            let mut it = ext.split_whitespace();
+            let ft = match it.next() {
+                Some("b") => FileType::BlockDevice,
+                Some("c") => FileType::CharacterDevice,
+                _ => return Err(EBADARG),
+            };
+            let maj = it.next().and_then(|s| s.parse().ok()).ok_or(EBADARG)?;
+            let min = it.next().and_then(|s| s.parse().ok()).ok_or(EBADARG)?;
+            (ft, rfs::makedev(maj, min))
+        };
+        rfs::mknodat(dir, name, ft, unix_perm(perm), rdev)?;
+        return Ok(None);
+    }
+    let mut fl = OFlags::CREATE | OFlags::EXCL | OFlags::CLOEXEC | OFlags::NOFOLLOW;
+    fl |= match mode & 3 {
+        1 => OFlags::WRONLY,
+        2 => OFlags::RDWR,
+        _ => OFlags::RDONLY,
+    };
+    Ok(Some(rfs::openat2(dir, name, fl, unix_perm(perm), NOLINKS)?))
+}
+
+/// A host directory device instance.
+pub struct HostDev {
+    id: DevId,
+    root: Arc<OwnedFd>,
+    rootdev: u64,
+}
+
+impl HostDev {
+    /// A device rooted at the host directory `path` (symlinks in `path`
+    /// itself are followed: the user named it).
+    pub fn new(path: &Path) -> Result<HostDev> {
+        let fd = rfs::open(
+            path,
+            OFlags::PATH | OFlags::DIRECTORY | OFlags::CLOEXEC,
+            Mode::empty(),
+        )
+        .map_err(|e| Error::from(e).context(path.display()))?;
+        let st = rfs::fstat(&fd)?;
+        Ok(HostDev {
+            id: DevId::new('Z'),
+            root: Arc::new(fd),
+            rootdev: st.st_dev as u64,
+        })
+    }
+
+    pub fn id(&self) -> DevId {
+        self.id
+    }
+
+    /// The root fid.
+    pub fn root(&self) -> Result<HostNode> {
+        let st = rfs::fstat(&*self.root)?;
+        Ok(HostNode {
+            id: self.id,
+            rootdev: self.rootdev,
+            fd: self.root.clone(),
+            at: Mutex::new(None),
+            qid: host_qid(&st, self.rootdev),
+            io: None,
+        })
+    }
+}
+
+impl Device for HostDev {
+    fn id(&self) -> DevId {
+        self.id
+    }
+    fn attach(&self) -> Result<Box<dyn Node>> {
+        Ok(Box::new(self.root()?))
+    }
+}
+
+/// A fid of a host directory device.
+pub struct HostNode {
+    id: DevId,
+    rootdev: u64,
+    /// `O_PATH` fd of this file.
+    fd: Arc<OwnedFd>,
+    /// The parent directory's `O_PATH` fd and this file's name in it; `None`
+    /// for the root. Changes on rename.
+    at: Mutex<Option<(Arc<OwnedFd>, String)>>,
+    qid: Qid,
+    /// The I/O fd once opened.
+    io: Option<OwnedFd>,
+}
+
+impl HostNode {
+    fn parent(&self) -> Option<(Arc<OwnedFd>, String)> {
+        self.at.lock().unwrap().clone()
+    }
+
+    /// (dir fd, name) to address this file by: the parent and the name, or
+    /// the root itself as ".".
+    fn addr(&self) -> (Arc<OwnedFd>, String) {
+        self.parent()
+            .unwrap_or_else(|| (self.fd.clone(), ".".into()))
+    }
+
+    fn child(&self, name: &str) -> Result<HostNode> {
+        let fd = open_path(self.fd.as_fd(), name)?;
+        let st = rfs::fstat(&fd)?;
+        Ok(HostNode {
+            id: self.id,
+            rootdev: self.rootdev,
+            fd: Arc::new(fd),
+            at: Mutex::new(Some((self.fd.clone(), name.into()))),
+            qid: host_qid(&st, self.rootdev),
+            io: None,
+        })
+    }
+
+    fn other<'a>(&self, n: &'a dyn Node) -> Result<&'a HostNode> {
+        match n.as_any().downcast_ref::<HostNode>() {
+            Some(h) if h.id == self.id => Ok(h),
+            _ => Err(EXDEV),
+        }
+    }
+}
+
+impl Node for HostNode {
+    fn qid(&self) -> Qid {
+        self.qid
+    }
+    fn clone_node(&self) -> Result<Box<dyn Node>> {
+        Ok(Box::new(HostNode {
+            id: self.id,
+            rootdev: self.rootdev,
+            fd: self.fd.clone(),
+            at: Mutex::new(self.parent()),
+            qid: self.qid,
+            io: None,
+        }))
+    }
+    fn walk1(&self, name: &str) -> Result<Box<dyn Node>> {
+        check_elem(name)?;
+        if !self.qid.is_dir() {
+            return Err(ENOTDIR);
+        }
+        Ok(Box::new(self.child(name)?))
+    }
+    fn open(&mut self, mode: u32) -> Result<Qid> {
+        let (dir, name) = self.addr();
+        self.io = Some(open_io(dir.as_fd(), &name, mode, self.qid.is_dir())?);
+        Ok(self.qid)
+    }
+    fn create(&mut self, name: &str, perm: u32, mode: u32, ext: &str) -> Result<Qid> {
+        if !self.qid.is_dir() {
+            return Err(ENOTDIR);
+        }
+        let io = host_create(self.fd.as_fd(), name, perm, mode, ext)?;
+        let mut c = self.child(name)?;
+        c.io = match io {
+            Some(f) => Some(f),
+            None if perm & DMDIR != 0 => Some(open_io(self.fd.as_fd(), name, OREAD as u32, true)?),
+            None => None,
+        };
+        *self = c;
+        Ok(self.qid)
+    }
+    fn read(&self, buf: &mut [u8], off: u64) -> Result<usize> {
+        let f = self.io.as_ref().ok_or(ENOTOPEN)?;
+        Ok(rustix::io::pread(f, buf, off)?)
+    }
+    fn readdir(&self) -> Result<Vec<Dir>> {
+        let f = self.io.as_ref().ok_or(ENOTOPEN)?;
+        let mut out = Vec::new();
+        for name in list_names(f.as_fd())? {
+            // One name beneath the dir, not following a final symlink: this
+            // cannot leave the directory.
+            let Ok(st) = rfs::statat(f, name.as_str(), AtFlags::SYMLINK_NOFOLLOW) else {
+                continue;
+            };
+            let link = (FileType::from_raw_mode(st.st_mode as _) == FileType::Symlink)
+                .then(|| rfs::readlinkat(f, name.as_str(), Vec::new()).ok())
+                .flatten()
+                .map(|t| String::from_utf8_lossy(t.as_bytes()).into_owned());
+            out.push(host_dir(
+                &st,
+                &name,
+                host_qid(&st, self.rootdev),
+                self.id,
+                link,
+            ));
+        }
+        Ok(out)
+    }
+    fn write(&self, buf: &[u8], off: u64) -> Result<usize> {
+        let f = self.io.as_ref().ok_or(ENOTOPEN)?;
+        Ok(rustix::io::pwrite(f, buf, off)?)
+    }
+    fn remove(&self) -> Result<()> {
+        let Some((dir, name)) = self.parent() else {
+            return Err(EPERM);
+        };
+        let fl = if self.qid.is_dir() {
+            AtFlags::REMOVEDIR
+        } else {
+            AtFlags::empty()
+        };
+        Ok(rfs::unlinkat(&*dir, name.as_str(), fl)?)
+    }
+    fn stat(&self) -> Result<Dir> {
+        let st = rfs::fstat(&*self.fd)?;
+        let link = if self.qid.is_symlink() {
+            Some(readlink(self.fd.as_fd())?)
+        } else {
+            None
+        };
+        let name = self.parent().map(|p| p.1).unwrap_or_else(|| "/".into());
+        Ok(host_dir(
+            &st,
+            &name,
+            host_qid(&st, self.rootdev),
+            self.id,
+            link,
+        ))
+    }
+    fn wstat(&self, d: &Dir) -> Result<()> {
+        let (dir, name) = self.addr();
+        host_wstat(dir.as_fd(), &name, self.fd.as_fd(), d)?;
+        if !d.name.is_empty() && d.name != name {
+            check_elem(&d.name)?;
+            let Some((dir, _)) = self.parent() else {
+                return Err(EPERM);
+            };
+            // 9P: a rename never overwrites.
+            rfs::renameat_with(
+                &*dir,
+                name.as_str(),
+                &*dir,
+                d.name.as_str(),
+                rfs::RenameFlags::NOREPLACE,
+            )?;
+            *self.at.lock().unwrap() = Some((dir, d.name.clone()));
+        }
+        Ok(())
+    }
+    fn host_fd(&self) -> Option<BorrowedFd<'_>> {
+        self.io.as_ref().map(|f| f.as_fd())
+    }
+    fn rename(&self, newdir: &dyn Node, name: &str) -> Result<()> {
+        check_elem(name)?;
+        let nd = self.other(newdir)?;
+        let Some((dir, old)) = self.parent() else {
+            return Err(EINUSE);
+        };
+        rfs::renameat(&*dir, old.as_str(), &*nd.fd, name)?;
+        *self.at.lock().unwrap() = Some((nd.fd.clone(), name.into()));
+        Ok(())
+    }
+    fn link(&self, newdir: &dyn Node, name: &str) -> Result<()> {
+        check_elem(name)?;
+        let nd = self.other(newdir)?;
+        let (dir, old) = self.addr();
+        Ok(rfs::linkat(
+            &*dir,
+            old.as_str(),
+            &*nd.fd,
+            name,
+            AtFlags::empty(),
+        )?)
+    }
+    fn getattr(&self) -> Option<Getattr> {
+        rfs::fstat(&*self.fd).ok().map(|st| host_getattr(&st))
+    }
+    fn as_any(&self) -> &dyn Any {
+        self
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn setup() -> (tempfile::TempDir, HostNode) {
+        let t = tempfile::tempdir().unwrap();
+        let root = t.path().join("root");
+        std::fs::create_dir(&root).unwrap();
+        std::fs::write(t.path().join("secret"), b"outside").unwrap();
+        std::fs::write(root.join("f"), b"inside").unwrap();
+        std::os::unix::fs::symlink("/etc/passwd", root.join("abs")).unwrap();
+        std::os::unix::fs::symlink("../secret", root.join("up")).unwrap();
+        std::os::unix::fs::symlink("/proc/self/root/etc/passwd", root.join("magic")).unwrap();
+        std::fs::create_dir(root.join("d")).unwrap();
+        std::os::unix::fs::symlink("/proc/self/root", root.join("d/rootlink")).unwrap();
+        let dev = HostDev::new(&root).unwrap();
+        let r = dev.root().unwrap();
+        (t, r)
+    }
+
+    #[test]
+    fn dotdot_is_refused() {
+        let (_t, r) = setup();
+        assert!(r.walk1("..").is_err());
+        assert!(r.walk1("d/..").is_err());
+        assert!(r.walk1("../secret").is_err());
+    }
+
+    #[test]
+    fn symlinks_are_reported_not_followed() {
+        let (_t, r) = setup();
+        for (name, target) in [
+            ("abs", "/etc/passwd"),
+            ("up", "../secret"),
+            ("magic", "/proc/self/root/etc/passwd"),
+        ] {
+            let mut n = r.walk1(name).unwrap();
+            assert!(n.qid().is_symlink());
+            let d = n.stat().unwrap();
+            assert_eq!(d.mode & DMSYMLINK, DMSYMLINK);
+            assert_eq!(d.extension, target);
+            // Opening the link itself (which would follow it) is refused.
+            assert!(n.open(OREAD as u32).is_err(), "{name} opened");
+            // Walking through it is refused.
+            assert!(n.walk1("x").is_err());
+        }
+    }
+
+    #[test]
+    fn host_opens_cannot_escape() {
+        let (_t, r) = setup();
+        // Direct probes of the helper with multi-element paths.
+        assert!(open_path(r.fd.as_fd(), "abs").is_ok()); // the link itself
+        assert!(open_io(r.fd.as_fd(), "abs", 0, false).is_err());
+        assert!(open_io(r.fd.as_fd(), "up", 0, false).is_err());
+        assert!(open_io(r.fd.as_fd(), "magic", 0, false).is_err());
+        assert!(open_io(r.fd.as_fd(), "../secret", 0, false).is_err());
+        assert!(open_io(r.fd.as_fd(), "/etc/passwd", 0, false).is_err());
+        assert!(open_path(r.fd.as_fd(), "d/rootlink/etc").is_err());
+        assert!(rfs::openat2(
+            &*r.fd,
+            "d/rootlink/etc",
+            OFlags::RDONLY,
+            Mode::empty(),
+            BENEATH
+        )
+        .is_err());
+    }
+
+    #[test]
+    fn read_write_create_remove() {
+        let (t, r) = setup();
+        let mut f = r.walk1("f").unwrap();
+        f.open(OREAD as u32).unwrap();
+        let mut buf = [0u8; 16];
+        let n = f.read(&mut buf, 0).unwrap();
+        assert_eq!(&buf[..n], b"inside");
+        assert!(f.host_fd().is_some());
+        let mut d = r.walk1("d").unwrap();
+        d.create("new", 0o644, ORDWR as u32, "").unwrap();
+        d.write(b"hello", 0).unwrap();
+        assert_eq!(
+            std::fs::read(t.path().join("root/d/new")).unwrap(),
+            b"hello"
+        );
+        let mut st = Dir::dont_touch();
+        st.name = "renamed".into();
+        d.wstat(&st).unwrap();
+        assert!(t.path().join("root/d/renamed").exists());
+        d.remove().unwrap();
+        assert!(!t.path().join("root/d/renamed").exists());
+        let mut dd = r.walk1("d").unwrap();
+        dd.open(OREAD as u32).unwrap();
+        let names: Vec<String> = dd.readdir().unwrap().into_iter().map(|d| d.name).collect();
+        assert_eq!(names, vec!["rootlink".to_string()]);
+    }
+}

@@ -1,0 +1,608 @@
+//! The name space: a root chan and a mount table, exactly as 9front's Pgrp.
+//!
+//! The mount table is keyed by the identity of the mounted-on file (device
+//! type, device number, qid.path), never by path text. A mount head lists the
+//! members of a union in lookup order. Paths are cleaned lexically before any
+//! walk (cleanname(2)), so `..` follows the path as written, also across mount
+//! points.
+//!
+//! Cloning ([`Namespace::fork`], RFNAMEG) is O(1): the table is an `Arc`ed map
+//! of `Arc`ed heads, copied shallowly on the first change after a fork.
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, RwLock};
+
+use ninep::{Dir, DMDIR, DMSYMLINK, OEXCL, OTRUNC};
+
+use crate::chan::{Chan, DevId};
+use crate::error::*;
+
+/// bind(2) flags.
+pub const MREPL: u32 = 0;
+pub const MBEFORE: u32 = 1;
+pub const MAFTER: u32 = 2;
+pub const MORDER: u32 = 3;
+pub const MCREATE: u32 = 4;
+pub const MCACHE: u32 = 0x10;
+
+/// Longest path element, as 9P servers commonly allow (and Linux NAME_MAX).
+pub const MAXNAME: usize = 255;
+/// Symlink hops [`Namespace::walk_follow`] allows (Linux MAXSYMLINKS).
+pub const MAXSYMLINKS: usize = 40;
+
+/// One member of a union.
+#[derive(Clone)]
+pub struct Mount {
+    pub to: Arc<Chan>,
+    pub flags: u32,
+    /// Order of creation, for printing the namespace as it was built.
+    pub id: u64,
+    /// How the member was named when bound, for the namespace(6) printer:
+    /// `Bind("/a/b")`, `Bind("#Z/home")`, `Mount("tcp!h!564", "spec")`. `None`
+    /// for a mounted-on directory that a union keeps as a member.
+    pub src: Option<Source>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Source {
+    Bind(String),
+    Mount(String, String),
+}
+
+/// A mount point: the file mounted on, and the union's members in order.
+pub struct Mhead {
+    pub on: String,
+    pub mounts: Vec<Mount>,
+}
+
+type Key = (DevId, u64);
+
+/// A namespace group. Share it (`Arc<Namespace>`) for 9front's shared
+/// namespace; [`Namespace::fork`] for RFNAMEG.
+pub struct Namespace {
+    root: Arc<Chan>,
+    table: RwLock<Arc<HashMap<Key, Arc<Mhead>>>>,
+}
+
+/// What [`Namespace::walk_nofollow`] reached.
+#[derive(Debug)]
+pub enum Walked {
+    /// The whole path walked. The chan may itself be a symlink (lstat).
+    Chan(Chan),
+    /// `prefix` (cleaned absolute path) is a symlink with `target`; `rest`
+    /// (never empty: only a symlink before the last element stops a walk) is
+    /// what remained to walk after it.
+    Symlink {
+        prefix: String,
+        target: String,
+        rest: String,
+    },
+}
+
+static MOUNTID: AtomicU64 = AtomicU64::new(1);
+
+/// cleanname(2): makes `p` lexically clean: no `.` elements, `..` applied to
+/// the element before it, no repeated or trailing slashes. A rooted `..`
+/// stays at `/`. An empty path becomes `.`.
+pub fn cleanname(p: &str) -> String {
+    let rooted = p.starts_with('/');
+    let mut out: Vec<&str> = Vec::new();
+    for e in p.split('/') {
+        match e {
+            "" | "." => {}
+            ".." => {
+                if matches!(out.last(), Some(&l) if l != "..") {
+                    out.pop();
+                } else if !rooted {
+                    out.push("..");
+                }
+            }
+            _ => out.push(e),
+        }
+    }
+    let body = out.join("/");
+    match (rooted, body.is_empty()) {
+        (true, _) => format!("/{body}"),
+        (false, true) => ".".into(),
+        (false, false) => body,
+    }
+}
+
+fn join(dir: &str, name: &str) -> String {
+    if dir.ends_with('/') {
+        format!("{dir}{name}")
+    } else {
+        format!("{dir}/{name}")
+    }
+}
+
+fn check_name(e: &str) -> Result<()> {
+    if e.len() > MAXNAME {
+        return Err(ETOOLONG);
+    }
+    if e.bytes().any(|b| b == 0) {
+        return Err(EBADCHAR);
+    }
+    Ok(())
+}
+
+/// Splits a cleaned absolute path into (parent, last element).
+pub fn split_path(p: &str) -> Result<(String, String)> {
+    let p = cleanname(p);
+    match p.rsplit_once('/') {
+        Some((_, "")) | None => Err(EFILENAME),
+        Some(("", name)) => Ok(("/".into(), name.into())),
+        Some((dir, name)) => Ok((dir.into(), name.into())),
+    }
+}
+
+impl Namespace {
+    /// A namespace with `root` as `/` and no mounts (RFCNAMEG starts here).
+    pub fn new(root: Chan) -> Namespace {
+        Namespace {
+            root: Arc::new(root),
+            table: RwLock::new(Arc::new(HashMap::new())),
+        }
+    }
+
+    /// A copy that later binds and mounts do not share (RFNAMEG). O(1).
+    pub fn fork(&self) -> Namespace {
+        Namespace {
+            root: self.root.clone(),
+            table: RwLock::new(self.table.read().unwrap().clone()),
+        }
+    }
+
+    fn mhead(&self, key: Key) -> Option<Arc<Mhead>> {
+        self.table.read().unwrap().get(&key).cloned()
+    }
+
+    /// If `c` is a mount point, the chan of the union's first member standing
+    /// at `c`'s path, carrying the union.
+    fn domount(&self, c: Chan) -> Result<Chan> {
+        let Some(mh) = self.mhead(c.key()) else {
+            return Ok(c);
+        };
+        let first = mh.mounts.first().ok_or(ENOTMOUNTED)?;
+        let mut nc = first.to.clone_chan()?;
+        nc.name = c.name;
+        nc.umh = Some(mh);
+        Ok(nc)
+    }
+
+    /// Looks `name` up in directory `c`: in each union member in order, the
+    /// first that holds it wins.
+    fn walk1(&self, c: &Chan, name: &str, path: String) -> Result<Chan> {
+        check_name(name)?;
+        if !c.is_dir() {
+            return Err(ENOTDIR);
+        }
+        let Some(umh) = &c.umh else {
+            return c.walk1(name, path);
+        };
+        let mut first_err = None;
+        for m in &umh.mounts {
+            match m.to.walk1(name, path.clone()) {
+                Ok(nc) => return Ok(nc),
+                Err(e) => {
+                    first_err.get_or_insert(e);
+                }
+            }
+        }
+        Err(first_err.unwrap_or(ENONEXIST))
+    }
+
+    fn start(&self, path: &str) -> Result<(Chan, String)> {
+        if let Some(dev) = path.strip_prefix('#') {
+            // `#Xspec/rest`: the device's root, then the rest within it.
+            return crate::dev::attach(&format!("#{dev}"));
+        }
+        if !path.starts_with('/') {
+            return Err(EFILENAME);
+        }
+        let root = self.root.clone_chan()?;
+        let root = self.domount(root)?;
+        Ok((root, cleanname(path)))
+    }
+
+    /// Walks `elems` from `c`, stopping at a non-final symlink. `domount_last`
+    /// false leaves the final chan as the mounted-on file (for bind's `old`).
+    fn walk_elems(&self, mut c: Chan, rest: &str, domount_last: bool) -> Result<Walked> {
+        let elems: Vec<&str> = rest.split('/').filter(|e| !e.is_empty()).collect();
+        for (i, e) in elems.iter().enumerate() {
+            if c.qid.is_symlink() {
+                let target = c.readlink()?;
+                return Ok(Walked::Symlink {
+                    prefix: c.name.clone(),
+                    target,
+                    rest: elems[i..].join("/"),
+                });
+            }
+            let path = join(&c.name, e);
+            let nc = self.walk1(&c, e, path)?;
+            c = if i + 1 < elems.len() || domount_last {
+                self.domount(nc)?
+            } else {
+                nc
+            };
+        }
+        Ok(Walked::Chan(c))
+    }
+
+    fn walk_inner(&self, path: &str, domount_last: bool) -> Result<Walked> {
+        let (c, rest) = self.start(path)?;
+        if rest.is_empty() || rest == "/" {
+            // The root itself: with domount_last false, the mounted-on root.
+            let c = if domount_last {
+                c
+            } else {
+                self.root.clone_chan()?
+            };
+            return Ok(Walked::Chan(c));
+        }
+        self.walk_elems(c, &rest, domount_last)
+    }
+
+    /// Walks an absolute path without following symlinks. A symlink as the
+    /// last element is returned as itself; one before it ends the walk with
+    /// [`Walked::Symlink`] so the caller (the Linux personality) can resolve
+    /// it in its own way and walk on.
+    pub fn walk_nofollow(&self, path: &str) -> Result<Walked> {
+        self.walk_inner(path, true)
+    }
+
+    /// Walks an absolute path; a symlink before the last element is
+    /// "not a directory" (as for a 9P client that knows no symlinks).
+    pub fn walk(&self, path: &str) -> Result<Chan> {
+        match self.walk_nofollow(path)? {
+            Walked::Chan(c) => Ok(c),
+            Walked::Symlink { .. } => Err(ENOTDIR),
+        }
+    }
+
+    /// Walks `rel` from the chan `base` (a directory chan, e.g. dot or an
+    /// openat dirfd). A path that climbs out of `base` (`..` first after
+    /// cleaning) or is absolute is walked from the root by its full name,
+    /// which is what lexical `..` means.
+    pub fn walk_at(&self, base: &Chan, rel: &str) -> Result<Walked> {
+        if rel.starts_with('/') || rel.starts_with('#') {
+            return self.walk_nofollow(rel);
+        }
+        let r = cleanname(rel);
+        if r == ".." || r.starts_with("../") || base.name.starts_with('#') {
+            return self.walk_nofollow(&cleanname(&join(&base.name, rel)));
+        }
+        let c = base.clone_chan()?;
+        if r == "." {
+            return Ok(Walked::Chan(c));
+        }
+        self.walk_elems(c, &r, true)
+    }
+
+    /// Walks following every symlink (at most [`MAXSYMLINKS`] hops), resolving
+    /// relative targets against the symlink's directory and absolute ones in
+    /// this namespace. Used for namespace files and tools; the personality does
+    /// its own resolution with [`Namespace::walk_nofollow`].
+    pub fn walk_follow(&self, path: &str) -> Result<Chan> {
+        let mut path = cleanname(path);
+        for _ in 0..MAXSYMLINKS {
+            let (link, target, rest) = match self.walk_nofollow(&path)? {
+                Walked::Chan(c) if !c.qid.is_symlink() => return Ok(c),
+                Walked::Chan(c) => {
+                    let t = c.readlink()?;
+                    (c.name, t, String::new())
+                }
+                Walked::Symlink {
+                    prefix,
+                    target,
+                    rest,
+                } => (prefix, target, rest),
+            };
+            let dir = split_path(&link)
+                .map(|(d, _)| d)
+                .unwrap_or_else(|_| "/".into());
+            let base = if target.starts_with('/') {
+                target
+            } else {
+                join(&dir, &target)
+            };
+            path = cleanname(&join(&base, &rest));
+        }
+        Err(ELOOP)
+    }
+
+    /// open(2).
+    pub fn open(&self, path: &str, mode: u32) -> Result<Chan> {
+        let c = self.walk(path)?;
+        open_chan(c, mode)
+    }
+
+    /// The directory in `d` (a walked directory chan) where `name` is to be
+    /// created or renamed to: the member holding `name` if any, else the
+    /// first MCREATE member; a mount point with neither forbids creation.
+    fn create_dir(&self, d: &Chan, name: &str) -> Result<Chan> {
+        let Some(umh) = &d.umh else {
+            return d.clone_chan();
+        };
+        for m in &umh.mounts {
+            if m.to.walk1(name, String::new()).is_ok() {
+                return self.member_at(m, &d.name);
+            }
+        }
+        match umh.mounts.iter().find(|m| m.flags & MCREATE != 0) {
+            Some(m) => self.member_at(m, &d.name),
+            None => Err(ENOCREATE),
+        }
+    }
+
+    fn member_at(&self, m: &Mount, name: &str) -> Result<Chan> {
+        let mut c = m.to.clone_chan()?;
+        c.name = name.into();
+        Ok(c)
+    }
+
+    /// create(2): an existing file (found in any union member) is opened and
+    /// truncated, unless `mode` has OEXCL; otherwise the file is made in the
+    /// first MCREATE member ("mounted directory forbids creation" without one).
+    pub fn create(&self, path: &str, mode: u32, perm: u32) -> Result<Chan> {
+        self.create_ext(path, mode, perm, "")
+    }
+
+    /// create(2) with a 9P2000.u extension (`perm & DMSYMLINK`: the target).
+    pub fn create_ext(&self, path: &str, mode: u32, perm: u32, ext: &str) -> Result<Chan> {
+        let (dir, name) = split_path(path)?;
+        check_name(&name)?;
+        let d = self.walk(&dir)?;
+        if !d.is_dir() {
+            return Err(ENOTDIR);
+        }
+        let full = join(&d.name, &name);
+        if let Ok(c) = self.walk1(&d, &name, full.clone()) {
+            if mode & OEXCL != 0 || perm & (DMDIR | DMSYMLINK) != 0 {
+                return Err(EEXIST);
+            }
+            let c = self.domount(c)?;
+            return open_chan(c, (mode & !OEXCL) | OTRUNC as u32);
+        }
+        let mut target = self.create_dir(&d, &name)?;
+        let qid = target.node.create(&name, perm, mode & !OEXCL, ext)?;
+        target.qid = qid;
+        target.name = full;
+        target.umh = None;
+        target.mode = Some(mode & !OEXCL);
+        Ok(target)
+    }
+
+    /// remove(2).
+    pub fn remove(&self, path: &str) -> Result<()> {
+        let c = self.walk(path)?;
+        c.node.remove()
+    }
+
+    /// stat(2). The name is the last element of the path as walked (a
+    /// mounted root would otherwise report its own name, e.g. `/`).
+    pub fn stat(&self, path: &str) -> Result<Dir> {
+        let c = self.walk(path)?;
+        stat_chan(&c)
+    }
+
+    /// wstat(2).
+    pub fn wstat(&self, path: &str, d: &Dir) -> Result<()> {
+        self.walk(path)?.node.wstat(d)
+    }
+
+    /// Linux-style rename across directories on one device, replacing the
+    /// target. The new parent's member is chosen as for create.
+    pub fn rename(&self, old: &str, new: &str) -> Result<()> {
+        let c = self.walk(old)?;
+        let (dir, name) = split_path(new)?;
+        check_name(&name)?;
+        let d = self.walk(&dir)?;
+        let d = self.create_dir(&d, &name)?;
+        if d.dev != c.dev {
+            return Err(EXDEV);
+        }
+        c.node.rename(d.node(), &name)
+    }
+
+    /// Hard link `new` to the file at `old` (same device).
+    pub fn link(&self, old: &str, new: &str) -> Result<()> {
+        let c = self.walk(old)?;
+        let (dir, name) = split_path(new)?;
+        check_name(&name)?;
+        let d = self.walk(&dir)?;
+        if self.walk1(&d, &name, String::new()).is_ok() {
+            return Err(EEXIST);
+        }
+        let d = self.create_dir(&d, &name)?;
+        if d.dev != c.dev {
+            return Err(EXDEV);
+        }
+        c.node.link(d.node(), &name)
+    }
+
+    /// bind(2): makes `new` (a path in this namespace or a `#` device name)
+    /// visible at `old`.
+    pub fn bind(&self, new: &str, old: &str, flags: u32) -> Result<()> {
+        let c = self.walk_follow(new)?;
+        self.mount_chan(c, old, flags, Source::Bind(new.into()))
+    }
+
+    /// mount(2) of a file server's root (from [`crate::devmnt`] or any
+    /// device) on `old`; `src` and `spec` are kept for printing.
+    pub fn mount(&self, root: Chan, old: &str, flags: u32, src: &str, spec: &str) -> Result<()> {
+        self.mount_chan(root, old, flags, Source::Mount(src.into(), spec.into()))
+    }
+
+    /// cmount: adds `new` to the union at `old`'s file.
+    pub fn mount_chan(&self, new: Chan, old: &str, flags: u32, src: Source) -> Result<()> {
+        let old_c = match self.walk_inner(old, false)? {
+            Walked::Chan(c) => c,
+            Walked::Symlink { .. } => self.walk_follow(old)?,
+        };
+        if old_c.is_dir() != new.is_dir() || (flags & MORDER != MREPL && !old_c.is_dir()) {
+            return Err(EMOUNT);
+        }
+        let order = flags & MORDER;
+        let key = old_c.key();
+        // Unions are one level deep: binding a union adds its members.
+        let mut added: Vec<Mount> = match &new.umh {
+            Some(umh) => umh
+                .mounts
+                .iter()
+                .map(|m| Mount {
+                    to: m.to.clone(),
+                    flags: (m.flags & MCREATE) | (flags & MCREATE),
+                    id: MOUNTID.fetch_add(1, Ordering::Relaxed),
+                    src: Some(src.clone()),
+                })
+                .collect(),
+            None => vec![Mount {
+                to: Arc::new(new),
+                flags,
+                id: MOUNTID.fetch_add(1, Ordering::Relaxed),
+                src: Some(src),
+            }],
+        };
+        let mut guard = self.table.write().unwrap();
+        let table = Arc::make_mut(&mut guard);
+        let mut mounts = match (order, table.get(&key)) {
+            (MREPL, _) => Vec::new(),
+            (_, Some(mh)) => mh.mounts.clone(),
+            // A fresh union keeps the mounted-on directory as a member, as
+            // 9front's cmount does; it is not MCREATE.
+            (_, None) => vec![Mount {
+                to: Arc::new(old_c.clone_chan()?),
+                flags: 0,
+                id: 0,
+                src: None,
+            }],
+        };
+        if order == MBEFORE {
+            added.extend(mounts);
+            mounts = added;
+        } else {
+            mounts.extend(added);
+        }
+        table.insert(
+            key,
+            Arc::new(Mhead {
+                on: old_c.name.clone(),
+                mounts,
+            }),
+        );
+        Ok(())
+    }
+
+    /// unmount(2): with `new`, removes that member from the union at `old`;
+    /// without, removes every mount at `old`.
+    pub fn unmount(&self, new: Option<&str>, old: &str) -> Result<()> {
+        let old_c = match self.walk_inner(old, false)? {
+            Walked::Chan(c) => c,
+            Walked::Symlink { .. } => return Err(ENOTMOUNTED),
+        };
+        let key = old_c.key();
+        let newkey = match new {
+            Some(n) => {
+                let c = self.walk_follow(n)?;
+                let c = match &c.umh {
+                    // An unmounted union's name resolves to its first member.
+                    Some(u) => u.mounts.first().map(|m| m.to.key()).unwrap_or(c.key()),
+                    None => c.key(),
+                };
+                Some(c)
+            }
+            None => None,
+        };
+        let mut guard = self.table.write().unwrap();
+        let table = Arc::make_mut(&mut guard);
+        let mh = table.get(&key).cloned().ok_or(ENOTMOUNTED)?;
+        let Some(nk) = newkey else {
+            table.remove(&key);
+            return Ok(());
+        };
+        let mounts: Vec<Mount> = mh
+            .mounts
+            .iter()
+            .filter(|m| m.to.key() != nk)
+            .cloned()
+            .collect();
+        if mounts.len() == mh.mounts.len() {
+            return Err(ENOTUNION);
+        }
+        if mounts.iter().all(|m| m.src.is_none()) {
+            table.remove(&key);
+        } else {
+            table.insert(
+                key,
+                Arc::new(Mhead {
+                    on: mh.on.clone(),
+                    mounts,
+                }),
+            );
+        }
+        Ok(())
+    }
+
+    /// fd2path(2): the name a chan was reached by.
+    pub fn fd2path(c: &Chan) -> String {
+        c.name.clone()
+    }
+
+    /// Every bind and mount in creation order, as (flags, source, on).
+    pub fn mounts(&self) -> Vec<(u32, Source, String)> {
+        let table = self.table.read().unwrap();
+        let mut v: Vec<(u64, u32, Source, String)> = table
+            .values()
+            .flat_map(|mh| {
+                mh.mounts.iter().filter_map(|m| {
+                    let src = m.src.clone()?;
+                    Some((m.id, m.flags, src, mh.on.clone()))
+                })
+            })
+            .collect();
+        v.sort_by_key(|e| e.0);
+        // Members added together by a union bind print once, with the union's
+        // flags for the order; later members of the same bind are dropped.
+        let mut out: Vec<(u32, Source, String)> = Vec::new();
+        let mut last: Option<(Source, String)> = None;
+        for (_, flags, src, on) in v {
+            let k = (src.clone(), on.clone());
+            if last.as_ref() != Some(&k) {
+                out.push((flags, src, on));
+            }
+            last = Some(k);
+        }
+        out
+    }
+
+    /// The root chan (for printing and exportfs).
+    pub fn root(&self) -> &Chan {
+        &self.root
+    }
+}
+
+/// Opens a walked chan; a union directory lists all its members.
+pub fn open_chan(mut c: Chan, mode: u32) -> Result<Chan> {
+    let m = mode & !(OEXCL | ninep::OCEXEC as u32 | ninep::ORCLOSE as u32);
+    if c.is_dir() && (m & 3 != ninep::OREAD as u32 || m & OTRUNC as u32 != 0) {
+        return Err(EISDIR);
+    }
+    c.qid = c.node.open(m)?;
+    c.mode = Some(m);
+    Ok(c)
+}
+
+/// stat of a chan with the name set from the path it was reached by.
+pub fn stat_chan(c: &Chan) -> Result<Dir> {
+    let mut d = c.stat()?;
+    if let Some((_, last)) = c.name.rsplit_once('/') {
+        if !last.is_empty() {
+            d.name = last.into();
+        } else {
+            d.name = "/".into();
+        }
+    }
+    Ok(d)
+}
