@@ -266,7 +266,7 @@ fn eight_clients_ten_thousand_reads_each() {
     assert_eq!(srv.connections(), 0);
 }
 
-/// A RamFs whose file "slow" takes a while to read.
+/// A RamFs whose file "slow" takes a while to walk to and to read.
 struct Slow(RamFs);
 
 impl FileServer for Slow {
@@ -275,6 +275,9 @@ impl FileServer for Slow {
         self.0.attach(u, a)
     }
     fn walk(&self, f: &Self::Fid, n: &[&str]) -> FsResult<(Vec<Qid>, Option<Self::Fid>)> {
+        if n.contains(&"slow") {
+            std::thread::sleep(Duration::from_millis(300));
+        }
         self.0.walk(f, n)
     }
     fn open(&self, f: &mut Self::Fid, m: u8) -> FsResult<(Qid, u32)> {
@@ -403,4 +406,28 @@ fn hangup_fails_outstanding_and_later_calls() {
         "{r:?}"
     );
     assert!(matches!(c.stat(root), Err(Error::Hungup(_))));
+}
+
+#[test]
+fn flushed_walk_leaves_no_fid() {
+    let fs = RamFs::new();
+    fs.add_file("slow", b"tortoise");
+    let srv = Server::new(Arc::new(Slow(fs)))
+        .spawn(&unix_addr("flushwalk"))
+        .unwrap();
+    let c = Client::dial(srv.dial_string()).unwrap();
+    let (root, _) = c.attach("glenda", "").unwrap();
+    let newfid = 1000;
+    let walk = Twalk {
+        fid: root,
+        newfid,
+        wnames: vec!["slow".into()],
+    };
+    let p = c.start(walk.clone()).unwrap();
+    std::thread::sleep(Duration::from_millis(20));
+    assert_eq!(p.flush().unwrap(), None);
+    // Once the walk has finished on the server, the number is still free.
+    std::thread::sleep(Duration::from_millis(400));
+    assert!(matches!(c.rpc(walk), Ok(Fcall::Rwalk(r)) if r.wqids.len() == 1));
+    c.clunk(newfid).unwrap();
 }
