@@ -31,7 +31,10 @@ fn main() {
     env_logger::Builder::from_env(env_logger::Env::new().filter_or("NINUX_LOG", "warn"))
         .format(|buf, record| {
             use std::io::Write;
-            let level = record.level().as_str().to_ascii_lowercase();
+            let level = match record.level() {
+                log::Level::Warn => "warning".to_string(),
+                l => l.as_str().to_ascii_lowercase(),
+            };
             writeln!(buf, "ninux: {level}: {}", record.args())
         })
         .init();
