@@ -154,6 +154,13 @@ impl Namespace {
         }
     }
 
+    /// A fresh chan for the root, named `/` whatever device it is.
+    fn root_chan(&self) -> Result<Chan> {
+        let mut c = self.root.clone_chan()?;
+        c.name = "/".into();
+        Ok(c)
+    }
+
     fn mhead(&self, key: Key) -> Option<Arc<Mhead>> {
         self.table.read().unwrap().get(&key).cloned()
     }
@@ -201,7 +208,7 @@ impl Namespace {
         if !path.starts_with('/') {
             return Err(EFILENAME);
         }
-        let root = self.root.clone_chan()?;
+        let root = self.root_chan()?;
         let root = self.domount(root)?;
         Ok((root, cleanname(path)))
     }
