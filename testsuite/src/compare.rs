@@ -142,6 +142,24 @@ pub fn differences(case: &Case, native: (&Run, &Output), ninux: (&Run, &Output))
     found
 }
 
+/// A finding whose first line (the table's note) says where and how the
+/// streams part, followed by the diff.
+fn stream_differs(stream: &str, native: &[u8], ninux: &[u8]) -> String {
+    let (a, b) = (lines(native), lines(ninux));
+    let at = a.iter().zip(&b).take_while(|(x, y)| x == y).count();
+    let first = match (a.get(at), b.get(at)) {
+        (Some(x), Some(y)) => format!("native {:?}, ninux {:?}", excerpt(x, 40), excerpt(y, 40)),
+        (Some(_), None) => format!("ninux stops after {at} lines of {}", a.len()),
+        (None, Some(_)) => format!("ninux adds lines after {at}"),
+        (None, None) => "final newline".to_string(),
+    };
+    format!(
+        "{stream} differs at line {}: {first}\n{}",
+        at + 1,
+        diff(native, ninux)
+    )
+}
+
 fn contains(hay: &[u8], needle: &[u8]) -> bool {
     needle.is_empty() || hay.windows(needle.len()).any(|w| w == needle)
 }

@@ -1,0 +1,80 @@
+//! The conformance suite against the `ninux` binary: every case of
+//! `testsuite::catalog` runs natively and under `ninux run`, and must agree.
+//!
+//! Prints a table per family, the details of every case that did not pass,
+//! and the line `conformance: N passed, M failed, K skipped`; writes the JSON
+//! report to `<target>/tmp/ninux-conformance/report.json` (failing runs' raw
+//! output under `failures/` beside it). Fails if any case fails or errors.
+//!
+//! Environment: `NINUX_CONFORMANCE_FILTER=busybox,startup/hello` runs only
+//! cases whose id contains one of the comma-separated strings;
+//! `NINUX_CONFORMANCE_JOBS=N` runs N cases at once (default 2).
+
+use std::io::Write;
+use std::path::PathBuf;
+
+use testsuite::{catalog, runner};
+
+#[test]
+fn conformance() {
+    let ninux = PathBuf::from(env!("CARGO_BIN_EXE_ninux"));
+    let work = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("ninux-conformance");
+    let filters: Vec<String> = std::env::var("NINUX_CONFORMANCE_FILTER")
+        .map(|f| {
+            f.split(',')
+                .filter(|s| !s.is_empty())
+                .map(str::to_string)
+                .collect()
+        })
+        .unwrap_or_default();
+    let mut config = runner::Config::new(ninux, work.clone());
+    if let Some(jobs) = std::env::var("NINUX_CONFORMANCE_JOBS")
+        .ok()
+        .and_then(|j| j.parse().ok())
+    {
+        config.jobs = jobs;
+    }
+    let cases = runner::select(catalog::all(), &filters);
+    assert!(
+        !cases.is_empty(),
+        "NINUX_CONFORMANCE_FILTER={filters:?} selects no case"
+    );
+    let report = runner::run(&config, cases);
+
+    let json = work.join("report.json");
+    let saved = report.write_json(&json);
+    // Written past the test harness's capture, so the table and the summary
+    // show on success too (`cargo test` hides captured output of passing tests).
+    let mut out = std::io::stdout().lock();
+    let _ = write!(out, "\n{}", report.table());
+    let details = report.details();
+    if !details.is_empty() {
+        let _ = write!(out, "\n{details}");
+    }
+    for case in report
+        .cases
+        .iter()
+        .filter(|c| c.outcome == testsuite::Outcome::Skipped)
+    {
+        let _ = writeln!(
+            out,
+            "skipped {}: {}",
+            case.id,
+            case.reason.as_deref().unwrap_or("")
+        );
+    }
+    match saved {
+        Ok(()) => {
+            let _ = writeln!(out, "report: {}", json.display());
+        }
+        Err(e) => {
+            let _ = writeln!(out, "report not written: {}: {e}", json.display());
+        }
+    }
+    let _ = writeln!(out, "{}", report.summary_line());
+    if let Some(notes) = report.summary_notes() {
+        let _ = writeln!(out, "{notes}");
+    }
+    let _ = out.flush();
+    assert!(report.is_success(), "{}", report.summary_line());
+}
