@@ -216,3 +216,5 @@ unsafe impl Pod for u64 {}
 unsafe impl Pod for i32 {}
 // SAFETY: primitive integers.
 unsafe impl Pod for i64 {}
+// SAFETY: an array of integers.
+unsafe impl Pod for [i32; 2] {}

@@ -113,6 +113,11 @@ const ROWS: &[Entry] = rows! {
     rt_sigaction: Some(signal::action::rt_sigaction), Partial, 4, "dispositions recorded; delivery to guest handlers comes with signals";
     rt_sigprocmask: Some(signal::action::rt_sigprocmask), Full, 4, "edits the mask restored at the end of the trap; SIGSYS stays deliverable to ninux";
     sigaltstack: Some(signal::action::sigaltstack), Partial, 2, "recorded per thread";
+    pipe: Some(fs::pipe::pipe), Full, 1, "host pipes";
+    pipe2: Some(fs::pipe::pipe2), Full, 2, "host pipes; O_CLOEXEC, O_NONBLOCK, O_DIRECT";
+    kill: Some(signal::kill::kill), Partial, 2, "other processes get host signals; to itself only default and ignored actions until delivery exists";
+    tgkill: Some(signal::kill::tgkill), Partial, 3, "as kill";
+    tkill: Some(signal::kill::tkill), Partial, 2, "as kill";
     wait4: Some(process::wait::wait4), Partial, 4, "host children; WNOHANG, WUNTRACED, WCONTINUED, __WALL";
     fork: Some(process::thread::fork), Partial, 0, "a real host fork; processes are the next step";
     vfork: Some(process::thread::vfork), Partial, 0, "as fork: the parent does not wait for exec";

@@ -286,3 +286,23 @@ pub fn getcpu() -> Result<(u32, u32), Errno> {
     })?;
     Ok((cpu, node))
 }
+
+/// pipe2(2): two new host fds, close-on-exec (ninux's copies never leak to
+/// host children; the guest's own flag lives in its fd table).
+pub fn pipe2(flags: i32) -> Result<[i32; 2], Errno> {
+    let mut fds = [0i32; 2];
+    // SAFETY: pipe2 writes two ints.
+    result(unsafe { libc::pipe2(fds.as_mut_ptr(), flags | libc::O_CLOEXEC) } as i64)?;
+    Ok(fds)
+}
+
+/// kill(2) / tgkill(2) towards another host process or thread.
+pub fn kill(pid: i32, tid: Option<i32>, sig: i32) -> Result<u64, Errno> {
+    // SAFETY: signals carry no memory.
+    result(unsafe {
+        match tid {
+            Some(tid) => libc::syscall(libc::SYS_tgkill, pid, tid, sig),
+            None => libc::kill(pid, sig) as i64,
+        }
+    })
+}

@@ -33,10 +33,25 @@ pub fn have_fsgsbase() -> bool {
     hwcap2 & abi::auxv::HWCAP2_FSGSBASE != 0
 }
 
-/// The host's auxv value for `key` (AT_HWCAP, AT_SYSINFO_EHDR, …).
+/// The host's auxv value for `key` (AT_HWCAP, AT_SYSINFO_EHDR, …), as the
+/// kernel gave it. Read from /proc/self/auxv because glibc's getauxval
+/// rewrites some entries (AT_HWCAP becomes glibc's own x86 feature word).
 pub fn host_auxv(key: u64) -> u64 {
-    // SAFETY: getauxval only reads the process's auxiliary vector.
-    unsafe { libc::getauxval(key) }
+    static AUXV: std::sync::OnceLock<Vec<(u64, u64)>> = std::sync::OnceLock::new();
+    let auxv = AUXV.get_or_init(|| {
+        let raw = std::fs::read("/proc/self/auxv").unwrap_or_default();
+        raw.chunks_exact(16)
+            .map(|c| {
+                let word = |b: &[u8]| u64::from_le_bytes(b.try_into().unwrap_or_default());
+                (word(&c[..8]), word(&c[8..]))
+            })
+            .collect()
+    });
+    match auxv.iter().find(|(k, _)| *k == key) {
+        Some(&(_, v)) => v,
+        // SAFETY: getauxval only reads the process's auxiliary vector.
+        None => unsafe { libc::getauxval(key) },
+    }
 }
 
 /// The host thread id of the calling thread.

@@ -135,6 +135,24 @@ pub fn dup3(_t: &mut Trap, a: [u64; 6]) -> SysResult {
     Ok(new as u64)
 }
 
+/// Installs a new host-backed open file at the lowest free guest fd.
+pub fn install(host: i32, cloexec: bool) -> Result<u64, Errno> {
+    let mut fds = lock(&FDS);
+    let slot = Slot {
+        file: Arc::new(OpenFile { host }),
+        cloexec,
+    };
+    install_at_or_above(&mut fds, 0, slot).map(|fd| fd as u64)
+}
+
+/// Closes a guest fd (used to undo half-finished calls).
+pub fn remove(fd: u64) {
+    let slot = usize::try_from(fd)
+        .ok()
+        .and_then(|i| lock(&FDS).get_mut(i).and_then(|s| s.take()));
+    drop(slot);
+}
+
 const F_DUPFD: i32 = 0;
 const F_GETFD: i32 = 1;
 const F_SETFD: i32 = 2;

@@ -3,6 +3,7 @@
 
 pub mod fd;
 pub mod ioctl;
+pub mod pipe;
 pub mod read_write;
 pub mod readlink;
 pub mod stat;
