@@ -1,6 +1,7 @@
 //! A 9P client that multiplexes concurrent requests over one connection, as
-//! devmnt does: callers send under their own tag and block; one reader
-//! thread hands each reply to the caller waiting on its tag.
+//! devmnt does: callers send under their own tag and block; whichever
+//! caller is waiting reads the connection and hands each reply to the
+//! caller waiting on its tag (see `Inner::wait`).
 //!
 //! Tags and fids are allocated here. A tag is reused only once its request
 //! is finished on both sides: the reply (or an Rflush) has arrived, no
@@ -13,9 +14,7 @@ use crate::wire::{parse_dirs, read_frame, DecodeError, Dialect, IOHDRSZ, NONUNAM
 use std::collections::HashMap;
 use std::fmt;
 use std::io::{self, BufReader};
-use std::sync::mpsc::{channel, Receiver, Sender};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard};
-use std::thread::JoinHandle;
 
 /// A fid number on this connection.
 pub type Fid = u32;
@@ -90,10 +89,15 @@ pub struct RequestId {
 
 struct Slot {
     serial: u64,
-    reply: Option<Sender<Result<Fcall>>>,
+    /// The reply, once read and until its caller collects it.
+    reply: Option<Result<Fcall>>,
+    /// The waiting caller's wake-up, while it waits.
+    waker: Option<Arc<Condvar>>,
     answered: bool,
     owner_done: bool,
     flushes: u32,
+    /// For a Tflush: the request it cancels, answered when Rflush comes.
+    flushing: Option<RequestId>,
 }
 
 #[derive(Default)]
@@ -103,6 +107,8 @@ struct Tags {
     next: u16,
     serial: u64,
     dead: Option<String>,
+    /// Some caller is reading the connection for everyone.
+    reading: bool,
 }
 
 #[derive(Default)]
@@ -113,17 +119,28 @@ struct Fids {
 
 struct Inner {
     writer: Mutex<Box<dyn Transport>>,
+    /// Held only by the caller currently reading replies.
+    reader: Mutex<BufReader<Box<dyn Transport>>>,
     tags: Mutex<Tags>,
     tag_freed: Condvar,
     fids: Mutex<Fids>,
     msize: u32,
     dialect: Dialect,
-    closer: Box<dyn Fn() + Send + Sync>,
 }
 
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
     // A panic elsewhere must not turn every later 9P call into a panic.
     m.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+fn wait_on<'a, T>(c: &Condvar, g: MutexGuard<'a, T>) -> MutexGuard<'a, T> {
+    c.wait(g).unwrap_or_else(|p| p.into_inner())
+}
+
+thread_local! {
+    /// Each thread waits on its own condition variable, so a reply wakes
+    /// exactly its caller and no allocation is made per request.
+    static WAKER: Arc<Condvar> = Arc::new(Condvar::new());
 }
 
 impl Inner {
@@ -138,12 +155,14 @@ impl Inner {
         }
     }
 
+    /// Hands a request its reply and wakes its caller.
     fn answer(&self, t: &mut Tags, tag: u16, r: Result<Fcall>) {
         if let Some(s) = t.slots.get_mut(&tag) {
             if !s.answered {
                 s.answered = true;
-                if let Some(tx) = s.reply.take() {
-                    let _ = tx.send(r);
+                s.reply = Some(r);
+                if let Some(w) = &s.waker {
+                    w.notify_one();
                 }
             }
         }
@@ -151,20 +170,19 @@ impl Inner {
     }
 
     /// Marks the connection dead and fails every outstanding request.
-    fn hang_up(&self, why: String) {
-        let mut t = lock(&self.tags);
+    fn hang_up(&self, t: &mut Tags, why: String) {
+        log::debug!("9P client connection ended: {why}");
         if t.dead.is_none() {
             t.dead = Some(why.clone());
         }
         let tags: Vec<u16> = t.slots.keys().copied().collect();
         for tag in tags {
-            self.answer(&mut t, tag, Err(Error::Hungup(why.clone())));
+            self.answer(t, tag, Err(Error::Hungup(why.clone())));
         }
         self.tag_freed.notify_all();
     }
 
-    fn send(self: &Arc<Self>, msg: &Fcall) -> Result<Pending> {
-        let (tx, rx) = channel();
+    fn send(self: &Arc<Self>, msg: &Fcall, flushing: Option<RequestId>) -> Result<Pending> {
         let id = {
             let mut t = lock(&self.tags);
             let tag = loop {
@@ -178,31 +196,106 @@ impl Inner {
                     t.next += 1;
                     break t.next - 1;
                 }
-                t = self.tag_freed.wait(t).unwrap_or_else(|p| p.into_inner());
+                t = wait_on(&self.tag_freed, t);
             };
             t.serial += 1;
             let serial = t.serial;
-            t.slots.insert(
-                tag,
-                Slot {
-                    serial,
-                    reply: Some(tx),
-                    answered: false,
-                    owner_done: false,
-                    flushes: 0,
-                },
-            );
+            let slot = Slot {
+                serial,
+                reply: None,
+                waker: None,
+                answered: false,
+                owner_done: false,
+                flushes: 0,
+                flushing,
+            };
+            t.slots.insert(tag, slot);
             RequestId { tag, serial }
         };
         let bytes = to_bytes(id.tag, msg, self.dialect);
         if let Err(e) = lock(&self.writer).write_frame(&bytes) {
-            self.hang_up(format!("write: {e}"));
+            self.hang_up(&mut lock(&self.tags), format!("write: {e}"));
         }
         Ok(Pending {
             inner: Some(self.clone()),
             id,
-            rx,
         })
+    }
+
+    /// Blocks until request `id` is answered. As in devmnt, there is no
+    /// reader thread: a waiting caller reads the connection for everyone,
+    /// handing other callers their replies, until its own arrives; then
+    /// another waiting caller takes over. A lone caller thus reads its own
+    /// reply, with no thread in between.
+    fn wait(&self, id: RequestId) -> Result<Fcall> {
+        let waker = WAKER.with(Arc::clone);
+        let mut t = lock(&self.tags);
+        loop {
+            let Some(s) = t.slots.get_mut(&id.tag).filter(|s| s.serial == id.serial) else {
+                return Err(Error::Hungup("request forgotten".into()));
+            };
+            if let Some(r) = s.reply.take() {
+                s.waker = None;
+                return r;
+            }
+            if t.reading {
+                if let Some(s) = t.slots.get_mut(&id.tag) {
+                    s.waker = Some(waker.clone());
+                }
+                t = wait_on(&waker, t);
+                continue;
+            }
+            t.reading = true;
+            drop(t);
+            let read = self.read_one();
+            t = lock(&self.tags);
+            t.reading = false;
+            match read {
+                Ok((tag, msg)) if t.slots.contains_key(&tag) => {
+                    let flushed = t.slots.get(&tag).and_then(|s| s.flushing);
+                    self.answer(&mut t, tag, Ok(msg));
+                    // After Rflush no reply to the old tag will come: it is
+                    // answered here, by whoever reads, even if that is the
+                    // very caller waiting on it.
+                    if let Some(old) = flushed {
+                        if t.slots
+                            .get(&old.tag)
+                            .is_some_and(|s| s.serial == old.serial)
+                        {
+                            self.answer(&mut t, old.tag, Err(Error::Flushed));
+                        }
+                    }
+                }
+                Ok((tag, msg)) => log::warn!("9P reply {} for unknown tag {tag}", msg.name()),
+                Err(why) => self.hang_up(&mut t, why),
+            }
+            // If that was not our reply, we read again at the top; if it was,
+            // pass the reading on to some other waiting caller.
+            let mine = t.slots.get(&id.tag).is_some_and(|s| s.reply.is_some());
+            if mine {
+                if let Some(w) = t
+                    .slots
+                    .values()
+                    .filter(|s| !s.answered)
+                    .find_map(|s| s.waker.as_ref())
+                {
+                    w.notify_one();
+                }
+            }
+        }
+    }
+
+    /// Reads and decodes one reply; the error is why the connection is dead.
+    fn read_one(&self) -> std::result::Result<(u16, Fcall), String> {
+        let mut r = lock(&self.reader);
+        let frame = match read_frame(&mut *r, self.msize) {
+            Ok(f) => f,
+            Err(e) if e.kind() == io::ErrorKind::UnexpectedEof => {
+                return Err("connection closed".into())
+            }
+            Err(e) => return Err(format!("read: {e}")),
+        };
+        decode_msg(&frame, self.dialect, self.msize).map_err(|e| format!("bad reply: {e}"))
     }
 
     fn flush(self: &Arc<Self>, id: RequestId) -> Result<()> {
@@ -216,13 +309,13 @@ impl Inner {
         // Rflush promises no reply to oldtag will follow, so only after it
         // may the tag be declared flushed (a reply sent before it is kept).
         let r = self
-            .send(&Tflush { oldtag: id.tag }.into())
+            .send(&Tflush { oldtag: id.tag }.into(), Some(id))
             .and_then(Pending::wait);
         let mut t = lock(&self.tags);
         if let Some(s) = t.slots.get_mut(&id.tag) {
             s.flushes -= 1;
         }
-        self.answer(&mut t, id.tag, Err(Error::Flushed));
+        self.maybe_free(&mut t, id.tag);
         r.map(drop)
     }
 }
@@ -232,7 +325,6 @@ impl Inner {
 pub struct Pending {
     inner: Option<Arc<Inner>>,
     id: RequestId,
-    rx: Receiver<Result<Fcall>>,
 }
 
 impl Pending {
@@ -242,10 +334,10 @@ impl Pending {
 
     /// Blocks for the reply. Rerror becomes `Error::Remote`.
     pub fn wait(mut self) -> Result<Fcall> {
-        let r = self
-            .rx
-            .recv()
-            .unwrap_or_else(|_| Err(Error::Hungup("client closed".into())));
+        let r = match &self.inner {
+            Some(inner) => inner.wait(self.id),
+            None => Err(Error::Hungup("request already collected".into())),
+        };
         self.release();
         match r? {
             Fcall::Rerror(e) => Err(Error::Remote {
@@ -278,6 +370,7 @@ impl Pending {
                 if s.serial == self.id.serial {
                     s.owner_done = true;
                     s.reply = None;
+                    s.waker = None;
                     inner.maybe_free(&mut t, self.id.tag);
                 }
             }
@@ -295,7 +388,6 @@ impl Drop for Pending {
 /// number of threads may call them at once.
 pub struct Client {
     inner: Arc<Inner>,
-    reader: Option<JoinHandle<()>>,
 }
 
 /// Sends Tversion and reads Rversion before the reader thread exists, since
@@ -349,27 +441,17 @@ impl Client {
     /// offered; the server may answer with plain 9P2000 instead.
     pub fn new<T: Transport>(mut stream: T, msize: u32, dialect: Dialect) -> Result<Client> {
         let (msize, dialect) = negotiate(&mut stream, msize, dialect)?;
-        let reader_half = stream.try_clone()?;
-        let closer_half = Mutex::new(stream.try_clone()?);
+        let reader: Box<dyn Transport> = Box::new(stream.try_clone()?);
         let inner = Arc::new(Inner {
             writer: Mutex::new(Box::new(stream)),
+            reader: Mutex::new(BufReader::with_capacity(msize as usize, reader)),
             tags: Mutex::default(),
             tag_freed: Condvar::new(),
             fids: Mutex::default(),
             msize,
             dialect,
-            closer: Box::new(move || {
-                let _ = lock(&closer_half).shutdown();
-            }),
         });
-        let for_reader = inner.clone();
-        let reader = std::thread::Builder::new()
-            .name("9p-client-reader".into())
-            .spawn(move || read_replies(for_reader, reader_half))?;
-        Ok(Client {
-            inner,
-            reader: Some(reader),
-        })
+        Ok(Client { inner })
     }
 
     pub fn msize(&self) -> u32 {
@@ -385,7 +467,7 @@ impl Client {
 
     /// Sends a request without waiting; see `Pending`.
     pub fn start(&self, msg: impl Into<Fcall>) -> Result<Pending> {
-        self.inner.send(&msg.into())
+        self.inner.send(&msg.into(), None)
     }
 
     /// Sends a request and waits for its reply.
@@ -629,37 +711,8 @@ fn unexpected(req: &str, r: Result<Fcall>) -> Error {
 
 impl Drop for Client {
     fn drop(&mut self) {
-        // Shutting the socket down wakes the reader thread, which then fails
-        // anything still outstanding and exits; joining it means no thread
-        // or descriptor outlives the Client.
-        (self.inner.closer)();
-        if let Some(h) = self.reader.take() {
-            let _ = h.join();
-        }
+        // Wakes a caller blocked reading on another thread (its requests
+        // fail with Hungup); the descriptors close with the last Pending.
+        let _ = lock(&self.inner.writer).shutdown();
     }
-}
-
-fn read_replies<T: Transport>(inner: Arc<Inner>, stream: T) {
-    let mut r = BufReader::with_capacity(inner.msize as usize, stream);
-    let why = loop {
-        let frame = match read_frame(&mut r, inner.msize) {
-            Ok(f) => f,
-            Err(e) if e.kind() == io::ErrorKind::UnexpectedEof => {
-                break "connection closed".to_string()
-            }
-            Err(e) => break format!("read: {e}"),
-        };
-        let (tag, msg) = match decode_msg(&frame, inner.dialect, inner.msize) {
-            Ok(m) => m,
-            Err(e) => break format!("bad reply: {e}"),
-        };
-        let mut t = lock(&inner.tags);
-        if !t.slots.contains_key(&tag) {
-            log::warn!("9P reply {} for unknown tag {tag}", msg.name());
-            continue;
-        }
-        inner.answer(&mut t, tag, Ok(msg));
-    };
-    log::debug!("9P client connection ended: {why}");
-    inner.hang_up(why);
 }

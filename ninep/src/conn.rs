@@ -1,12 +1,12 @@
-//! One server connection: its fid table, its in-flight tags and the
-//! threads that serve it.
+//! One server connection: its fid table, its in-flight tags, and how its
+//! requests are scheduled.
 //!
-//! Requests are served concurrently, so that an operation that blocks (a
-//! read of a pipe or a console, exported by the kernel) holds up only
-//! itself. The threads take turns reading: whoever reads a request serves
-//! it, and a new thread is started only when none is left waiting to read.
-//! A lone client doing one RPC at a time therefore costs no thread handoff
-//! beyond the socket's own.
+//! The connection's thread reads requests and serves them itself, so a
+//! request costs no thread handoff beyond the socket's own. A request that
+//! may wait indefinitely goes to a thread of its own instead, so it holds up
+//! nothing else: one the file server marks with `may_block` (a pipe or a
+//! console exported by the kernel, a file behind another 9P mount), and one
+//! whose fid is still busy with such a request (a Tclunk after a Tflush).
 //!
 //! Tflush is answered at once and the flushed request's reply is dropped
 //! when it comes (flush(5)); a flushed Tattach or Twalk leaves no new fid.
@@ -21,14 +21,12 @@ use crate::types::{Qid, DMDIR, NOFID, OEXEC, ORCLOSE, ORDWR, OTRUNC, OWRITE};
 use crate::wire::{encode_dir, read_frame, Dialect, IOHDRSZ};
 use std::collections::HashMap;
 use std::io::{self, BufReader};
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard, TryLockError};
 
-/// Threads one connection may use at most; beyond this, requests queue
-/// behind the blocked ones.
-const MAX_THREADS: usize = 32;
-/// Idle readers beyond this many exit, so a burst leaves no crowd behind.
-const MAX_IDLE: usize = 4;
+/// Requests of one connection that may be waiting in threads of their own;
+/// beyond this, further ones are served in line.
+const MAX_WAITING: usize = 64;
 
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
     m.lock().unwrap_or_else(|p| p.into_inner())
@@ -66,27 +64,20 @@ struct Version {
     dialect: Option<Dialect>,
 }
 
-#[derive(Default)]
-struct Pool {
-    threads: usize,
-    idle: usize,
-}
-
 struct Conn<F: FileServer, T> {
     srv: Server<F>,
-    reader: Mutex<BufReader<T>>,
     writer: Mutex<T>,
     version: Mutex<Version>,
     fids: Mutex<HashMap<u32, FidSlot<F::Fid>>>,
     /// Tags being served; true once flushed (the reply is then dropped).
     inflight: Mutex<HashMap<u16, bool>>,
-    pool: Mutex<Pool>,
-    closed: AtomicBool,
-    done: Mutex<Option<std::sync::mpsc::Sender<io::Result<()>>>>,
+    /// Requests being served in threads of their own.
+    waiting: AtomicUsize,
 }
 
 impl<F: FileServer, T> Drop for Conn<F, T> {
-    /// The last thread out clunks whatever fids the client left behind.
+    /// The last one out (the connection's thread, or a request that was
+    /// still waiting when the client left) clunks the fids left behind.
     fn drop(&mut self) {
         let fids: Vec<_> = lock(&self.fids).drain().collect();
         for (_, slot) in fids {
@@ -107,13 +98,10 @@ fn close_fid<F: FileServer>(fs: &F, e: FidEntry<F::Fid>) {
     }
 }
 
-/// Serves one connection until the peer hangs up; returns when the
-/// connection is finished with (blocked operations may still be finishing).
+/// Serves one connection until the peer hangs up.
 pub(crate) fn serve<F: FileServer, T: Transport>(srv: Server<F>, stream: T) -> io::Result<()> {
-    let cap = srv.max_msize as usize;
-    let (tx, rx) = std::sync::mpsc::channel();
+    let mut reader = BufReader::with_capacity(srv.max_msize as usize, stream.try_clone()?);
     let conn = Arc::new(Conn {
-        reader: Mutex::new(BufReader::with_capacity(cap, stream.try_clone()?)),
         writer: Mutex::new(stream),
         version: Mutex::new(Version {
             msize: srv.max_msize,
@@ -122,73 +110,14 @@ pub(crate) fn serve<F: FileServer, T: Transport>(srv: Server<F>, stream: T) -> i
         srv,
         fids: Mutex::default(),
         inflight: Mutex::default(),
-        pool: Mutex::new(Pool {
-            threads: 1,
-            idle: 1,
-        }),
-        closed: AtomicBool::new(false),
-        done: Mutex::new(Some(tx)),
+        waiting: AtomicUsize::new(0),
     });
-    worker(conn);
-    rx.recv().unwrap_or(Ok(()))
-}
-
-fn worker<F: FileServer, T: Transport>(conn: Arc<Conn<F, T>>) {
-    while let Some((tag, req)) = next_request(&conn) {
-        {
-            let mut p = lock(&conn.pool);
-            p.idle -= 1;
-            if p.idle == 0 && p.threads < MAX_THREADS {
-                let c = conn.clone();
-                if std::thread::Builder::new()
-                    .name("9p-conn".into())
-                    .spawn(move || worker(c))
-                    .is_ok()
-                {
-                    p.threads += 1;
-                    p.idle += 1;
-                }
-            }
-        }
-        serve_request(&conn, tag, req);
-        let mut p = lock(&conn.pool);
-        p.idle += 1;
-        if p.idle > MAX_IDLE {
-            p.idle -= 1;
-            p.threads -= 1;
-            return;
-        }
-    }
-    let mut p = lock(&conn.pool);
-    p.idle -= 1;
-    p.threads -= 1;
-}
-
-/// Reads and decodes the next request, registering its tag before the
-/// next reader can see a Tflush for it. None when the connection is over.
-/// Tversion is served right here, under the reader lock: every later
-/// request must be read with the msize and dialect it sets.
-fn next_request<F: FileServer, T: Transport>(conn: &Conn<F, T>) -> Option<(u16, FsResult<Fcall>)> {
-    let mut r = lock(&conn.reader);
     loop {
-        if conn.closed.load(Ordering::SeqCst) {
-            return None;
-        }
         let v = *lock(&conn.version);
-        let frame = match read_frame(&mut *r, v.msize) {
+        let frame = match read_frame(&mut reader, v.msize) {
             Ok(f) => f,
-            Err(e) => {
-                conn.closed.store(true, Ordering::SeqCst);
-                let result = if e.kind() == io::ErrorKind::UnexpectedEof {
-                    Ok(())
-                } else {
-                    Err(e)
-                };
-                if let Some(tx) = lock(&conn.done).take() {
-                    let _ = tx.send(result);
-                }
-                return None;
-            }
+            Err(e) if e.kind() == io::ErrorKind::UnexpectedEof => return Ok(()),
+            Err(e) => return Err(e),
         };
         // The frame was delimited, so even a malformed one leaves the stream
         // in step: refuse it and carry on.
@@ -197,36 +126,89 @@ fn next_request<F: FileServer, T: Transport>(conn: &Conn<F, T>) -> Option<(u16, 
             .map(|(_, m)| m)
             .map_err(|e| format!("bad 9P message: {e}"));
         match req {
+            // Served in line: later requests are read with what it sets.
             Ok(Fcall::Tversion(t)) => {
-                let reply = version(conn, t);
-                send(conn, tag, reply);
+                let reply = version(&conn, t);
+                send(&conn, tag, reply);
             }
-            Ok(Fcall::Tflush(_)) => return Some((tag, req)),
-            req => {
+            Ok(Fcall::Tflush(f)) => flush(&conn, tag, f.oldtag),
+            Ok(msg) => {
                 lock(&conn.inflight).insert(tag, false);
-                return Some((tag, req));
+                if may_wait(&conn, &msg) && conn.waiting.load(Ordering::Relaxed) < MAX_WAITING {
+                    conn.waiting.fetch_add(1, Ordering::Relaxed);
+                    let c = conn.clone();
+                    let spawned =
+                        std::thread::Builder::new()
+                            .name("9p-request".into())
+                            .spawn(move || {
+                                serve_request(&c, tag, Ok(msg));
+                                c.waiting.fetch_sub(1, Ordering::Relaxed);
+                            });
+                    if let Err(e) = spawned {
+                        conn.waiting.fetch_sub(1, Ordering::Relaxed);
+                        serve_request(&conn, tag, Err(format!("cannot start thread: {e}")));
+                    }
+                } else {
+                    serve_request(&conn, tag, Ok(msg));
+                }
+            }
+            Err(e) => {
+                lock(&conn.inflight).insert(tag, false);
+                serve_request(&conn, tag, Err(e));
             }
         }
     }
 }
 
-fn serve_request<F: FileServer, T: Transport>(conn: &Conn<F, T>, tag: u16, req: FsResult<Fcall>) {
-    let reply = match req {
-        Ok(Fcall::Tflush(_)) if lock(&conn.version).dialect.is_none() => Err(ENOVERSION.into()),
-        Ok(Fcall::Tflush(f)) => {
-            // Answered at once; the flushed request's reply, if not yet
-            // sent, never will be. Both happen under the inflight lock, so
-            // the Rflush cannot overtake a reply already being written.
-            let mut inflight = lock(&conn.inflight);
-            if let Some(flushed) = inflight.get_mut(&f.oldtag) {
-                *flushed = true;
-            }
-            send(conn, tag, Ok((Rflush {}.into(), None)));
-            return;
-        }
-        Ok(msg) => handle(conn, msg),
-        Err(e) => Err(e),
+/// The fid a request operates on, if any.
+fn fid_of(msg: &Fcall) -> Option<u32> {
+    Some(match msg {
+        Fcall::Twalk(t) => t.fid,
+        Fcall::Topen(t) => t.fid,
+        Fcall::Tcreate(t) => t.fid,
+        Fcall::Tread(t) => t.fid,
+        Fcall::Twrite(t) => t.fid,
+        Fcall::Tclunk(t) => t.fid,
+        Fcall::Tremove(t) => t.fid,
+        Fcall::Tstat(t) => t.fid,
+        Fcall::Twstat(t) => t.fid,
+        _ => return None,
+    })
+}
+
+/// Whether a request may wait indefinitely, and so needs its own thread:
+/// its file says so, or its fid is held by a request that is waiting.
+fn may_wait<F: FileServer, T>(conn: &Conn<F, T>, msg: &Fcall) -> bool {
+    let Some(fid) = fid_of(msg) else { return false };
+    let Some(slot) = lock(&conn.fids).get(&fid).cloned() else {
+        return false;
     };
+    let entry = match slot.try_lock() {
+        Ok(g) => g,
+        Err(TryLockError::Poisoned(p)) => p.into_inner(),
+        Err(TryLockError::WouldBlock) => return true,
+    };
+    entry
+        .as_ref()
+        .is_some_and(|e| conn.srv.fs.may_block(&e.fid))
+}
+
+/// Answers a Tflush at once. The flushed request's reply, if not yet sent,
+/// never will be: both happen under the inflight lock, so the Rflush cannot
+/// overtake a reply already being written.
+fn flush<F: FileServer, T: Transport>(conn: &Conn<F, T>, tag: u16, oldtag: u16) {
+    if lock(&conn.version).dialect.is_none() {
+        return send(conn, tag, Err(ENOVERSION.into()));
+    }
+    let mut inflight = lock(&conn.inflight);
+    if let Some(flushed) = inflight.get_mut(&oldtag) {
+        *flushed = true;
+    }
+    send(conn, tag, Ok((Rflush {}.into(), None)));
+}
+
+fn serve_request<F: FileServer, T: Transport>(conn: &Conn<F, T>, tag: u16, req: FsResult<Fcall>) {
+    let reply = req.and_then(|msg| handle(conn, msg));
     let mut inflight = lock(&conn.inflight);
     if inflight.remove(&tag) == Some(true) {
         drop(inflight);
@@ -260,8 +242,7 @@ fn send<F: FileServer, T: Transport>(
     let bytes = to_bytes(tag, &reply, dialect);
     let mut w = lock(&conn.writer);
     if w.write_frame(&bytes).is_err() {
-        // The reader will see the hangup too; make sure it does.
-        conn.closed.store(true, Ordering::SeqCst);
+        // Make sure the reading side sees the hangup too.
         let _ = w.shutdown();
     }
 }

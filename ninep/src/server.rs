@@ -67,6 +67,14 @@ pub trait FileServer: Send + Sync + 'static {
 
     fn wstat(&self, fid: &Self::Fid, dir: &Dir) -> FsResult<()>;
 
+    /// Whether operations on this fid may wait indefinitely (a pipe, a
+    /// console, a file on a remote mount). Such requests are served in
+    /// threads of their own so that they hold up nothing else on the
+    /// connection; all others are served in line, which is cheaper.
+    fn may_block(&self, _fid: &Self::Fid) -> bool {
+        false
+    }
+
     /// The 9P2000.u errno sent with an error string.
     fn errno(&self, ename: &str) -> u32 {
         errno_for(ename)

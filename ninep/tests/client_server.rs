@@ -307,6 +307,10 @@ impl FileServer for Slow {
     fn wstat(&self, f: &Self::Fid, d: &Dir) -> FsResult<()> {
         self.0.wstat(f, d)
     }
+    /// Everything but "fast" may be slow, as the loop is told.
+    fn may_block(&self, f: &Self::Fid) -> bool {
+        self.0.stat(f).is_ok_and(|d| d.name != "fast")
+    }
 }
 
 #[test]
