@@ -12,6 +12,7 @@ mod conn;
 pub mod dial;
 pub mod errstr;
 pub mod messages;
+mod mux;
 pub mod ramfs;
 pub mod server;
 pub mod types;
