@@ -1,11 +1,11 @@
 //! 9P2000 and 9P2000.u: the wire format, a multiplexing client and a server loop.
-//! Plan 9 vocabulary only.
+//! Plan 9 vocabulary only. README.md beside this crate maps the files.
 //!
-//! - `wire` / `messages`: the `Wire` trait, the message table (`Fcall`),
-//!   `encode_msg` / `decode_msg`, and `read_frame` for size-prefixed frames.
-//! - `client`: `Client::dial("unix!/path" | "tcp!host!port")`, tag-multiplexed.
-//! - `server`: the `FileServer` trait and `Server`, one thread per connection.
-//! - `ramfs`: `RamFs`, an in-memory `FileServer`.
+//! - `wire` / `messages`: the `Wire` trait, the message table (`Fcall` and one
+//!   struct per message), `encode_msg` / `decode_msg`, `read_frame`.
+//! - `client`: `Client::dial("unix!/path" | "tcp!host!port")`; requests from
+//!   any number of threads share the connection by tag and can be flushed.
+//! - `server`: the `FileServer` trait and `Server`; `ramfs::RamFs` implements it.
 
 pub mod client;
 mod conn;

@@ -62,7 +62,7 @@ macro_rules! messages {
             }
         )*
 
-        /// Any 9P message body (everything after size[4] type[1] tag[2]).
+        /// Any 9P message body (everything after `size[4] type[1] tag[2]`).
         #[derive(Clone, Debug, PartialEq, Eq)]
         pub enum Fcall {
             $($name($name),)*
@@ -155,7 +155,7 @@ messages! {
     Rwstat = 127 {}
 }
 
-/// Encodes a whole message: size[4] type[1] tag[2] fields.
+/// Encodes a whole message: `size[4] type[1] tag[2]` fields.
 pub fn encode_msg(tag: u16, msg: &Fcall, dialect: Dialect, buf: &mut Vec<u8>) {
     let start = buf.len();
     buf.extend_from_slice(&[0, 0, 0, 0]);

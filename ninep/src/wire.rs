@@ -30,7 +30,7 @@ impl Dialect {
     }
 }
 
-/// size[4] type[1] tag[2]: the bytes before any message's fields.
+/// `size[4] type[1] tag[2]`: the bytes before any message's fields.
 pub const HEADER_SIZE: usize = 7;
 /// Room msize must leave for a Tread/Rwrite/Rread header around the data,
 /// as Plan 9's IOHDRSZ.
@@ -158,7 +158,7 @@ macro_rules! wire_int {
 }
 wire_int!(u8, u16, u32, u64);
 
-/// string: len[2] then UTF-8 bytes. Longer strings cannot be sent at all, so
+/// string: `len[2]` then UTF-8 bytes. Longer strings cannot be sent at all, so
 /// the encoder truncates at a character boundary below 64 KiB rather than
 /// emitting a corrupt length.
 impl Wire for String {
@@ -194,7 +194,7 @@ impl Wire for Qid {
     }
 }
 
-/// count[4] then bytes: Twrite and Rread data, capped by msize.
+/// `count[4]` then bytes: Twrite and Rread data, capped by msize.
 impl Wire for Vec<u8> {
     fn encode(&self, w: &mut Writer) {
         (self.len() as u32).encode(w);
@@ -213,7 +213,7 @@ impl Wire for Vec<u8> {
     }
 }
 
-/// nwname[2] then names (Twalk) or nwqid[2] then qids (Rwalk): at most
+/// `nwname[2]` then names (Twalk) or `nwqid[2]` then qids (Rwalk): at most
 /// MAXWELEM either way, which also bounds the allocation.
 fn encode_walk_list<T: Wire>(v: &[T], w: &mut Writer) {
     (v.len() as u16).encode(w);
@@ -250,8 +250,8 @@ impl Wire for Vec<Qid> {
     }
 }
 
-/// The bare stat record, as directory reads return it: size[2] then the
-/// fields (NINE.md), plus extension[s] n_uid[4] n_gid[4] n_muid[4] in .u.
+/// The bare stat record, as directory reads return it: `size[2]` then the
+/// fields (NINE.md), plus `extension[s] n_uid[4] n_gid[4] n_muid[4]` in .u.
 /// Plain decoding leaves extension empty and the numeric ids NONUNAME.
 impl Wire for Dir {
     fn encode(&self, w: &mut Writer) {
@@ -318,8 +318,8 @@ impl Wire for Dir {
     }
 }
 
-/// Rstat and Twstat wrap the stat record in one more length: n[2] then the
-/// record (whose own size[2] is inside). A codec marker for the message table.
+/// Rstat and Twstat wrap the stat record in one more length: `n[2]` then the
+/// record (whose own `size[2]` is inside). A codec marker for the message table.
 pub struct StatN;
 
 /// A field codec other than the field type's own `Wire` impl; the message
