@@ -253,8 +253,25 @@ fn version<F: FileServer, T>(conn: &Conn<F, T>, t: Tversion) -> FsResult<(Fcall,
     lock(&conn.inflight).values_mut().for_each(|f| *f = true);
     let fids: Vec<_> = lock(&conn.fids).drain().collect();
     for (_, slot) in fids {
-        if let Some(e) = lock(&slot).take() {
-            close_fid(&*conn.srv.fs, e);
+        match slot.try_lock() {
+            Ok(mut g) => {
+                if let Some(e) = g.take() {
+                    close_fid(&*conn.srv.fs, e);
+                }
+            }
+            // A request still waiting holds this fid: clunk it when that
+            // request is done, without holding up the connection.
+            Err(_) => {
+                let fs = conn.srv.fs.clone();
+                let slot = slot.clone();
+                let _ = std::thread::Builder::new()
+                    .name("9p-clunk".into())
+                    .spawn(move || {
+                        if let Some(e) = lock(&slot).take() {
+                            close_fid(&*fs, e);
+                        }
+                    });
+            }
         }
     }
     let msize = t.msize.min(conn.srv.max_msize);
