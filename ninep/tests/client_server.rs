@@ -435,3 +435,40 @@ fn flushed_walk_leaves_no_fid() {
     assert!(matches!(c.rpc(walk), Ok(Fcall::Rwalk(r)) if r.wqids.len() == 1));
     c.clunk(newfid).unwrap();
 }
+
+#[test]
+fn client_survives_a_hostile_server() {
+    use std::io::Write;
+    use std::os::unix::net::UnixStream;
+    // Each reply after Rversion is broken differently: garbage inside a
+    // well-sized frame, then a frame far above msize.
+    for bad in [
+        vec![9u8, 0, 0, 0, 200, 1, 0, 0xff, 0xff],
+        vec![0xff, 0xff, 0xff, 0x7f],
+    ] {
+        let (ours, mut theirs) = UnixStream::pair().unwrap();
+        let server = std::thread::spawn(move || {
+            let f = read_frame(&mut theirs, 1 << 20).unwrap();
+            let (tag, _) = decode_msg(&f, Dialect::U, 1 << 20).unwrap();
+            let r = Rversion {
+                msize: 8192,
+                version: "9P2000".into(),
+            };
+            theirs
+                .write_all(&to_bytes(tag, &r.into(), Dialect::Plain))
+                .unwrap();
+            read_frame(&mut theirs, 1 << 20).unwrap();
+            theirs.write_all(&bad).unwrap();
+            theirs
+        });
+        let c = Client::new(ours, 8192, Dialect::U).unwrap();
+        assert_eq!(
+            c.dialect(),
+            Dialect::Plain,
+            "fell back to what the server speaks"
+        );
+        assert!(matches!(c.stat(0), Err(Error::Hungup(_))));
+        assert!(matches!(c.stat(0), Err(Error::Hungup(_))));
+        drop(server.join().unwrap());
+    }
+}
