@@ -120,15 +120,17 @@ pub fn differences(case: &Case, native: (&Run, &Output), ninux: (&Run, &Output))
         found.push("ninux run: output over the capture limit or left open".into());
     }
     if native_out.stdout != ninux_out.stdout {
-        found.push(format!(
-            "stdout differs:\n{}",
-            diff(&native_out.stdout, &ninux_out.stdout)
+        found.push(stream_differs(
+            "stdout",
+            &native_out.stdout,
+            &ninux_out.stdout,
         ));
     }
     if case.expect.compare_stderr && native_out.stderr != ninux_out.stderr {
-        found.push(format!(
-            "stderr differs:\n{}",
-            diff(&native_out.stderr, &ninux_out.stderr)
+        found.push(stream_differs(
+            "stderr",
+            &native_out.stderr,
+            &ninux_out.stderr,
         ));
     }
     if let Some(needle) = case.expect.ninux_stderr_contains {
