@@ -95,11 +95,12 @@ fn parse_args() -> Result<Options, String> {
     Ok(options)
 }
 
-/// Builds and inputs live beside the executable, in the cargo target dir.
+/// Builds and inputs live beside the executable, in the cargo target dir
+/// (not `ninux-bench`: that name is the executable itself).
 fn work_dir() -> PathBuf {
     std::env::current_exe()
         .ok()
-        .and_then(|p| p.parent().map(|d| d.join("ninux-bench")))
+        .and_then(|p| p.parent().map(|d| d.join("ninux-bench-work")))
         .unwrap_or_else(|| std::env::temp_dir().join("ninux-bench"))
 }
 
