@@ -19,6 +19,7 @@
 
 use std::path::{Path, PathBuf};
 
+use crate::chan::Chan;
 use crate::error::*;
 use crate::namespace::{Namespace, Source, MAFTER, MBEFORE, MCACHE, MCREATE};
 use crate::nsfile::{quote, NsRun};
@@ -93,11 +94,13 @@ impl NsSpec {
         };
         let root_dev = format!("#W{}:{lower}", upper.display());
         ns.bind(&root_dev, "/", MBEFORE | MCREATE)?;
+        let mut layer = crate::dev::attach(&root_dev)?.0;
+        layer.name = "/".into();
         for (host, guest) in &self.binds {
             let abs =
                 std::fs::canonicalize(host).map_err(|e| Error::from(e).context(host.display()))?;
             let dev = format!("#Z{}", abs.display());
-            make_mount_point(&ns, guest, abs.is_dir())?;
+            make_mount_point(&ns, &layer, guest, abs.is_dir())?;
             ns.bind(&dev, guest, MCREATE)
                 .map_err(|e| e.context(format!("-b {}:{guest}", host.display())))?;
         }
@@ -113,27 +116,36 @@ impl NsSpec {
     }
 }
 
-/// Makes `guest` (and its parents) in the namespace if missing, as a
-/// directory or an empty file, so a bind has something to land on.
-fn make_mount_point(ns: &Namespace, guest: &str, dir: bool) -> Result<()> {
+/// Makes `guest` (and its parents) if missing, as a directory or an empty
+/// file, so a bind has something to land on. They are made in the root's
+/// copy-on-write layer itself (`root`), since a parent may be one of `#/`'s
+/// read-only directories (`/n`, `/mnt`): made in the layer, it shadows that.
+fn make_mount_point(ns: &Namespace, root: &Chan, guest: &str, dir: bool) -> Result<()> {
     if ns.walk_follow(guest).is_ok() {
         return Ok(());
     }
-    let mut cur = String::new();
     let elems: Vec<&str> = guest.split('/').filter(|e| !e.is_empty()).collect();
+    let mut cur = root.clone_chan()?;
     for (i, e) in elems.iter().enumerate() {
-        cur = format!("{cur}/{e}");
-        if ns.walk_follow(&cur).is_ok() {
-            continue;
-        }
-        let last = i + 1 == elems.len();
-        let perm = if !last || dir {
-            ninep::DMDIR | 0o755
-        } else {
-            0o644
+        let path = format!("{}/{e}", cur.name.trim_end_matches('/'));
+        cur = match cur.walk1(e, path.clone()) {
+            Ok(c) => c,
+            Err(_) => {
+                let last = i + 1 == elems.len();
+                let perm = if !last || dir {
+                    ninep::DMDIR | 0o755
+                } else {
+                    0o644
+                };
+                let mut c = cur.clone_chan()?;
+                c.qid = c
+                    .node
+                    .create(e, perm, ninep::OREAD as u32, "")
+                    .map_err(|err| err.context(format!("making {path}")))?;
+                c.name = path;
+                c
+            }
         };
-        ns.create(&cur, ninep::OREAD as u32, perm)
-            .map_err(|e| e.context(format!("making {cur}")))?;
     }
     Ok(())
 }

@@ -174,18 +174,28 @@ impl FileServer for ExportFs {
     }
 
     fn stat(&self, fid: &XFid) -> FsResult<Dir> {
-        match &fid.open {
-            Some(c) => stat_chan(c).map_err(|e| e.to_string()),
-            None => {
-                let c = self.walk(&fid.path())?;
-                stat_chan(&c).map_err(|e| e.to_string())
-            }
+        // The open chan first (it may be removed from the tree but open),
+        // else the file by name.
+        let path = fid.path();
+        if let Some(Ok(mut d)) = fid.open.as_ref().map(|c| c.stat()) {
+            d.name = match path.rsplit_once('/') {
+                Some((_, "")) | None => "/".into(),
+                Some((_, n)) => n.into(),
+            };
+            return Ok(d);
         }
+        let c = self.walk(&path)?;
+        stat_chan(&c).map_err(|e| e.to_string())
     }
 
     fn wstat(&self, fid: &XFid, d: &Dir) -> FsResult<()> {
         let path = fid.path();
-        self.ns.wstat(&path, d).map_err(|e| e.to_string())?;
+        match &fid.open {
+            // Through the open chan, so it follows its file when renamed.
+            Some(c) => c.node().wstat(d),
+            None => self.ns.wstat(&path, d),
+        }
+        .map_err(|e| e.to_string())?;
         if !d.name.is_empty() {
             // The fid follows its file to the new name.
             if let Ok((dir, _)) = crate::namespace::split_path(&path) {

@@ -49,6 +49,7 @@ pub mod devtar;
 pub mod error;
 pub mod exportfs;
 pub mod namespace;
+pub mod note;
 pub mod nsfile;
 mod tarindex;
 

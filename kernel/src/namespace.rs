@@ -241,11 +241,7 @@ impl Namespace {
         let (c, rest) = self.start(path)?;
         if rest.is_empty() || rest == "/" {
             // The root itself: with domount_last false, the mounted-on root.
-            let c = if domount_last {
-                c
-            } else {
-                self.root.clone_chan()?
-            };
+            let c = if domount_last { c } else { self.root_chan()? };
             return Ok(Walked::Chan(c));
         }
         self.walk_elems(c, &rest, domount_last)

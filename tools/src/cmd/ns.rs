@@ -1,6 +1,56 @@
-#[derive(clap::Args)]
-pub struct Args {}
+//! `ninux ns`: print the namespace a `run` would build, in namespace(6) form.
 
-pub fn run(_args: Args) -> anyhow::Result<i32> {
-    anyhow::bail!("not written yet")
+use std::path::PathBuf;
+
+use kernel::build::{print, NsSpec};
+
+/// The namespace options `run`, `ns` and `serve` share.
+#[derive(clap::Args, Clone, Debug, Default)]
+pub struct NsArgs {
+    /// Root file system: a host directory or a rootfs tar(.gz); default: the host's `/`, read-only.
+    #[arg(short = 'r', long = "root", value_name = "ROOT")]
+    pub root: Option<PathBuf>,
+    /// Bind a host directory into the namespace, read-write.
+    #[arg(short = 'b', long = "bind", value_name = "HOST:GUEST")]
+    pub binds: Vec<String>,
+    /// A namespace(6) file applied after the rest.
+    #[arg(long = "ns", value_name = "FILE")]
+    pub ns_file: Option<PathBuf>,
+    /// Writable layer over the root (kept); default: a temporary directory.
+    #[arg(short = 'w', long = "writable", value_name = "DIR")]
+    pub upper: Option<PathBuf>,
+}
+
+impl NsArgs {
+    pub fn spec(&self) -> anyhow::Result<NsSpec> {
+        let binds = self
+            .binds
+            .iter()
+            .map(|b| NsSpec::parse_bind(b))
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(NsSpec {
+            root: self.root.clone(),
+            binds,
+            ns_file: self.ns_file.clone(),
+            upper: self.upper.clone(),
+        })
+    }
+}
+
+#[derive(clap::Args)]
+pub struct Args {
+    #[command(flatten)]
+    pub ns: NsArgs,
+}
+
+pub fn run(args: Args) -> anyhow::Result<i32> {
+    let built = args.ns.spec()?.build()?;
+    print!("{}", print(&built.ns));
+    if built.tmp.is_some() {
+        println!(
+            "# the writable layer {} is temporary: each run gets its own",
+            built.upper.display()
+        );
+    }
+    Ok(0)
 }
