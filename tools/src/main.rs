@@ -25,6 +25,12 @@ enum Command {
     Ns(cmd::ns::Args),
     /// Export a namespace over 9P2000 (exportfs).
     Serve(cmd::serve::Args),
+    /// Run a program natively and under ninux and show what differs.
+    Conform(cmd::conform::Args),
+    /// Static syscall footprint of a binary, against the table.
+    Scan(cmd::scan::Args),
+    /// Like run, printing every syscall and what it became.
+    Trace(cmd::trace::Args),
 }
 
 fn main() {
@@ -44,6 +50,9 @@ fn main() {
         Command::Syscalls(args) => cmd::syscalls::run(args),
         Command::Ns(args) => cmd::ns::run(args),
         Command::Serve(args) => cmd::serve::run(args),
+        Command::Conform(args) => cmd::conform::run(args),
+        Command::Scan(args) => cmd::scan::run(args),
+        Command::Trace(args) => cmd::trace::run(args),
     };
     match result {
         Ok(code) => std::process::exit(code),
