@@ -616,6 +616,9 @@ impl Node for CowNode {
             return Err(EPERM);
         }
         let nd = self.other(newdir)?;
+        if !nd.qid.is_dir() {
+            return Err(ENOTDIR);
+        }
         let dir = nd.rel();
         self.rename_to(&dir, name)
     }

@@ -8,6 +8,10 @@
 //! fd and the name with `RESOLVE_NO_SYMLINKS` as well, and an open fid keeps
 //! a real host fd so data moves at host speed ([`Node::host_fd`]).
 
+// struct stat's field types differ between architectures; the casts keep
+// this code right on all of them.
+#![allow(clippy::unnecessary_cast)]
+
 use std::any::Any;
 use std::os::fd::{AsFd, BorrowedFd, OwnedFd};
 use std::path::Path;

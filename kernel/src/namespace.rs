@@ -402,6 +402,9 @@ impl Namespace {
         let (dir, name) = split_path(new)?;
         check_name(&name)?;
         let d = self.walk(&dir)?;
+        if !d.is_dir() {
+            return Err(ENOTDIR);
+        }
         let d = self.create_dir(&d, &name)?;
         if d.dev != c.dev {
             return Err(EXDEV);
@@ -415,6 +418,9 @@ impl Namespace {
         let (dir, name) = split_path(new)?;
         check_name(&name)?;
         let d = self.walk(&dir)?;
+        if !d.is_dir() {
+            return Err(ENOTDIR);
+        }
         if self.walk1(&d, &name, String::new()).is_ok() {
             return Err(EEXIST);
         }

@@ -219,6 +219,8 @@ pub fn build(tar: &Path) -> Result<Vec<Entry>> {
         let path = cleanname(&format!("/{}", String::from_utf8_lossy(&raw)));
         let rel = path.trim_start_matches('/').to_string();
         let et = h.entry_type();
+        // Blank numeric fields (some writers leave uid, gid or mtime empty)
+        // read as 0, as GNU tar reads them; a bad mode is an error.
         let mode = h.mode().map_err(bad)? & 0o7777;
         let link = ent
             .link_name_bytes()
@@ -229,9 +231,9 @@ pub fn build(tar: &Path) -> Result<Vec<Entry>> {
             parent: 0,
             kind: Kind::File,
             mode,
-            uid: h.uid().map_err(bad)? as u32,
-            gid: h.gid().map_err(bad)? as u32,
-            mtime: h.mtime().map_err(bad)?,
+            uid: h.uid().unwrap_or(0) as u32,
+            gid: h.gid().unwrap_or(0) as u32,
+            mtime: h.mtime().unwrap_or(0),
             size: 0,
             offset: 0,
             link: String::new(),

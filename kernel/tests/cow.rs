@@ -139,7 +139,7 @@ fn is_dir(ns: &Namespace, p: &str) -> bool {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig::with_cases(64))]
+    #![proptest_config(ProptestConfig::with_cases(cases(64)))]
 
     #[test]
     fn cow_matches_plain_directory(ops in prop::collection::vec(op_strategy(), 1..14)) {
@@ -206,4 +206,12 @@ fn copy_up_keeps_mode_and_lower_untouched() {
         .map(|d| d.name)
         .collect();
     assert_eq!(names, vec!["d".to_string()]);
+}
+
+/// The case count: `PROPTEST_CASES` when set (for long runs), else `default`.
+fn cases(default: u32) -> u32 {
+    std::env::var("PROPTEST_CASES")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(default)
 }

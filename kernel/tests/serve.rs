@@ -272,3 +272,54 @@ fn ninux_serve_end_to_end() {
     assert!(log.contains("9P connection"), "connections logged: {log}");
     assert!(!sock.exists());
 }
+
+#[test]
+fn mount_driver_over_9p() {
+    let t = tempfile::tempdir().unwrap();
+    let fs = ninep::RamFs::new();
+    fs.add_dir("/d");
+    fs.add_file("/d/hello", b"hello from ramfs");
+    let server = ninep::Server::new(Arc::new(fs));
+    let addr = format!("unix!{}", t.path().join("ram.sock").display());
+    let _h = server.spawn(&addr).unwrap();
+    let _ = dial(&addr);
+    // Through a namespace file, with the dial-string extension.
+    let nsf = t.path().join("ns");
+    std::fs::write(&nsf, format!("mount -c {addr} /n\n")).unwrap();
+    let built = NsSpec {
+        ns_file: Some(nsf),
+        upper: Some(t.path().join("up")),
+        ..Default::default()
+    }
+    .build()
+    .unwrap();
+    let ns = &built.ns;
+    assert_eq!(read_all(ns, "/n/d/hello"), b"hello from ramfs");
+    let c = ns.create("/n/d/new", 2, 0o644).unwrap();
+    c.pwrite(b"written", Some(0)).unwrap();
+    assert_eq!(read_all(ns, "/n/d/new"), b"written");
+    let names: Vec<String> = ns
+        .open("/n/d", 0)
+        .unwrap()
+        .dirread()
+        .unwrap()
+        .into_iter()
+        .map(|d| d.name)
+        .collect();
+    assert!(names.contains(&"hello".to_string()) && names.contains(&"new".to_string()));
+    ns.remove("/n/d/new").unwrap();
+    assert!(ns.walk("/n/d/new").is_err());
+    assert!(print(ns).contains(&format!("mount -c {} /n\n", kernel::nsfile::quote(&addr))));
+    // Exported again through exportfs, the mounted server is reachable.
+    let server2 = ninep::Server::new(Arc::new(ExportFs::new(Arc::new(
+        from_text(&print(ns), std::path::Path::new("p")).unwrap(),
+    ))));
+    let addr2 = format!("unix!{}", t.path().join("x.sock").display());
+    let _h2 = server2.spawn(&addr2).unwrap();
+    let client = dial(&addr2);
+    let (root, _) = client.attach("glenda", "").unwrap();
+    let (_, f) = client.walk(root, &["n", "d", "hello"]).unwrap();
+    let f = f.unwrap();
+    client.open(f, 0).unwrap();
+    assert_eq!(client.read_all(f).unwrap(), b"hello from ramfs");
+}

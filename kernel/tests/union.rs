@@ -107,7 +107,7 @@ fn members_strategy() -> impl Strategy<Value = Vec<BTreeSet<usize>>> {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig::with_cases(48))]
+    #![proptest_config(ProptestConfig::with_cases(cases(48)))]
 
     #[test]
     fn union_lookup_listing_create(contents in members_strategy(), binds in prop::collection::vec(bind_strategy(3), 1..5), create_name in 0..NAMES.len()) {
@@ -256,4 +256,12 @@ fn bind_of_union_is_one_level() {
         .unwrap();
     assert!(ns.walk("/u/two").is_err());
     assert!(ns.walk("/v/two").is_ok());
+}
+
+/// The case count: `PROPTEST_CASES` when set (for long runs), else `default`.
+fn cases(default: u32) -> u32 {
+    std::env::var("PROPTEST_CASES")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(default)
 }
