@@ -56,3 +56,11 @@ mod tarindex;
 pub use chan::{Chan, DevId, Getattr, Node};
 pub use error::{Error, Result};
 pub use namespace::{cleanname, Namespace, Walked, MAFTER, MBEFORE, MCACHE, MCREATE, MREPL};
+
+// The kernel is called from many host threads at once.
+const _: () = {
+    const fn send_sync<T: Send + Sync>() {}
+    send_sync::<Namespace>();
+    send_sync::<Chan>();
+    send_sync::<std::sync::Arc<dyn dev::Device>>();
+};
