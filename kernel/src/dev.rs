@@ -45,6 +45,12 @@ pub fn install(name: &str, dev: Arc<dyn Device>) {
     registry().lock().unwrap().insert(name.into(), dev);
 }
 
+/// Holds the device registry while the caller forks the host process, so
+/// the child cannot inherit it locked by a thread that does not exist there.
+pub fn fork_guard() -> impl Drop {
+    registry().lock().unwrap()
+}
+
 /// Splits `#Xrest` into (registry key, path inside the device).
 fn parse(name: &str) -> Result<(char, String, String)> {
     let mut it = name.strip_prefix('#').ok_or(EBADSHARP)?.chars();

@@ -586,6 +586,13 @@ impl Namespace {
         out
     }
 
+    /// Holds the mount table still (no bind or mount can be half done)
+    /// while the caller forks the host process; drop it in both parent and
+    /// child afterwards. See also [`crate::dev::fork_guard`].
+    pub fn fork_guard(&self) -> impl Drop + '_ {
+        self.table.read().unwrap()
+    }
+
     /// The root chan (for printing and exportfs).
     pub fn root(&self) -> &Chan {
         &self.root

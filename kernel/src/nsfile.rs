@@ -493,6 +493,23 @@ mod tests {
         assert!(e.as_str().contains("nested deeper"), "{e}");
     }
 
+    proptest::proptest! {
+        /// Outside text never panics the parser, and a word list quoted by
+        /// [`quote`] reads back as itself.
+        #[test]
+        fn parser_total(line in "\\PC{0,80}") {
+            let _ = parse_line(&line, &vars());
+        }
+
+        #[test]
+        fn quote_round_trips(ws in proptest::collection::vec("[^\\n\\r\\t ]{0,12}|\\PC{0,12}", 1..5)) {
+            let ws: Vec<String> = ws.into_iter().filter(|w| !w.contains(['\n', '\r'])).collect();
+            let line: Vec<String> = ws.iter().map(|w| quote(w)).collect();
+            let line = line.join(" ");
+            proptest::prop_assert_eq!(words(&line, &HashMap::new()).unwrap(), ws);
+        }
+    }
+
     #[test]
     fn quoting_round_trips() {
         for w in ["/a/b", "#Z/home/me", "it's", "a b", "$x", "tcp!h!564", ""] {
