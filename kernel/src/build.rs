@@ -202,7 +202,7 @@ pub fn print(ns: &Namespace) -> String {
     out
 }
 
-/// Rebuilds a namespace from [`print`]'s text.
+/// Rebuilds a namespace from [`print()`]'s text.
 pub fn from_text(text: &str, name: &Path) -> Result<Namespace> {
     let mut ns = Namespace::new(crate::dev::attach("#/")?.0);
     NsRun::new(&mut ns).run_text(text, name, 0)?;

@@ -74,6 +74,13 @@ pub trait Node: Send + Sync + 'static {
     fn host_fd(&self) -> Option<BorrowedFd<'_>> {
         None
     }
+    /// Where an open, read-only file's bytes lie in a host file when the
+    /// device has no fd of its own for it: (fd, offset, length). The tar
+    /// device gives its archive's fd and the member's extent, so reads (and
+    /// copies for exec) can go straight to the host with pread.
+    fn host_extent(&self) -> Option<(BorrowedFd<'_>, u64, u64)> {
+        None
+    }
     /// Renames this file into directory `newdir` (a fid of the same device)
     /// as `name`, replacing a file there (Linux rename(2)). 9P itself can only
     /// rename within a directory (wstat); devices that can do better say so.
@@ -191,6 +198,11 @@ impl Chan {
     /// See [`Node::host_fd`].
     pub fn host_fd(&self) -> Option<BorrowedFd<'_>> {
         self.node.host_fd()
+    }
+
+    /// See [`Node::host_extent`].
+    pub fn host_extent(&self) -> Option<(BorrowedFd<'_>, u64, u64)> {
+        self.node.host_extent()
     }
 
     pub fn stat(&self) -> Result<Dir> {

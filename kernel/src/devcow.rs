@@ -610,6 +610,12 @@ impl Node for CowNode {
             Io::Dir => None,
         }
     }
+    fn host_extent(&self) -> Option<(BorrowedFd<'_>, u64, u64)> {
+        match self.io.as_ref()? {
+            Io::Lower(l) => l.host_extent(),
+            _ => None,
+        }
+    }
     fn rename(&self, newdir: &dyn Node, name: &str) -> Result<()> {
         check_elem(name)?;
         if name.starts_with(WH) {

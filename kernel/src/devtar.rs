@@ -2,11 +2,12 @@
 //! a read-only device. Regular files, directories, symlinks (DMSYMLINK with
 //! the target in the extension), hard links (one qid for all names), device
 //! nodes and fifos (metadata only), modes, numeric owners, mtimes, long names.
-//! The index comes from [`crate::tarindex`]; data is read straight from the
+//! The index comes from `tarindex.rs`; data is read straight from the
 //! plain tar with pread.
 
 use std::any::Any;
 use std::fs::File;
+use std::os::fd::{AsFd, BorrowedFd};
 use std::os::unix::fs::FileExt;
 use std::path::Path;
 use std::sync::Arc;
@@ -211,6 +212,10 @@ impl Node for TarNode {
     }
     fn wstat(&self, _: &Dir) -> Result<()> {
         Err(EROFS)
+    }
+    fn host_extent(&self) -> Option<(BorrowedFd<'_>, u64, u64)> {
+        let e = &self.t.index.entries[self.i as usize];
+        (self.open && e.kind == Kind::File).then(|| (self.t.file.as_fd(), e.offset, e.size))
     }
     fn getattr(&self) -> Option<Getattr> {
         let e = &self.t.index.entries[self.i as usize];

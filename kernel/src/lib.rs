@@ -27,6 +27,24 @@
 //!   nanosecond times), [`Chan::readlink`], [`Chan::host_fd`] (data-path
 //!   calls straight on the host fd), `Chan::name` (fd2path).
 //!
+//! How Linux calls map (the personality's side):
+//!
+//! | Linux | kernel |
+//! |---|---|
+//! | path resolution | [`Namespace::walk_nofollow`] / [`Namespace::walk_at`]; on [`Walked::Symlink`] splice the target and walk again (≤ 40 hops); a final symlink is returned as itself (qid QTSYMLINK) |
+//! | `open` | walk, then [`namespace::open_chan`]`(chan, OREAD/OWRITE/ORDWR/OEXEC \| OTRUNC)`; `O_CREAT`: open if it exists, else [`Namespace::create`] with `OEXCL` (9P create truncates an existing file, Linux `O_CREAT` alone does not) |
+//! | `read`/`write`/`pread`/`lseek`/`mmap` | [`Chan::host_fd`] when `Some` (host speed; set `O_APPEND`/`O_NONBLOCK` with fcntl there); [`Chan::host_extent`] for tar members; else [`Chan::pread`]/[`Chan::pwrite`] |
+//! | `stat`/`lstat`/`fstat` | [`Chan::stat`] (+ [`Chan::getattr`] for nlink, ns times, rdev); `st_ino` = qid.path, `st_dev` from `Dir.typ`/`Dir.dev` |
+//! | `getdents64` | [`Chan::dirread_unique`] (first of duplicate names, as lookup finds it); `d_ino` = qid.path; `d_type` from `Dir.mode` |
+//! | `readlink` | [`Chan::readlink`] (Dir.extension of a DMSYMLINK file) |
+//! | `mkdir` / `symlink` / `mknod` | [`Namespace::create_ext`] with `DMDIR\|perm` / `DMSYMLINK` + target / `DMNAMEDPIPE` or `DMDEVICE` + `"c MAJ MIN"` |
+//! | `unlink` / `rmdir` | [`Namespace::remove`] (check the type first for EISDIR / ENOTDIR) |
+//! | `rename` / `link` | [`Namespace::rename`] (replaces, across directories of one device) / [`Namespace::link`] |
+//! | `chmod` / `truncate` / `utimensat` / `chown` | [`Namespace::wstat`] with a [`ninep::Dir::dont_touch`] record: `mode`, `length`, `atime`/`mtime`, `n_uid`/`n_gid` |
+//! | errno | [`Error::linux_errno`] (table [`error::ERRORS`]); `None`: log and use EIO |
+//! | `fork` | hold [`Namespace::fork_guard`] and [`dev::fork_guard`] across the host fork; `unshare(CLONE_NEWNS)`-like copies: [`Namespace::fork`] |
+//! | `execve` | pass [`build::print`]'s text and rebuild with [`build::from_text`] |
+//!
 //! Paths are absolute and cleaned lexically ([`cleanname`]): `..` follows the
 //! path as written. Errors are strings ([`Error`]); [`error::ERRORS`] maps
 //! them to and from Linux errno values.

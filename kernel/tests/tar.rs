@@ -267,6 +267,13 @@ fn compare(tarfile: &Path, extracted: &Path) {
     let b = ns.walk("/bin/busybox-hard").unwrap();
     assert_eq!(a.qid, b.qid);
     assert_eq!(a.getattr().unwrap().nlink, 2);
+    // The data path: the archive's fd and the member's extent.
+    let f = ns.open("/bin/busybox", 0).unwrap();
+    let (fd, off, len) = f.host_extent().unwrap();
+    let mut head = [0u8; 4];
+    rustix::io::pread(fd, &mut head, off).unwrap();
+    assert_eq!(len, busybox().len() as u64);
+    assert_eq!(&head, &busybox()[..4]);
     // Read-only.
     assert!(ns.open("/bin/busybox", 1).is_err());
     assert!(ns.create("/newfile", 1, 0o644).is_err());
