@@ -24,6 +24,8 @@ struct Mnt {
 fn err(e: ninep::Error) -> Error {
     match e {
         ninep::Error::Remote { ename, .. } => Error::msg(ename),
+        // A host socket error keeps its errno through the table.
+        ninep::Error::Io(e) => Error::from(e),
         e => Error::msg(e.ename()),
     }
 }
@@ -31,7 +33,7 @@ fn err(e: ninep::Error) -> Error {
 /// Dials `addr` (`tcp!HOST!PORT`, `unix!PATH`), attaches to tree `spec` and
 /// returns the root chan, ready for [`crate::Namespace::mount`].
 pub fn dial(addr: &str, spec: &str) -> Result<Chan> {
-    let client = Client::dial(addr).map_err(|e| err(e).context(addr))?;
+    let client = Client::dial(addr).map_err(err)?;
     attach(client, spec, addr)
 }
 

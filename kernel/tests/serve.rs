@@ -323,3 +323,28 @@ fn mount_driver_over_9p() {
     client.open(f, 0).unwrap();
     assert_eq!(client.read_all(f).unwrap(), b"hello from ramfs");
 }
+
+#[test]
+fn mount_of_a_dead_server_names_file_line_and_reason() {
+    let t = tempfile::tempdir().unwrap();
+    let nsf = t.path().join("ns");
+    let sock = t.path().join("nobody.sock");
+    std::fs::write(&nsf, format!("\nmount unix!{} /n\n", sock.display())).unwrap();
+    let e = NsSpec {
+        ns_file: Some(nsf.clone()),
+        upper: Some(t.path().join("up")),
+        ..Default::default()
+    }
+    .build()
+    .err()
+    .unwrap();
+    assert_eq!(
+        e.as_str(),
+        format!(
+            "{}:2: mount unix!{}: file does not exist",
+            nsf.display(),
+            sock.display()
+        )
+    );
+    assert_eq!(e.linux_errno(), Some(2));
+}
