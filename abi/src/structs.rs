@@ -218,3 +218,54 @@ unsafe impl Pod for i32 {}
 unsafe impl Pod for i64 {}
 // SAFETY: an array of integers.
 unsafe impl Pod for [i32; 2] {}
+
+/// struct open_how (openat2).
+#[repr(C)]
+#[derive(Clone, Copy, Debug, Default)]
+pub struct OpenHow {
+    pub flags: u64,
+    pub mode: u64,
+    pub resolve: u64,
+}
+const _: () = assert!(core::mem::size_of::<OpenHow>() == 24);
+// SAFETY: three u64s.
+unsafe impl Pod for OpenHow {}
+
+/// struct statx_timestamp.
+#[repr(C)]
+#[derive(Clone, Copy, Debug, Default)]
+pub struct StatxTimestamp {
+    pub tv_sec: i64,
+    pub tv_nsec: u32,
+    pub __reserved: i32,
+}
+
+/// struct statx.
+#[repr(C)]
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Statx {
+    pub stx_mask: u32,
+    pub stx_blksize: u32,
+    pub stx_attributes: u64,
+    pub stx_nlink: u32,
+    pub stx_uid: u32,
+    pub stx_gid: u32,
+    pub stx_mode: u16,
+    pub __spare0: u16,
+    pub stx_ino: u64,
+    pub stx_size: u64,
+    pub stx_blocks: u64,
+    pub stx_attributes_mask: u64,
+    pub stx_atime: StatxTimestamp,
+    pub stx_btime: StatxTimestamp,
+    pub stx_ctime: StatxTimestamp,
+    pub stx_mtime: StatxTimestamp,
+    pub stx_rdev_major: u32,
+    pub stx_rdev_minor: u32,
+    pub stx_dev_major: u32,
+    pub stx_dev_minor: u32,
+    pub __spare2: [u64; 14],
+}
+const _: () = assert!(core::mem::size_of::<Statx>() == 256);
+// SAFETY: integers only; padding is explicit.
+unsafe impl Pod for Statx {}

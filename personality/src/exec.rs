@@ -9,7 +9,7 @@ use loader::{Image, ImageKind};
 use platform::mm::{self, MapRequest};
 use platform::GuestRegs;
 use std::sync::atomic::{AtomicI32, AtomicUsize};
-use std::sync::Mutex;
+use std::sync::{Mutex, OnceLock};
 
 /// A program to run: where its bytes are on the host, and what it is called.
 pub struct Program {
@@ -19,6 +19,32 @@ pub struct Program {
     pub exe: Vec<u8>,
     pub argv: Vec<Vec<u8>>,
     pub envp: Vec<Vec<u8>>,
+    /// The Plan 9 namespace every path of the guest resolves in.
+    pub ns: kernel::Namespace,
+    /// The initial working directory, a path in `ns`.
+    pub cwd: String,
+    /// Host directories to remove when the process ends (a temporary
+    /// writable layer); only the process that started the run removes them.
+    pub cleanup: Vec<std::path::PathBuf>,
+}
+
+static CLEANUP: OnceLock<(u32, Vec<std::path::PathBuf>)> = OnceLock::new();
+
+/// Removes the run's temporary directories, if this is the process that made them.
+pub fn cleanup() {
+    if let Some((pid, dirs)) = CLEANUP.get() {
+        if *pid == std::process::id() {
+            for d in dirs {
+                let _ = std::fs::remove_dir_all(d);
+            }
+        }
+    }
+}
+
+/// Ends the guest process with `status` (exit_group), cleaning up first.
+pub fn exit_process(status: i32) -> ! {
+    cleanup();
+    platform::host::exit_group(status)
 }
 
 /// Why a program could not be started.
@@ -47,6 +73,7 @@ const STACK_MAX: u64 = 256 << 20;
 /// Runs `program` on this thread. Never returns on success: the process ends
 /// when the guest does, with its status or its signal.
 pub fn run(program: Program) -> Result<std::convert::Infallible, RunError> {
+    let _ = CLEANUP.set((std::process::id(), program.cleanup.clone()));
     let name = program.host_path.display().to_string();
     let bytes = std::fs::read(&program.host_path).map_err(|e| {
         RunError::Load(loader::LoadError {
@@ -86,6 +113,8 @@ pub fn run(program: Program) -> Result<std::convert::Infallible, RunError> {
     });
     state::with_thread(|t| t.tid = platform::gettid());
     crate::fs::fd::init_stdio();
+    let Program { ns, cwd, .. } = program;
+    crate::fs::path::init(ns, cwd);
     platform::install(platform::Handlers {
         syscall: crate::dispatch::syscall,
         fault: crate::signal::fault::fault,

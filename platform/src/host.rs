@@ -306,3 +306,27 @@ pub fn kill(pid: i32, tid: Option<i32>, sig: i32) -> Result<u64, Errno> {
         }
     })
 }
+
+/// ftruncate(2).
+pub fn ftruncate(fd: i32, len: i64) -> Result<u64, Errno> {
+    // SAFETY: no memory is involved.
+    result(unsafe { libc::ftruncate(fd, len) } as i64)
+}
+
+/// fchmod(2).
+pub fn fchmod(fd: i32, mode: u32) -> Result<u64, Errno> {
+    // SAFETY: no memory is involved.
+    result(unsafe { libc::fchmod(fd, mode) } as i64)
+}
+
+/// fsync(2).
+pub fn fsync(fd: i32) -> Result<u64, Errno> {
+    // SAFETY: no memory is involved.
+    result(unsafe { libc::fsync(fd) } as i64)
+}
+
+/// sync(2).
+pub fn sync() {
+    // SAFETY: no arguments.
+    unsafe { libc::sync() };
+}

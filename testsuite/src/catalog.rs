@@ -83,7 +83,7 @@ fn memory() -> Vec<Spec> {
         c("memory", "mmap_patterns"),
         c("memory", "mprotect_fault").diverges("guest signal handlers are delivered with the signals issue (#5): a caught SIGSEGV kills the guest until then"),
         c("memory", "brk_growth"),
-        c("memory", "mmap_file").diverges("files come from the namespace with the file-syscall issue (#4): open, getcwd and friends are ENOSYS until then"),
+        c("memory", "mmap_file"),
     ]
 }
 
@@ -111,8 +111,8 @@ fn process_info() -> Vec<Spec> {
     vec![
         c("process-info", "uname"),
         c("process-info", "ids"),
-        c("process-info", "cwd").diverges("files come from the namespace with the file-syscall issue (#4): open, getcwd and friends are ENOSYS until then"),
-        c("process-info", "proc_self").diverges("/proc is synthesized with the file-syscall issue (#4)"),
+        c("process-info", "cwd"),
+        c("process-info", "proc_self"),
         c("process-info", "rlimits"),
     ]
 }
@@ -125,7 +125,7 @@ fn errors() -> Vec<Spec> {
     vec![
         c("errors", "enosys"),
         c("errors", "raw_syscall").pie(),
-        c("errors", "errno_values").diverges("files come from the namespace with the file-syscall issue (#4): open, getcwd and friends are ENOSYS until then"),
+        c("errors", "errno_values"),
         c("errors", "exit_code").exit(42),
         c("errors", "null_write").killed_by(libc::SIGSEGV, "SIGSEGV"),
         c("errors", "abort").killed_by(libc::SIGABRT, "SIGABRT"),
@@ -161,7 +161,9 @@ fn shell() -> Vec<Spec> {
             &["sh"],
             "shell/builtins.sh",
         )
-        .diverges("shells need files (#4) and fork/exec (#5)"),
+        .diverges(
+            "these scripts run external commands: execve comes with the processes issue (#5)",
+        ),
         script(
             "busybox_sh_pipeline",
             Tool::Busybox,
@@ -169,10 +171,10 @@ fn shell() -> Vec<Spec> {
             "shell/pipeline.sh",
         )
         .exit(3)
-        .diverges("shells need files (#4) and fork/exec (#5)"),
-        script("bash_static", Tool::BashStatic, &[], "shell/bash.sh")
-            .exit(9)
-            .diverges("shells need files (#4) and fork/exec (#5)"),
+        .diverges(
+            "these scripts run external commands: execve comes with the processes issue (#5)",
+        ),
+        script("bash_static", Tool::BashStatic, &[], "shell/bash.sh").exit(9),
     ]
 }
 

@@ -8,15 +8,62 @@ use abi::Errno;
 use platform::{host, Trap};
 use std::sync::{Arc, Mutex};
 
-/// An open file description. Host-backed: the host fd carries offset and flags.
-#[derive(Debug)]
+/// An open file description, shared by dups. Either a plain host fd (stdio,
+/// pipes) or a kernel chan from the namespace; a chan whose device keeps a
+/// host fd (host directories, copy-on-write layers) exposes it as `host`, so
+/// the data path goes straight to the host for both.
 pub struct OpenFile {
+    /// The host fd for data-path calls, or -1 when the chan has none.
     pub host: i32,
+    /// Whether `host` is ours to close (a chan closes its own).
+    owns_host: bool,
+    pub chan: Option<kernel::Chan>,
+    /// Linux status flags recorded for chans (O_APPEND, O_NONBLOCK, access mode).
+    pub flags: Mutex<u32>,
+    /// getdents64's position in the directory listing.
+    pub dir_pos: Mutex<u64>,
+}
+
+impl std::fmt::Debug for OpenFile {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("OpenFile")
+            .field("host", &self.host)
+            .field("chan", &self.chan)
+            .finish()
+    }
+}
+
+impl OpenFile {
+    /// A plain host fd, owned.
+    pub fn host(host: i32) -> OpenFile {
+        OpenFile {
+            host,
+            owns_host: true,
+            chan: None,
+            flags: Mutex::new(0),
+            dir_pos: Mutex::new(0),
+        }
+    }
+
+    /// A kernel chan, with its host fd if it has one.
+    pub fn chan(chan: kernel::Chan, flags: u32) -> OpenFile {
+        use std::os::fd::AsRawFd;
+        let host = chan.host_fd().map_or(-1, |fd| fd.as_raw_fd());
+        OpenFile {
+            host,
+            owns_host: false,
+            chan: Some(chan),
+            flags: Mutex::new(flags),
+            dir_pos: Mutex::new(0),
+        }
+    }
 }
 
 impl Drop for OpenFile {
     fn drop(&mut self) {
-        host::close(self.host);
+        if self.owns_host {
+            host::close(self.host);
+        }
     }
 }
 
@@ -41,7 +88,7 @@ pub fn init_stdio() {
     fds.clear();
     for fd in 0..3 {
         let slot = host::dup_above(fd, HOST_FD_BASE).ok().map(|h| Slot {
-            file: Arc::new(OpenFile { host: h }),
+            file: Arc::new(OpenFile::host(h)),
             cloexec: false,
         });
         fds.push(slot);
@@ -137,9 +184,14 @@ pub fn dup3(_t: &mut Trap, a: [u64; 6]) -> SysResult {
 
 /// Installs a new host-backed open file at the lowest free guest fd.
 pub fn install(host: i32, cloexec: bool) -> Result<u64, Errno> {
+    install_file(OpenFile::host(host), cloexec)
+}
+
+/// Installs an open file at the lowest free guest fd.
+pub fn install_file(file: OpenFile, cloexec: bool) -> Result<u64, Errno> {
     let mut fds = lock(&FDS);
     let slot = Slot {
-        file: Arc::new(OpenFile { host }),
+        file: Arc::new(file),
         cloexec,
     };
     install_at_or_above(&mut fds, 0, slot).map(|fd| fd as u64)
@@ -187,10 +239,22 @@ pub fn fcntl(_t: &mut Trap, a: [u64; 6]) -> SysResult {
             slot.cloexec = arg & FD_CLOEXEC != 0;
             Ok(0)
         }
-        F_GETFL | F_SETFL => {
+        F_GETFL | F_SETFL if slot.file.host >= 0 && slot.file.chan.is_none() => {
             let host = slot.file.host;
             drop(fds);
             host::fcntl(host, cmd, arg).map_err(from_host)
+        }
+        F_GETFL => Ok(*lock(&slot.file.flags) as u64),
+        F_SETFL => {
+            // Only O_APPEND, O_NONBLOCK, O_ASYNC, O_DIRECT, O_NOATIME change.
+            const CHANGEABLE: u32 = 0o2000 | 0o4000 | 0o20000 | 0o40000 | 0o1000000;
+            let file = slot.file.clone();
+            let mut flags = lock(&file.flags);
+            *flags = (*flags & !CHANGEABLE) | (arg as u32 & CHANGEABLE);
+            if file.host >= 0 {
+                let _ = host::fcntl(file.host, F_SETFL, (*flags & CHANGEABLE) as u64);
+            }
+            Ok(0)
         }
         _ => Err(Errno::EINVAL),
     }

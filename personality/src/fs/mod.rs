@@ -1,11 +1,15 @@
-//! The file syscall families. Until files come from the namespace, every
-//! guest fd is backed by a host fd (the guest's stdio, duplicated).
+//! The file syscall families. Files come from the process's Plan 9
+//! namespace (`path.rs` resolves Linux paths on it); stdio and pipes are
+//! plain host fds.
 
+pub mod attr;
+pub mod dir;
 pub mod fd;
 pub mod ioctl;
+pub mod open;
+pub mod path;
 pub mod pipe;
 pub mod read_write;
-pub mod readlink;
 pub mod stat;
 
 use abi::Errno;

@@ -1,36 +1,226 @@
-//! fstat and newfstatat on open fds.
+//! stat, fstat, lstat, newfstatat, statx: a Plan 9 stat record (plus the
+//! device's extra attributes, when it has them) as Linux's struct stat.
+//! Inode numbers are qid.path; device numbers name the kernel device.
 
-use super::{fd, from_host};
+use super::fd;
+use super::from_host;
+use super::open::base_of;
+use super::path::{self, kerr, Base, Last};
 use crate::mem::{read_path, Out};
 use crate::SysResult;
 use abi::flags::at;
-use abi::structs::Stat;
+use abi::structs::{Stat, Statx, StatxTimestamp, Timespec};
 use abi::Errno;
+use kernel::Chan;
+use ninep::Dir;
 use platform::{host, Trap};
+
+const S_IFIFO: u32 = 0o010000;
+const S_IFCHR: u32 = 0o020000;
+const S_IFDIR: u32 = 0o040000;
+const S_IFBLK: u32 = 0o060000;
+const S_IFREG: u32 = 0o100000;
+const S_IFLNK: u32 = 0o120000;
+const S_IFSOCK: u32 = 0o140000;
+
+/// The Linux st_mode of a Plan 9 stat record (9P2000.u type bits included).
+pub fn linux_mode(d: &Dir) -> u32 {
+    let kind = if d.mode & ninep::DMDIR != 0 {
+        S_IFDIR
+    } else if d.mode & ninep::DMSYMLINK != 0 {
+        S_IFLNK
+    } else if d.mode & ninep::DMDEVICE != 0 {
+        if d.extension.starts_with('b') {
+            S_IFBLK
+        } else {
+            S_IFCHR
+        }
+    } else if d.mode & ninep::DMNAMEDPIPE != 0 {
+        S_IFIFO
+    } else if d.mode & ninep::DMSOCKET != 0 {
+        S_IFSOCK
+    } else {
+        S_IFREG
+    };
+    let mut mode = kind | (d.mode & 0o777);
+    for (bit, linux) in [
+        (ninep::DMSETUID, 0o4000),
+        (ninep::DMSETGID, 0o2000),
+        (ninep::DMSETVTX, 0o1000),
+    ] {
+        if d.mode & bit != 0 {
+            mode |= linux;
+        }
+    }
+    mode
+}
+
+fn numeric_id(n: u32, name: &str) -> u32 {
+    if n != !0 {
+        n
+    } else {
+        name.parse().unwrap_or(0)
+    }
+}
+
+/// Linux's struct stat for a chan, from the host fd when the chan has one
+/// (exactly what Linux would say), else from the stat record.
+pub fn stat_of(chan: &Chan) -> Result<Stat, Errno> {
+    use std::os::fd::AsRawFd;
+    if let Some(h) = chan.host_fd() {
+        if let Ok(st) = host::fstat(h.as_raw_fd()) {
+            return Ok(st);
+        }
+    }
+    let d = chan.stat().map_err(kerr)?;
+    let mut st = Stat {
+        st_dev: ((chan.dev.typ as u64) << 20) | chan.dev.dev as u64,
+        st_ino: d.qid.path,
+        st_nlink: if d.is_dir() { 2 } else { 1 },
+        st_mode: linux_mode(&d),
+        st_uid: numeric_id(d.n_uid, &d.uid),
+        st_gid: numeric_id(d.n_gid, &d.gid),
+        st_size: d.length as i64,
+        st_blksize: 4096,
+        st_blocks: d.length.div_ceil(512) as i64,
+        st_atime: Timespec {
+            tv_sec: d.atime as i64,
+            tv_nsec: 0,
+        },
+        st_mtime: Timespec {
+            tv_sec: d.mtime as i64,
+            tv_nsec: 0,
+        },
+        st_ctime: Timespec {
+            tv_sec: d.mtime as i64,
+            tv_nsec: 0,
+        },
+        ..Default::default()
+    };
+    if let Some(g) = chan.getattr() {
+        st.st_nlink = g.nlink;
+        st.st_atime = Timespec {
+            tv_sec: g.atime.0,
+            tv_nsec: g.atime.1 as i64,
+        };
+        st.st_mtime = Timespec {
+            tv_sec: g.mtime.0,
+            tv_nsec: g.mtime.1 as i64,
+        };
+        st.st_ctime = Timespec {
+            tv_sec: g.ctime.0,
+            tv_nsec: g.ctime.1 as i64,
+        };
+        st.st_rdev = libc::makedev(g.rdev.0, g.rdev.1);
+        st.st_blocks = g.blocks as i64;
+        st.st_blksize = g.blksize as i64;
+    }
+    Ok(st)
+}
+
+/// Stat of a guest fd: host fds (stdio, pipes) ask the host.
+fn stat_fd(fd: u64) -> Result<Stat, Errno> {
+    let file = fd::get(fd)?;
+    match &file.chan {
+        Some(chan) => stat_of(chan),
+        None => host::fstat(file.host).map_err(from_host),
+    }
+}
+
+/// Resolves a `*at` path for stat-like calls (AT_EMPTY_PATH, AT_SYMLINK_NOFOLLOW).
+fn stat_at(dirfd: u64, raw: &[u8], flags: u32) -> Result<Stat, Errno> {
+    let valid = at::EMPTY_PATH | at::SYMLINK_NOFOLLOW | at::NO_AUTOMOUNT | 0x6000; /* AT_STATX_SYNC_* */
+    if flags & !valid != 0 {
+        return Err(Errno::EINVAL);
+    }
+    if raw.is_empty() {
+        if flags & at::EMPTY_PATH == 0 {
+            return Err(Errno::ENOENT);
+        }
+        if dirfd as i32 == at::FDCWD {
+            return stat_of(&path::resolve(&Base::Cwd, b".", Last::Follow)?.chan);
+        }
+        return stat_fd(dirfd);
+    }
+    let base = if raw.starts_with(b"/") {
+        Base::Cwd
+    } else {
+        base_of(dirfd)?
+    };
+    let last = if flags & at::SYMLINK_NOFOLLOW != 0 {
+        Last::NoFollow
+    } else {
+        Last::Follow
+    };
+    stat_of(&path::resolve(&base, raw, last)?.chan)
+}
 
 /// fstat(2)
 pub fn fstat(_t: &mut Trap, a: [u64; 6]) -> SysResult {
     let (fd, buf) = (a[0], Out::<Stat>::new(a[1]));
-    let file = fd::get(fd)?;
-    let st = host::fstat(file.host).map_err(from_host)?;
-    buf.write(&st)?;
+    buf.write(&stat_fd(fd)?)?;
     Ok(0)
 }
 
-/// newfstatat(2): with AT_EMPTY_PATH and "" it is fstat; paths need the namespace.
-pub fn newfstatat(t: &mut Trap, a: [u64; 6]) -> SysResult {
-    let (dirfd, path, flags) = (a[0], a[1], a[3] as u32);
-    let valid = at::EMPTY_PATH | at::SYMLINK_NOFOLLOW | at::NO_AUTOMOUNT;
-    if flags & !valid != 0 {
-        return Err(Errno::EINVAL);
-    }
-    let path = read_path(path)?;
-    if path.is_empty() {
-        if flags & at::EMPTY_PATH == 0 {
-            return Err(Errno::ENOENT);
-        }
-        return fstat(t, [dirfd, a[2], 0, 0, 0, 0]);
-    }
-    // Paths resolve through the namespace, which the file issue brings.
-    Err(Errno::ENOENT)
+/// stat(2)
+pub fn stat(_t: &mut Trap, a: [u64; 6]) -> SysResult {
+    let (path, buf) = (read_path(a[0])?, Out::<Stat>::new(a[1]));
+    buf.write(&stat_of(
+        &path::resolve(&Base::Cwd, &path, Last::Follow)?.chan,
+    )?)?;
+    Ok(0)
+}
+
+/// lstat(2)
+pub fn lstat(_t: &mut Trap, a: [u64; 6]) -> SysResult {
+    let (path, buf) = (read_path(a[0])?, Out::<Stat>::new(a[1]));
+    buf.write(&stat_of(
+        &path::resolve(&Base::Cwd, &path, Last::NoFollow)?.chan,
+    )?)?;
+    Ok(0)
+}
+
+/// newfstatat(2)
+pub fn newfstatat(_t: &mut Trap, a: [u64; 6]) -> SysResult {
+    let (dirfd, path, buf, flags) = (a[0], read_path(a[1])?, Out::<Stat>::new(a[2]), a[3] as u32);
+    buf.write(&stat_at(dirfd, &path, flags)?)?;
+    Ok(0)
+}
+
+/// statx(2): the basic fields, from the same stat.
+pub fn statx(_t: &mut Trap, a: [u64; 6]) -> SysResult {
+    let (dirfd, path, flags, _mask, buf) = (
+        a[0],
+        read_path(a[1])?,
+        a[2] as u32,
+        a[3] as u32,
+        Out::<Statx>::new(a[4]),
+    );
+    let st = stat_at(dirfd, &path, flags)?;
+    let ts = |t: Timespec| StatxTimestamp {
+        tv_sec: t.tv_sec,
+        tv_nsec: t.tv_nsec as u32,
+        __reserved: 0,
+    };
+    let out = Statx {
+        stx_mask: 0x7ff, // STATX_BASIC_STATS
+        stx_blksize: st.st_blksize as u32,
+        stx_nlink: st.st_nlink as u32,
+        stx_uid: st.st_uid,
+        stx_gid: st.st_gid,
+        stx_mode: st.st_mode as u16,
+        stx_ino: st.st_ino,
+        stx_size: st.st_size as u64,
+        stx_blocks: st.st_blocks as u64,
+        stx_atime: ts(st.st_atime),
+        stx_ctime: ts(st.st_ctime),
+        stx_mtime: ts(st.st_mtime),
+        stx_rdev_major: libc::major(st.st_rdev),
+        stx_rdev_minor: libc::minor(st.st_rdev),
+        stx_dev_major: libc::major(st.st_dev),
+        stx_dev_minor: libc::minor(st.st_dev),
+        ..Default::default()
+    };
+    buf.write(&out)?;
+    Ok(0)
 }

@@ -205,7 +205,7 @@ pub fn exit(_t: &mut Trap, a: [u64; 6]) -> SysResult {
     }
     if p.live_threads.fetch_sub(1, Ordering::SeqCst) == 1 {
         // The process's status is its leader's, whichever thread is last.
-        host::exit_group(p.leader_status.load(Ordering::SeqCst));
+        crate::exec::exit_process(p.leader_status.load(Ordering::SeqCst));
     }
     if leader {
         // Linux keeps the leader as a zombie until the group ends; its host
@@ -219,7 +219,7 @@ pub fn exit(_t: &mut Trap, a: [u64; 6]) -> SysResult {
 
 /// exit_group(2)
 pub fn exit_group(_t: &mut Trap, a: [u64; 6]) -> SysResult {
-    host::exit_group((a[0] & 0xff) as i32)
+    crate::exec::exit_process((a[0] & 0xff) as i32)
 }
 
 /// set_tid_address(2): recorded, never passed to the host (PLATFORM-NOTES 8).

@@ -19,7 +19,10 @@ fn to_self(sig: i32) -> SysResult {
         SIG_IGN => Ok(0),
         SIG_DFL if matches!(sig, SIGCHLD | SIGURG | SIGWINCH | SIGCONT) => Ok(0),
         SIG_DFL => {
-            let msg = format!("ninux: guest killed by {} (sent to itself)\n", abi::signal::name(sig));
+            let msg = format!(
+                "ninux: guest killed by {} (sent to itself)\n",
+                abi::signal::name(sig)
+            );
             platform::write_stderr(msg.as_bytes());
             platform::die_by_signal(sig)
         }

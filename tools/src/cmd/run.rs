@@ -1,11 +1,15 @@
-//! `ninux run PROG ARGS…`: run a Linux binary under ninux.
+//! `ninux run [-r ROOT] [-b HOST:GUEST]… [--ns FILE] [-w DIR] -- PROG ARGS…`:
+//! run a Linux binary under ninux, in a Plan 9 namespace.
 
+use super::ns::NsArgs;
 use std::ffi::OsString;
 use std::os::unix::ffi::OsStrExt;
 use std::path::{Path, PathBuf};
 
 #[derive(clap::Args)]
 pub struct Args {
+    #[command(flatten)]
+    pub ns: NsArgs,
     /// Print every syscall the guest makes, strace-style, on stderr.
     #[arg(long)]
     pub trace: bool,
@@ -37,6 +41,16 @@ pub fn run(args: Args) -> anyhow::Result<i32> {
         eprintln!("ninux: {}: command not found", prog.display());
         return Ok(127);
     };
+    let mut built = args.ns.spec()?.build()?;
+    // The host's working directory is the guest's when the root is the
+    // host's own `/`; a different root starts at its `/`.
+    let cwd = match args.ns.root {
+        None => std::env::current_dir()
+            .map(|d| d.display().to_string())
+            .unwrap_or_else(|_| "/".into()),
+        Some(_) => "/".into(),
+    };
+    let cleanup = built.tmp.take().map(|t| t.keep()).into_iter().collect();
     let exe = std::fs::canonicalize(&host_path).unwrap_or_else(|_| host_path.clone());
     let program = personality::Program {
         host_path: host_path.clone(),
@@ -50,6 +64,9 @@ pub fn run(args: Args) -> anyhow::Result<i32> {
                 kv
             })
             .collect(),
+        ns: built.ns,
+        cwd,
+        cleanup,
     };
     if args.trace {
         personality::set_trace(personality::TraceMode::Syscalls);
@@ -58,6 +75,7 @@ pub fn run(args: Args) -> anyhow::Result<i32> {
         Ok(never) => match never {},
         Err(e) => e,
     };
+    personality::exec::cleanup();
     eprintln!("ninux: {err}");
     // Like a shell: 127 when the file is missing, 126 when it cannot run.
     Ok(if host_path.exists() { 126 } else { 127 })

@@ -1,0 +1,431 @@
+//! Directories and names: getdents64, getcwd, chdir, fchdir, mkdir, rmdir,
+//! unlink, rename, symlink, link, readlink, access — each a walk in the
+//! namespace followed by Plan 9's create, remove or wstat-style rename.
+
+use super::fd;
+use super::open::{base_of, plan9_perm, umask};
+use super::path::{self, kerr, Base, Last};
+use super::stat::{linux_mode, stat_of};
+use crate::mem::{read_path, write_bytes};
+use crate::state::{lock, process};
+use crate::SysResult;
+use abi::flags::at;
+use abi::Errno;
+use ninep::{DMDIR, DMSYMLINK, OREAD};
+use platform::Trap;
+
+const DT_FIFO: u8 = 1;
+const DT_CHR: u8 = 2;
+const DT_DIR: u8 = 4;
+const DT_BLK: u8 = 6;
+const DT_REG: u8 = 8;
+const DT_LNK: u8 = 10;
+const DT_SOCK: u8 = 12;
+
+fn d_type(mode: u32) -> u8 {
+    match mode & 0o170000 {
+        0o040000 => DT_DIR,
+        0o120000 => DT_LNK,
+        0o020000 => DT_CHR,
+        0o060000 => DT_BLK,
+        0o010000 => DT_FIFO,
+        0o140000 => DT_SOCK,
+        _ => DT_REG,
+    }
+}
+
+/// getdents64(2): "." and "..", then the union's entries with later
+/// duplicates dropped (NINE.md), stable across calls by position.
+pub fn getdents64(_t: &mut Trap, a: [u64; 6]) -> SysResult {
+    let (fd, buf, count) = (a[0], a[1], a[2]);
+    let file = fd::get(fd)?;
+    let chan = file.chan.as_ref().ok_or(Errno::ENOTDIR)?;
+    if !chan.is_dir() {
+        return Err(Errno::ENOTDIR);
+    }
+    let entries = chan.dirread_unique().map_err(kerr)?;
+    let parent_ino = path::resolve(&Base::Dir(chan.name.clone()), b"..", Last::Follow)
+        .map_or(chan.qid.path, |r| r.chan.qid.path);
+    let mut pos = lock(&file.dir_pos);
+    let mut out = Vec::new();
+    let total = entries.len() as u64 + 2;
+    while *pos < total {
+        let (ino, kind, name) = match *pos {
+            0 => (chan.qid.path, DT_DIR, "."),
+            1 => (parent_ino, DT_DIR, ".."),
+            i => {
+                let d = &entries[(i - 2) as usize];
+                (d.qid.path, d_type(linux_mode(d)), d.name.as_str())
+            }
+        };
+        let reclen = (19 + name.len() + 1).next_multiple_of(8);
+        if out.len() + reclen > count as usize {
+            if out.is_empty() {
+                return Err(Errno::EINVAL);
+            }
+            break;
+        }
+        let start = out.len();
+        out.extend_from_slice(&ino.to_le_bytes());
+        out.extend_from_slice(&(*pos as i64 + 1).to_le_bytes());
+        out.extend_from_slice(&(reclen as u16).to_le_bytes());
+        out.push(kind);
+        out.extend_from_slice(name.as_bytes());
+        out.resize(start + reclen, 0);
+        *pos += 1;
+    }
+    write_bytes(buf, &out)?;
+    Ok(out.len() as u64)
+}
+
+/// getcwd(2): returns the length including the NUL.
+pub fn getcwd(_t: &mut Trap, a: [u64; 6]) -> SysResult {
+    let (buf, size) = (a[0], a[1]);
+    let mut cwd = path::cwd().into_bytes();
+    cwd.push(0);
+    if (size as usize) < cwd.len() {
+        return Err(Errno::ERANGE);
+    }
+    write_bytes(buf, &cwd)?;
+    Ok(cwd.len() as u64)
+}
+
+/// chdir(2)
+pub fn chdir(_t: &mut Trap, a: [u64; 6]) -> SysResult {
+    let r = path::resolve(&Base::Cwd, &read_path(a[0])?, Last::Follow)?;
+    if !r.chan.is_dir() {
+        return Err(Errno::ENOTDIR);
+    }
+    path::set_cwd(r.path);
+    Ok(0)
+}
+
+/// fchdir(2)
+pub fn fchdir(_t: &mut Trap, a: [u64; 6]) -> SysResult {
+    match base_of(a[0])? {
+        Base::Dir(d) => path::set_cwd(d),
+        Base::Cwd => {}
+    }
+    Ok(0)
+}
+
+fn child_path(dir: &path::Resolved, name: &str) -> String {
+    format!("{}/{name}", dir.path.trim_end_matches('/'))
+}
+
+fn mkdir_in(base: Base, raw: &[u8], mode: u32) -> SysResult {
+    let (dir, name) = path::resolve_parent(&base, raw)?;
+    let target = child_path(&dir, &name);
+    if path::resolve(&Base::Cwd, target.as_bytes(), Last::NoFollow).is_ok() {
+        return Err(Errno::EEXIST);
+    }
+    let perm = DMDIR | plan9_perm(mode & 0o7777 & !umask());
+    path::ns()?
+        .create(&target, OREAD as u32 | ninep::OEXCL, perm)
+        .map_err(kerr)?;
+    Ok(0)
+}
+
+/// mkdir(2)
+pub fn mkdir(_t: &mut Trap, a: [u64; 6]) -> SysResult {
+    mkdir_in(Base::Cwd, &read_path(a[0])?, a[1] as u32)
+}
+
+/// mkdirat(2)
+pub fn mkdirat(_t: &mut Trap, a: [u64; 6]) -> SysResult {
+    let path = read_path(a[1])?;
+    let base = if path.starts_with(b"/") {
+        Base::Cwd
+    } else {
+        base_of(a[0])?
+    };
+    mkdir_in(base, &path, a[2] as u32)
+}
+
+/// Removes a name: `dir` says whether it must (rmdir) or must not (unlink) be a directory.
+fn remove_in(base: Base, raw: &[u8], want_dir: bool) -> SysResult {
+    if want_dir && raw.ends_with(b"/.") || raw == b"." {
+        return Err(Errno::EINVAL);
+    }
+    let (dir, name) = path::resolve_parent(&base, raw)?;
+    let target = child_path(&dir, &name);
+    let found = path::resolve(&Base::Cwd, target.as_bytes(), Last::NoFollow)?;
+    match (want_dir, found.chan.is_dir()) {
+        (true, false) => return Err(Errno::ENOTDIR),
+        (false, true) => return Err(Errno::EISDIR),
+        _ => {}
+    }
+    if !want_dir && raw.ends_with(b"/") {
+        return Err(Errno::ENOTDIR);
+    }
+    path::ns()?.remove(&target).map_err(kerr)?;
+    Ok(0)
+}
+
+/// unlink(2)
+pub fn unlink(_t: &mut Trap, a: [u64; 6]) -> SysResult {
+    remove_in(Base::Cwd, &read_path(a[0])?, false)
+}
+
+/// rmdir(2)
+pub fn rmdir(_t: &mut Trap, a: [u64; 6]) -> SysResult {
+    remove_in(Base::Cwd, &read_path(a[0])?, true)
+}
+
+/// unlinkat(2)
+pub fn unlinkat(_t: &mut Trap, a: [u64; 6]) -> SysResult {
+    let (path, flags) = (read_path(a[1])?, a[2] as u32);
+    if flags & !at::REMOVEDIR != 0 {
+        return Err(Errno::EINVAL);
+    }
+    let base = if path.starts_with(b"/") {
+        Base::Cwd
+    } else {
+        base_of(a[0])?
+    };
+    remove_in(base, &path, flags & at::REMOVEDIR != 0)
+}
+
+const RENAME_NOREPLACE: u32 = 1;
+
+fn rename_in(old_base: Base, old: &[u8], new_base: Base, new: &[u8], flags: u32) -> SysResult {
+    if flags & !RENAME_NOREPLACE != 0 {
+        // RENAME_EXCHANGE and RENAME_WHITEOUT need device support ninux lacks.
+        return Err(Errno::EINVAL);
+    }
+    let (odir, oname) = path::resolve_parent(&old_base, old)?;
+    let (ndir, nname) = path::resolve_parent(&new_base, new)?;
+    let (from, to) = (child_path(&odir, &oname), child_path(&ndir, &nname));
+    let src = path::resolve(&Base::Cwd, from.as_bytes(), Last::NoFollow)?;
+    if let Ok(dst) = path::resolve(&Base::Cwd, to.as_bytes(), Last::NoFollow) {
+        if flags & RENAME_NOREPLACE != 0 {
+            return Err(Errno::EEXIST);
+        }
+        if src.chan.qid == dst.chan.qid && src.chan.dev == dst.chan.dev {
+            return Ok(0);
+        }
+        match (src.chan.is_dir(), dst.chan.is_dir()) {
+            (true, false) => return Err(Errno::ENOTDIR),
+            (false, true) => return Err(Errno::EISDIR),
+            _ => {}
+        }
+    }
+    if to.starts_with(&format!("{from}/")) {
+        return Err(Errno::EINVAL);
+    }
+    path::ns()?.rename(&from, &to).map_err(kerr)?;
+    Ok(0)
+}
+
+/// rename(2)
+pub fn rename(_t: &mut Trap, a: [u64; 6]) -> SysResult {
+    rename_in(
+        Base::Cwd,
+        &read_path(a[0])?,
+        Base::Cwd,
+        &read_path(a[1])?,
+        0,
+    )
+}
+
+/// renameat(2)
+pub fn renameat(t: &mut Trap, a: [u64; 6]) -> SysResult {
+    renameat2(t, [a[0], a[1], a[2], a[3], 0, 0])
+}
+
+/// renameat2(2): RENAME_NOREPLACE; RENAME_EXCHANGE is EINVAL (no device can).
+pub fn renameat2(_t: &mut Trap, a: [u64; 6]) -> SysResult {
+    let (old, new) = (read_path(a[1])?, read_path(a[3])?);
+    let ob = if old.starts_with(b"/") {
+        Base::Cwd
+    } else {
+        base_of(a[0])?
+    };
+    let nb = if new.starts_with(b"/") {
+        Base::Cwd
+    } else {
+        base_of(a[2])?
+    };
+    rename_in(ob, &old, nb, &new, a[4] as u32)
+}
+
+fn symlink_in(target: &[u8], base: Base, raw: &[u8]) -> SysResult {
+    let target = std::str::from_utf8(target).map_err(|_| Errno::EINVAL)?;
+    if target.is_empty() {
+        return Err(Errno::ENOENT);
+    }
+    let (dir, name) = path::resolve_parent(&base, raw)?;
+    let path = child_path(&dir, &name);
+    if path::resolve(&Base::Cwd, path.as_bytes(), Last::NoFollow).is_ok() {
+        return Err(Errno::EEXIST);
+    }
+    path::ns()?
+        .create_ext(
+            &path,
+            OREAD as u32 | ninep::OEXCL,
+            DMSYMLINK | 0o777,
+            target,
+        )
+        .map_err(kerr)?;
+    Ok(0)
+}
+
+/// symlink(2)
+pub fn symlink(_t: &mut Trap, a: [u64; 6]) -> SysResult {
+    symlink_in(&read_path(a[0])?, Base::Cwd, &read_path(a[1])?)
+}
+
+/// symlinkat(2)
+pub fn symlinkat(_t: &mut Trap, a: [u64; 6]) -> SysResult {
+    let path = read_path(a[2])?;
+    let base = if path.starts_with(b"/") {
+        Base::Cwd
+    } else {
+        base_of(a[1])?
+    };
+    symlink_in(&read_path(a[0])?, base, &path)
+}
+
+fn link_in(ob: Base, old: &[u8], nb: Base, new: &[u8], follow: bool) -> SysResult {
+    let last = if follow { Last::Follow } else { Last::NoFollow };
+    let src = path::resolve(&ob, old, last)?;
+    if src.chan.is_dir() {
+        return Err(Errno::EPERM);
+    }
+    let (dir, name) = path::resolve_parent(&nb, new)?;
+    let to = child_path(&dir, &name);
+    if path::resolve(&Base::Cwd, to.as_bytes(), Last::NoFollow).is_ok() {
+        return Err(Errno::EEXIST);
+    }
+    path::ns()?.link(&src.path, &to).map_err(kerr)?;
+    Ok(0)
+}
+
+/// link(2)
+pub fn link(_t: &mut Trap, a: [u64; 6]) -> SysResult {
+    link_in(
+        Base::Cwd,
+        &read_path(a[0])?,
+        Base::Cwd,
+        &read_path(a[1])?,
+        false,
+    )
+}
+
+/// linkat(2)
+pub fn linkat(_t: &mut Trap, a: [u64; 6]) -> SysResult {
+    let (old, new, flags) = (read_path(a[1])?, read_path(a[3])?, a[4] as u32);
+    if flags & !(at::SYMLINK_FOLLOW | at::EMPTY_PATH) != 0 {
+        return Err(Errno::EINVAL);
+    }
+    let ob = if old.starts_with(b"/") {
+        Base::Cwd
+    } else {
+        base_of(a[0])?
+    };
+    let nb = if new.starts_with(b"/") {
+        Base::Cwd
+    } else {
+        base_of(a[2])?
+    };
+    link_in(ob, &old, nb, &new, flags & at::SYMLINK_FOLLOW != 0)
+}
+
+fn readlink_in(base: Base, raw: &[u8], buf: u64, size: u64) -> SysResult {
+    if (size as i64) <= 0 {
+        return Err(Errno::EINVAL);
+    }
+    // The guest's /proc/self/exe is its program, not ninux.
+    let own = format!("/proc/{}/exe", std::process::id());
+    let target =
+        if matches!(raw, b"/proc/self/exe" | b"/proc/thread-self/exe") || raw == own.as_bytes() {
+            process().exe.clone()
+        } else {
+            let r = path::resolve(&base, raw, Last::NoFollow)?;
+            if !r.chan.qid.is_symlink() {
+                return Err(Errno::EINVAL);
+            }
+            r.chan.readlink().map_err(kerr)?.into_bytes()
+        };
+    // readlink does not NUL-terminate and silently truncates.
+    let n = target.len().min(size as usize);
+    write_bytes(buf, &target[..n])?;
+    Ok(n as u64)
+}
+
+/// readlink(2)
+pub fn readlink(_t: &mut Trap, a: [u64; 6]) -> SysResult {
+    readlink_in(Base::Cwd, &read_path(a[0])?, a[1], a[2])
+}
+
+/// readlinkat(2)
+pub fn readlinkat(_t: &mut Trap, a: [u64; 6]) -> SysResult {
+    let path = read_path(a[1])?;
+    let base = if path.starts_with(b"/") {
+        Base::Cwd
+    } else {
+        base_of(a[0])?
+    };
+    readlink_in(base, &path, a[2], a[3])
+}
+
+const F_OK: u32 = 0;
+const X_OK: u32 = 1;
+const W_OK: u32 = 2;
+const R_OK: u32 = 4;
+
+fn access_in(base: Base, raw: &[u8], mode: u32, flags: u32) -> SysResult {
+    if mode & !(R_OK | W_OK | X_OK) != 0
+        || flags & !(at::SYMLINK_NOFOLLOW | at::EMPTY_PATH | 0x200) != 0
+    {
+        return Err(Errno::EINVAL);
+    }
+    let last = if flags & at::SYMLINK_NOFOLLOW != 0 {
+        Last::NoFollow
+    } else {
+        Last::Follow
+    };
+    let st = stat_of(&path::resolve(&base, raw, last)?.chan)?;
+    if mode == F_OK {
+        return Ok(0);
+    }
+    let uid = platform::host::plain(libc::SYS_geteuid, [0; 3]).unwrap_or(0) as u32;
+    let gid = platform::host::plain(libc::SYS_getegid, [0; 3]).unwrap_or(0) as u32;
+    let granted = if uid == 0 {
+        // root may read and write anything; execute needs some x bit (or a directory).
+        let any_x = st.st_mode & 0o111 != 0 || st.st_mode & 0o170000 == 0o040000;
+        R_OK | W_OK | if any_x { X_OK } else { 0 }
+    } else if st.st_uid == uid {
+        (st.st_mode >> 6) & 7
+    } else if st.st_gid == gid {
+        (st.st_mode >> 3) & 7
+    } else {
+        st.st_mode & 7
+    };
+    if mode & !granted != 0 {
+        Err(Errno::EACCES)
+    } else {
+        Ok(0)
+    }
+}
+
+/// access(2)
+pub fn access(_t: &mut Trap, a: [u64; 6]) -> SysResult {
+    access_in(Base::Cwd, &read_path(a[0])?, a[1] as u32, 0)
+}
+
+/// faccessat(2)
+pub fn faccessat(t: &mut Trap, a: [u64; 6]) -> SysResult {
+    faccessat2(t, [a[0], a[1], a[2], 0, 0, 0])
+}
+
+/// faccessat2(2)
+pub fn faccessat2(_t: &mut Trap, a: [u64; 6]) -> SysResult {
+    let path = read_path(a[1])?;
+    let base = if path.starts_with(b"/") {
+        Base::Cwd
+    } else {
+        base_of(a[0])?
+    };
+    access_in(base, &path, a[2] as u32, a[3] as u32)
+}

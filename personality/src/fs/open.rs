@@ -1,0 +1,169 @@
+//! open, openat, openat2, creat: Linux open flags translated to Plan 9's
+//! open and create on the namespace (`OREAD`/`OWRITE`/`ORDWR`, `OTRUNC`;
+//! create for O_CREAT, failing on an existing file for O_EXCL).
+
+use super::fd::{self, OpenFile};
+use super::path::{self, kerr, Base, Last};
+use crate::mem::{read_path, In};
+use crate::state::process;
+use crate::SysResult;
+use abi::flags::{at, OpenFlags};
+use abi::structs::OpenHow;
+use abi::Errno;
+use kernel::namespace::open_chan;
+use ninep::{DMDIR, ORDWR, OREAD, OTRUNC, OWRITE};
+use platform::Trap;
+use std::sync::atomic::Ordering;
+
+/// The base a `*at` call's relative path starts from.
+pub fn base_of(dirfd: u64) -> Result<Base, Errno> {
+    if dirfd as i32 == at::FDCWD {
+        return Ok(Base::Cwd);
+    }
+    let file = fd::get(dirfd)?;
+    let chan = file.chan.as_ref().ok_or(Errno::ENOTDIR)?;
+    if !chan.is_dir() {
+        return Err(Errno::ENOTDIR);
+    }
+    Ok(Base::Dir(chan.name.clone()))
+}
+
+fn plan9_mode(flags: OpenFlags) -> u32 {
+    let access = match flags.bits() & 3 {
+        0 => OREAD,
+        1 => OWRITE,
+        _ => ORDWR,
+    } as u32;
+    if flags.contains(OpenFlags::TRUNC) && flags.bits() & 3 != 0 {
+        access | OTRUNC as u32
+    } else {
+        access
+    }
+}
+
+/// Linux permission bits (with setuid/setgid/sticky) as Plan 9 mode bits.
+pub fn plan9_perm(mode: u32) -> u32 {
+    let mut perm = mode & 0o777;
+    if mode & 0o4000 != 0 {
+        perm |= ninep::DMSETUID;
+    }
+    if mode & 0o2000 != 0 {
+        perm |= ninep::DMSETGID;
+    }
+    if mode & 0o1000 != 0 {
+        perm |= ninep::DMSETVTX;
+    }
+    perm
+}
+
+pub fn umask() -> u32 {
+    process().umask.load(Ordering::Relaxed) as u32
+}
+
+/// The heart of every open: resolve, create or open, install in the fd table.
+fn do_open(base: Base, raw: &[u8], flags: u32, mode: u32) -> SysResult {
+    let flags = OpenFlags::from_bits_retain(flags);
+    let cloexec = flags.contains(OpenFlags::CLOEXEC);
+    let nofollow = flags.contains(OpenFlags::NOFOLLOW);
+    let last = if nofollow {
+        Last::NoFollow
+    } else {
+        Last::Follow
+    };
+    if flags.contains(OpenFlags::TMPFILE) {
+        return Err(Errno::EOPNOTSUPP);
+    }
+    let found = match path::resolve(&base, raw, last) {
+        Ok(r) => Some(r),
+        Err(Errno::ENOENT) if flags.contains(OpenFlags::CREAT) => None,
+        Err(e) => return Err(e),
+    };
+    let chan = match found {
+        Some(r) => {
+            if flags.contains(OpenFlags::CREAT) && flags.contains(OpenFlags::EXCL) {
+                return Err(Errno::EEXIST);
+            }
+            if r.chan.qid.is_symlink() {
+                // O_NOFOLLOW on a symlink (O_PATH would return it).
+                return Err(Errno::ELOOP);
+            }
+            if flags.contains(OpenFlags::DIRECTORY) && !r.chan.is_dir() {
+                return Err(Errno::ENOTDIR);
+            }
+            if r.chan.is_dir() && flags.bits() & 3 != 0 {
+                return Err(Errno::EISDIR);
+            }
+            if flags.contains(OpenFlags::PATH) {
+                r.chan
+            } else {
+                open_chan(r.chan, plan9_mode(flags)).map_err(kerr)?
+            }
+        }
+        None => {
+            if flags.contains(OpenFlags::DIRECTORY) {
+                return Err(Errno::EINVAL);
+            }
+            let abs = path::absolute(&base, raw)?;
+            if abs.ends_with('/') {
+                return Err(Errno::EISDIR);
+            }
+            let (dir, name) = path::resolve_parent(&base, raw)?;
+            let target = format!("{}/{name}", dir.path.trim_end_matches('/'));
+            let perm = plan9_perm(mode & !umask()) & !DMDIR;
+            let ns = path::ns()?;
+            ns.create(&target, plan9_mode(flags) | ninep::OEXCL, perm)
+                .map_err(kerr)?
+        }
+    };
+    let status = flags.bits() & (3 | OpenFlags::APPEND.bits() | OpenFlags::NONBLOCK.bits());
+    let file = OpenFile::chan(chan, status);
+    if file.host >= 0 && flags.contains(OpenFlags::APPEND) {
+        let _ = platform::host::fcntl(file.host, libc::F_SETFL, OpenFlags::APPEND.bits() as u64);
+    }
+    fd::install_file(file, cloexec)
+}
+
+/// open(2)
+pub fn open(_t: &mut Trap, a: [u64; 6]) -> SysResult {
+    let (path, flags, mode) = (read_path(a[0])?, a[1] as u32, a[2] as u32);
+    do_open(Base::Cwd, &path, flags, mode)
+}
+
+/// openat(2)
+pub fn openat(_t: &mut Trap, a: [u64; 6]) -> SysResult {
+    let (dirfd, path, flags, mode) = (a[0], read_path(a[1])?, a[2] as u32, a[3] as u32);
+    let base = if path.starts_with(b"/") {
+        Base::Cwd
+    } else {
+        base_of(dirfd)?
+    };
+    do_open(base, &path, flags, mode)
+}
+
+/// creat(2): open with O_CREAT|O_WRONLY|O_TRUNC.
+pub fn creat(_t: &mut Trap, a: [u64; 6]) -> SysResult {
+    let (path, mode) = (read_path(a[0])?, a[1] as u32);
+    let flags = OpenFlags::CREAT | OpenFlags::WRONLY | OpenFlags::TRUNC;
+    do_open(Base::Cwd, &path, flags.bits(), mode)
+}
+
+/// openat2(2): the RESOLVE_* restrictions are refused rather than ignored.
+pub fn openat2(_t: &mut Trap, a: [u64; 6]) -> SysResult {
+    let (dirfd, path, how, size) = (a[0], read_path(a[1])?, In::<OpenHow>::new(a[2]), a[3]);
+    if size < 24 {
+        return Err(Errno::EINVAL);
+    }
+    let how = how.read()?;
+    if how.flags >> 32 != 0 || (how.flags & OpenFlags::CREAT.bits() as u64 == 0 && how.mode != 0) {
+        return Err(Errno::EINVAL);
+    }
+    if how.resolve != 0 {
+        return Err(Errno::EOPNOTSUPP);
+    }
+    let base = if path.starts_with(b"/") {
+        Base::Cwd
+    } else {
+        base_of(dirfd)?
+    };
+    do_open(base, &path, how.flags as u32, how.mode as u32)
+}

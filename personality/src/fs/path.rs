@@ -1,0 +1,173 @@
+//! Linux path resolution on a Plan 9 namespace. Linux resolves symlinks
+//! component by component (40 hops at most); the kernel walks without
+//! following them and reports where it stopped, and this module follows
+//! them. `..` is lexical, as the namespace rules say (`/a/link/..` is `/a`
+//! even when `link` points elsewhere), which is where ninux departs from
+//! Linux's physical `..`.
+
+use abi::Errno;
+use kernel::{cleanname, Chan, Namespace, Walked};
+use std::sync::{Mutex, OnceLock};
+
+/// Linux's MAXSYMLINKS.
+const MAX_HOPS: usize = 40;
+const PATH_MAX: usize = 4096;
+const NAME_MAX: usize = 255;
+
+struct Files {
+    ns: Namespace,
+    /// The working directory as a cleaned absolute path (Plan 9's dot).
+    cwd: Mutex<String>,
+}
+
+static FILES: OnceLock<Files> = OnceLock::new();
+
+/// Gives the process its namespace and working directory (at start).
+pub fn init(ns: Namespace, cwd: String) {
+    let _ = FILES.set(Files {
+        ns,
+        cwd: Mutex::new(cleanname(&cwd)),
+    });
+}
+
+pub fn ns() -> Result<&'static Namespace, Errno> {
+    FILES.get().map(|f| &f.ns).ok_or(Errno::ENOSYS)
+}
+
+pub fn cwd() -> String {
+    FILES
+        .get()
+        .map(|f| crate::state::lock(&f.cwd).clone())
+        .unwrap_or_else(|| "/".into())
+}
+
+pub fn set_cwd(path: String) {
+    if let Some(f) = FILES.get() {
+        *crate::state::lock(&f.cwd) = path;
+    }
+}
+
+/// A kernel error as the Linux errno it stands for (one table, in the kernel's
+/// error module); an unknown one is logged and becomes EIO.
+pub fn kerr(e: kernel::Error) -> Errno {
+    match e.linux_errno() {
+        Some(n) => Errno(n),
+        None => {
+            log::warn!("kernel error {:?} has no Linux errno: EIO", e.as_str());
+            Errno::EIO
+        }
+    }
+}
+
+/// Where a relative path starts: the cwd, or the directory behind a dirfd.
+pub enum Base {
+    Cwd,
+    Dir(String),
+}
+
+/// How the last element is treated.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum Last {
+    Follow,
+    NoFollow,
+}
+
+/// A resolved path: the walked chan (unopened) and its cleaned absolute name.
+pub struct Resolved {
+    pub chan: Chan,
+    pub path: String,
+}
+
+fn join(dir: &str, rel: &str) -> String {
+    if rel.starts_with('/') {
+        rel.to_string()
+    } else {
+        format!("{}/{rel}", dir.trim_end_matches('/'))
+    }
+}
+
+fn parent(path: &str) -> &str {
+    match path.rfind('/') {
+        Some(0) | None => "/",
+        Some(i) => &path[..i],
+    }
+}
+
+/// Checks a guest path's syntax and makes it absolute (not yet cleaned, so a
+/// trailing slash can still be seen).
+pub fn absolute(base: &Base, raw: &[u8]) -> Result<String, Errno> {
+    if raw.is_empty() {
+        return Err(Errno::ENOENT);
+    }
+    if raw.len() >= PATH_MAX {
+        return Err(Errno::ENAMETOOLONG);
+    }
+    let text = std::str::from_utf8(raw).map_err(|_| Errno::EINVAL)?;
+    if text.split('/').any(|e| e.len() > NAME_MAX) {
+        return Err(Errno::ENAMETOOLONG);
+    }
+    Ok(match base {
+        _ if text.starts_with('/') => text.to_string(),
+        Base::Cwd => join(&cwd(), text),
+        Base::Dir(d) => join(d, text),
+    })
+}
+
+/// Resolves `raw` like Linux's path walk: symlinks in the middle always
+/// followed, the last one per `last`; a trailing slash demands a directory and
+/// follows a final symlink.
+pub fn resolve(base: &Base, raw: &[u8], last: Last) -> Result<Resolved, Errno> {
+    let abs = absolute(base, raw)?;
+    let must_be_dir = abs.ends_with('/') && abs.len() > 1;
+    let last = if must_be_dir { Last::Follow } else { last };
+    let ns = ns()?;
+    let mut path = cleanname(&abs);
+    for _ in 0..=MAX_HOPS {
+        match ns.walk_nofollow(&path).map_err(kerr)? {
+            Walked::Chan(chan) => {
+                if chan.qid.is_symlink() && last == Last::Follow {
+                    let target = chan.readlink().map_err(kerr)?;
+                    path = cleanname(&join(parent(&path), &target));
+                    continue;
+                }
+                if must_be_dir && !chan.is_dir() {
+                    return Err(Errno::ENOTDIR);
+                }
+                return Ok(Resolved {
+                    path: chan.name.clone(),
+                    chan,
+                });
+            }
+            Walked::Symlink {
+                prefix,
+                target,
+                rest,
+            } => {
+                let dir = join(parent(&prefix), &target);
+                path = cleanname(&join(&dir, &rest));
+            }
+        }
+    }
+    Err(Errno::ELOOP)
+}
+
+/// Resolves the directory part of `raw` (following every symlink) and returns
+/// it with the final name, for calls that create or remove that name.
+pub fn resolve_parent(base: &Base, raw: &[u8]) -> Result<(Resolved, String), Errno> {
+    let abs = absolute(base, raw)?;
+    let trimmed = abs.trim_end_matches('/');
+    let clean = cleanname(if trimmed.is_empty() { "/" } else { trimmed });
+    if clean == "/" {
+        return Err(Errno::EBUSY);
+    }
+    let (dir, name) = clean.rsplit_once('/').unwrap_or(("", &clean));
+    let dir = resolve(
+        &Base::Cwd,
+        if dir.is_empty() { b"/" } else { dir.as_bytes() },
+        Last::Follow,
+    )?;
+    if !dir.chan.is_dir() {
+        return Err(Errno::ENOTDIR);
+    }
+    Ok((dir, name.to_string()))
+}
