@@ -234,6 +234,12 @@ impl CowNode {
 
     /// Copies this file up if it is not in the upper layer yet.
     fn copy_up(&self) -> Result<()> {
+        self.copy_up_data(true)
+    }
+
+    /// Copies this file up; without `data` only its metadata (an open with
+    /// OTRUNC would throw the bytes away at once).
+    fn copy_up_data(&self, data: bool) -> Result<()> {
         let mut st = self.st.lock().unwrap();
         self.refresh(&mut st);
         if st.up.is_some() {
@@ -265,20 +271,8 @@ impl CowNode {
                 "",
             )?
             .ok_or(EIO)?;
-            let mut src = lower.clone_node()?;
-            src.open(OREAD as u32)?;
-            let mut buf = vec![0u8; 128 * 1024];
-            let mut off = 0u64;
-            loop {
-                let n = src.read(&mut buf, off)?;
-                if n == 0 {
-                    break;
-                }
-                let mut w = 0;
-                while w < n {
-                    w += rustix::io::pwrite(&out, &buf[w..n], off + w as u64)?;
-                }
-                off += n as u64;
+            if data {
+                copy_data(&**lower, &out)?;
             }
             rfs::fchmod(&out, devhost::unix_perm(d.mode))?;
             rfs::renameat(&pfd, tmp.as_str(), &pfd, name)?;
@@ -367,6 +361,25 @@ impl CowNode {
             out.push(d);
         }
         Ok(out)
+    }
+}
+
+/// Copies a lower file's bytes into `out`.
+fn copy_data(lower: &dyn Node, out: &OwnedFd) -> Result<()> {
+    let mut src = lower.clone_node()?;
+    src.open(OREAD as u32)?;
+    let mut buf = vec![0u8; 128 * 1024];
+    let mut off = 0u64;
+    loop {
+        let n = src.read(&mut buf, off)?;
+        if n == 0 {
+            return Ok(());
+        }
+        let mut w = 0;
+        while w < n {
+            w += rustix::io::pwrite(out, &buf[w..n], off + w as u64)?;
+        }
+        off += n as u64;
     }
 }
 
@@ -467,7 +480,7 @@ impl Node for CowNode {
             return Ok(self.qid);
         }
         if writing {
-            self.copy_up()?;
+            self.copy_up_data(mode & OTRUNC as u32 == 0)?;
         }
         let rel = self.rel();
         self.io = Some(Io::Upper(open_io(self.c.upper.as_fd(), &rel, mode, false)?));
@@ -593,6 +606,9 @@ impl Node for CowNode {
         let rel = self.rel();
         if !d.name.is_empty() && d.name != split(&rel).1 {
             check_elem(&d.name)?;
+            if d.name.starts_with(WH) {
+                return Err(EPERM);
+            }
             let (parent, _) = split(&rel);
             if self.c.up_stat(&join(parent, &d.name)).is_some()
                 || self.lower_at(&join(parent, &d.name)).is_some()

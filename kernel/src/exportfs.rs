@@ -34,6 +34,11 @@ impl ExportFs {
         }
     }
 
+    /// Whether `path` (cleaned) is the export root or below it.
+    fn below_root(&self, path: &str) -> bool {
+        self.root == "/" || path == self.root || path.starts_with(&format!("{}/", self.root))
+    }
+
     fn walk(&self, path: &str) -> FsResult<Chan> {
         match self.ns.walk_nofollow(path).map_err(|e| e.to_string())? {
             Walked::Chan(c) => Ok(c),
@@ -80,7 +85,7 @@ impl FileServer for ExportFs {
         } else {
             join(&self.root, aname)
         };
-        if !path.starts_with(&self.root) {
+        if !self.below_root(&path) {
             return Err(crate::error::EPERM.to_string());
         }
         let c = self.walk(&path)?;
@@ -94,10 +99,10 @@ impl FileServer for ExportFs {
         for (i, n) in names.iter().enumerate() {
             let next = join(&path, n);
             // `..` at the export root stays there, as at a root.
-            let next = if next.len() < self.root.len() || !next.starts_with(&self.root) {
-                self.root.clone()
-            } else {
+            let next = if self.below_root(&next) {
                 next
+            } else {
+                self.root.clone()
             };
             match self.walk(&next) {
                 Ok(c) => qids.push(c.qid),

@@ -462,7 +462,8 @@ impl Namespace {
                 .iter()
                 .map(|m| Mount {
                     to: m.to.clone(),
-                    flags: (m.flags & MCREATE) | (flags & MCREATE),
+                    // Order bits are kept for printing; MCREATE from either.
+                    flags: flags | (m.flags & MCREATE),
                     id: MOUNTID.fetch_add(1, Ordering::Relaxed),
                     src: Some(src.clone()),
                 })
