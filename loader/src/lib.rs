@@ -7,6 +7,7 @@
 
 pub mod disasm;
 pub mod elf;
+pub mod scan;
 pub mod stack;
 
 pub use elf::{Image, ImageKind, LoadError, Segment};
