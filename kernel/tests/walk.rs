@@ -1,0 +1,122 @@
+//! Walks report symlinks and never follow them; the caller (the Linux
+//! personality) resolves them. walk_follow shows the resolution the
+//! personality is expected to do; walk_at walks from a directory chan.
+
+use std::os::unix::fs::symlink;
+
+use kernel::error::{ELOOP, ENOTDIR};
+use kernel::{Namespace, Walked};
+use ninep::{DMDIR, DMSYMLINK};
+
+fn setup() -> (tempfile::TempDir, Namespace) {
+    let t = tempfile::tempdir().unwrap();
+    let r = t.path();
+    std::fs::create_dir_all(r.join("usr/bin")).unwrap();
+    std::fs::write(r.join("usr/bin/prog"), b"#!prog").unwrap();
+    symlink("usr/bin", r.join("bin")).unwrap();
+    symlink("/usr", r.join("abs")).unwrap();
+    symlink("loop2", r.join("loop1")).unwrap();
+    symlink("loop1", r.join("loop2")).unwrap();
+    symlink("/proc/self/root", r.join("magic")).unwrap();
+    let ns = Namespace::new(
+        kernel::dev::attach(&format!("#Z{}", r.display()))
+            .unwrap()
+            .0,
+    );
+    (t, ns)
+}
+
+#[test]
+fn symlinks_are_reported() {
+    let (_t, ns) = setup();
+    match ns.walk_nofollow("/bin/prog").unwrap() {
+        Walked::Symlink {
+            prefix,
+            target,
+            rest,
+        } => {
+            assert_eq!(
+                (prefix.as_str(), target.as_str(), rest.as_str()),
+                ("/bin", "usr/bin", "prog")
+            );
+        }
+        w => panic!("{w:?}"),
+    }
+    let Walked::Chan(c) = ns.walk_nofollow("/bin").unwrap() else {
+        panic!()
+    };
+    assert!(c.qid.is_symlink());
+    assert_eq!(c.readlink().unwrap(), "usr/bin");
+    let d = ns.stat("/bin").unwrap();
+    assert_eq!(d.mode & DMSYMLINK, DMSYMLINK);
+    assert_eq!(d.name, "bin");
+    // A plain walk (a 9P client's view) cannot pass a symlink.
+    assert_eq!(ns.walk("/bin/prog").unwrap_err(), ENOTDIR);
+    // The magic link is just a symlink whose target names the guest's /proc.
+    assert_eq!(
+        ns.walk("/magic").unwrap().readlink().unwrap(),
+        "/proc/self/root"
+    );
+}
+
+#[test]
+fn follow_resolves_like_the_personality() {
+    let (_t, ns) = setup();
+    assert_eq!(ns.walk_follow("/bin/prog").unwrap().name, "/usr/bin/prog");
+    assert_eq!(
+        ns.walk_follow("/abs/bin/prog").unwrap().name,
+        "/usr/bin/prog"
+    );
+    assert_eq!(ns.walk_follow("/loop1").unwrap_err(), ELOOP);
+    // /magic → /proc/self/root: resolved in this namespace, where there is no /proc.
+    assert!(ns.walk_follow("/magic/etc").is_err());
+}
+
+#[test]
+fn walk_at_from_a_directory_chan() {
+    let (_t, ns) = setup();
+    let usr = ns.walk("/usr").unwrap();
+    let Walked::Chan(c) = ns.walk_at(&usr, "bin/prog").unwrap() else {
+        panic!()
+    };
+    assert_eq!(c.name, "/usr/bin/prog");
+    // `..` leaves base lexically: /usr/../bin/prog is /bin/prog, via the symlink.
+    assert!(matches!(
+        ns.walk_at(&usr, "../bin/prog").unwrap(),
+        Walked::Symlink { .. }
+    ));
+    let Walked::Chan(c) = ns.walk_at(&usr, ".").unwrap() else {
+        panic!()
+    };
+    assert_eq!(c.qid, usr.qid);
+}
+
+#[test]
+fn create_symlink_dir_and_hard_link() {
+    let (t, ns) = setup();
+    ns.create_ext("/newlink", 0, DMSYMLINK | 0o777, "usr/bin")
+        .unwrap();
+    assert_eq!(
+        std::fs::read_link(t.path().join("newlink"))
+            .unwrap()
+            .to_str(),
+        Some("usr/bin")
+    );
+    ns.create("/usr/d", 0, DMDIR | 0o750).unwrap();
+    assert!(t.path().join("usr/d").is_dir());
+    assert_eq!(
+        ns.create("/usr/d", 0, DMDIR | 0o750).unwrap_err(),
+        kernel::error::EEXIST
+    );
+    ns.link("/usr/bin/prog", "/usr/d/hard").unwrap();
+    assert_eq!(ns.walk("/usr/d/hard").unwrap().getattr().unwrap().nlink, 2);
+    ns.rename("/usr/d/hard", "/usr/moved").unwrap();
+    assert_eq!(
+        std::fs::read(t.path().join("usr/moved")).unwrap(),
+        b"#!prog"
+    );
+    assert_eq!(
+        ns.rename("/usr/moved", "/usr/bin/prog/x").unwrap_err(),
+        ENOTDIR
+    );
+}
