@@ -130,7 +130,9 @@ pub struct Chan {
     /// The file offset for read/write without an explicit offset.
     pub offset: Mutex<u64>,
     /// An opened directory's entries, read once at open (or at seek to 0), so
-    /// that offsets into the listing stay stable across dirread calls.
+    /// that offsets into the listing stay stable across dirread calls. (A
+    /// chan is read either with dirread or with getdents, whose cache holds
+    /// the unique listing.)
     pub(crate) dirents: Mutex<Option<Vec<Dir>>>,
 }
 
@@ -301,6 +303,37 @@ impl Chan {
     /// dropped, so a name shows once, as the member that lookup would find.
     pub fn dirread_unique(&self) -> Result<Vec<Dir>> {
         Ok(unique_by_name(self.entries()?))
+    }
+
+    /// Linux getdents: up to `max` entries of the unique listing from the
+    /// chan's offset, which counts entries and advances by those returned.
+    /// Entry `i` may be given `d_off = i + 1`; [`Chan::seek_dirent`] goes
+    /// back to such a position (seekdir), and seek(0) rereads the directory.
+    pub fn getdents(&self, max: usize) -> Result<Vec<Dir>> {
+        self.check_open(false)?;
+        if !self.is_dir() {
+            return Err(ENOTDIR);
+        }
+        let mut pos = self.offset.lock().unwrap();
+        let mut cache = self.dirents.lock().unwrap();
+        if cache.is_none() {
+            *cache = Some(unique_by_name(self.list()?));
+        }
+        let all = cache.as_ref().map(|v| v.as_slice()).unwrap_or(&[]);
+        let start = (*pos as usize).min(all.len());
+        let end = start.saturating_add(max).min(all.len());
+        *pos = end as u64;
+        Ok(all[start..end].to_vec())
+    }
+
+    /// Sets an open directory's position to a `d_off` from
+    /// [`Chan::getdents`] without rereading it (Linux seekdir/lseek).
+    pub fn seek_dirent(&self, index: u64) -> Result<()> {
+        if !self.is_dir() {
+            return Err(ENOTDIR);
+        }
+        *self.offset.lock().unwrap() = index;
+        Ok(())
     }
 
     /// Rewinds an open directory (the only seek 9front allows on one) or sets

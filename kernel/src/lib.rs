@@ -35,7 +35,7 @@
 //! | `open` | walk, then [`namespace::open_chan`]`(chan, OREAD/OWRITE/ORDWR/OEXEC \| OTRUNC)`; `O_CREAT`: open if it exists, else [`Namespace::create`] with `OEXCL` (9P create truncates an existing file, Linux `O_CREAT` alone does not) |
 //! | `read`/`write`/`pread`/`lseek`/`mmap` | [`Chan::host_fd`] when `Some` (host speed; set `O_APPEND`/`O_NONBLOCK` with fcntl there); [`Chan::host_extent`] for tar members; else [`Chan::pread`]/[`Chan::pwrite`] |
 //! | `stat`/`lstat`/`fstat` | [`Chan::stat`] (+ [`Chan::getattr`] for nlink, ns times, rdev); `st_ino` = qid.path, `st_dev` from `Dir.typ`/`Dir.dev` |
-//! | `getdents64` | [`Chan::dirread_unique`] (first of duplicate names, as lookup finds it); `d_ino` = qid.path; `d_type` from `Dir.mode` |
+//! | `getdents64` / `lseek` on a dir | [`Chan::getdents`]`(max)` (the unique listing: first of duplicate names, as lookup finds it; `d_off` = index + 1) and [`Chan::seek_dirent`]; `d_ino` = qid.path; `d_type` from `Dir.mode` |
 //! | `readlink` | [`Chan::readlink`] (Dir.extension of a DMSYMLINK file) |
 //! | `mkdir` / `symlink` / `mknod` | [`Namespace::create_ext`] with `DMDIR\|perm` / `DMSYMLINK` + target / `DMNAMEDPIPE` or `DMDEVICE` + `"c MAJ MIN"` |
 //! | `unlink` / `rmdir` | [`Namespace::remove`] (check the type first for EISDIR / ENOTDIR) |

@@ -120,3 +120,29 @@ fn create_symlink_dir_and_hard_link() {
         ENOTDIR
     );
 }
+
+#[test]
+fn getdents_in_pieces_with_seekdir() {
+    let (t, ns) = setup();
+    for i in 0..10 {
+        std::fs::write(t.path().join(format!("usr/f{i}")), b"").unwrap();
+    }
+    let d = ns.open("/usr", 0).unwrap();
+    let mut all = Vec::new();
+    loop {
+        let v = d.getdents(3).unwrap();
+        if v.is_empty() {
+            break;
+        }
+        assert!(v.len() <= 3);
+        all.extend(v.into_iter().map(|d| d.name));
+    }
+    assert_eq!(all.len(), 11);
+    d.seek_dirent(5).unwrap();
+    assert_eq!(
+        d.getdents(100).unwrap().first().map(|d| d.name.clone()),
+        Some(all[5].clone())
+    );
+    d.seek(0).unwrap();
+    assert_eq!(d.getdents(100).unwrap().len(), 11);
+}
