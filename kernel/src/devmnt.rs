@@ -18,7 +18,32 @@ use crate::error::*;
 
 struct Mnt {
     id: DevId,
-    client: Client,
+    /// Always `Some` but in Drop.
+    client: Option<Client>,
+    /// The process that dialed. After a host fork the child shares the
+    /// socket but not the reader thread: it must neither talk on the
+    /// connection (the parent's reader would take the replies) nor shut it
+    /// down.
+    pid: rustix::process::Pid,
+}
+
+impl Mnt {
+    fn client(&self) -> Result<&Client> {
+        match &self.client {
+            Some(c) if rustix::process::getpid() == self.pid => Ok(c),
+            _ => Err(EHUNGUP),
+        }
+    }
+}
+
+impl Drop for Mnt {
+    fn drop(&mut self) {
+        if rustix::process::getpid() != self.pid {
+            // Leaked on purpose in a forked child: dropping the Client would
+            // shut down the socket the parent still uses.
+            std::mem::forget(self.client.take());
+        }
+    }
 }
 
 fn err(e: ninep::Error) -> Error {
@@ -45,7 +70,8 @@ pub fn attach(client: Client, spec: &str, name: &str) -> Result<Chan> {
         .map_err(err)?;
     let m = Arc::new(Mnt {
         id: DevId::new('M'),
-        client,
+        client: Some(client),
+        pid: rustix::process::getpid(),
     });
     let mut c = Chan::attach(
         m.id,
@@ -71,14 +97,16 @@ struct MntNode {
 impl Drop for MntNode {
     fn drop(&mut self) {
         if !self.gone.load(Ordering::Relaxed) {
-            let _ = self.m.client.clunk(self.fid);
+            if let Ok(c) = self.m.client() {
+                let _ = c.clunk(self.fid);
+            }
         }
     }
 }
 
 impl MntNode {
     fn walk(&self, names: &[&str]) -> Result<MntNode> {
-        let (qids, fid) = self.m.client.walk(self.fid, names).map_err(err)?;
+        let (qids, fid) = self.m.client()?.walk(self.fid, names).map_err(err)?;
         let fid = fid.ok_or(ENONEXIST)?;
         let qid = qids.last().copied().unwrap_or(self.qid);
         Ok(MntNode {
@@ -104,35 +132,35 @@ impl Node for MntNode {
         Ok(Box::new(self.walk(&[name])?))
     }
     fn open(&mut self, mode: u32) -> Result<Qid> {
-        let (q, _) = self.m.client.open(self.fid, mode as u8).map_err(err)?;
+        let (q, _) = self.m.client()?.open(self.fid, mode as u8).map_err(err)?;
         self.qid = q;
         Ok(q)
     }
     fn create(&mut self, name: &str, perm: u32, mode: u32, ext: &str) -> Result<Qid> {
         let (q, _) = self
             .m
-            .client
+            .client()?
             .create(self.fid, name, perm, mode as u8, ext)
             .map_err(err)?;
         self.qid = q;
         Ok(q)
     }
     fn read(&self, buf: &mut [u8], off: u64) -> Result<usize> {
-        let n = (buf.len() as u32).min(self.m.client.max_io());
-        let data = self.m.client.read(self.fid, off, n).map_err(err)?;
+        let n = (buf.len() as u32).min(self.m.client()?.max_io());
+        let data = self.m.client()?.read(self.fid, off, n).map_err(err)?;
         let k = data.len().min(buf.len());
         buf[..k].copy_from_slice(&data[..k]);
         Ok(k)
     }
     fn readdir(&self) -> Result<Vec<Dir>> {
-        self.m.client.read_dir(self.fid).map_err(err)
+        self.m.client()?.read_dir(self.fid).map_err(err)
     }
     fn write(&self, buf: &[u8], off: u64) -> Result<usize> {
         let mut done = 0usize;
         while done < buf.len() {
             let n = self
                 .m
-                .client
+                .client()?
                 .write(self.fid, off + done as u64, &buf[done..])
                 .map_err(err)? as usize;
             if n == 0 {
@@ -147,13 +175,13 @@ impl Node for MntNode {
         // node's fid valid for whoever still holds it.
         let c = self.walk(&[])?;
         c.gone.store(true, Ordering::Relaxed);
-        self.m.client.remove(c.fid).map_err(err)
+        self.m.client()?.remove(c.fid).map_err(err)
     }
     fn stat(&self) -> Result<Dir> {
-        self.m.client.stat(self.fid).map_err(err)
+        self.m.client()?.stat(self.fid).map_err(err)
     }
     fn wstat(&self, d: &Dir) -> Result<()> {
-        self.m.client.wstat(self.fid, d).map_err(err)
+        self.m.client()?.wstat(self.fid, d).map_err(err)
     }
     fn as_any(&self) -> &dyn Any {
         self

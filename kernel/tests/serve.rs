@@ -348,3 +348,46 @@ fn mount_of_a_dead_server_names_file_line_and_reason() {
     );
     assert_eq!(e.linux_errno(), Some(2));
 }
+
+#[test]
+fn forked_child_leaves_the_parents_9p_connection_alone() {
+    let t = tempfile::tempdir().unwrap();
+    let fs = ninep::RamFs::new();
+    fs.add_file("/f", b"still here");
+    let server = ninep::Server::new(Arc::new(fs));
+    let addr = format!("unix!{}", t.path().join("ram.sock").display());
+    let _h = server.spawn(&addr).unwrap();
+    let _ = dial(&addr);
+    let ns = kernel::Namespace::new(kernel::dev::attach("#/").unwrap().0);
+    ns.mount(
+        kernel::devmnt::dial(&addr, "").unwrap(),
+        "/n",
+        kernel::MREPL,
+        &addr,
+        "",
+    )
+    .unwrap();
+    let open = ns.open("/n/f", 0).unwrap();
+    // SAFETY: the child only drops kernel values (no locks other threads
+    // hold are taken: the mount driver refuses to talk in a child) and exits.
+    let pid = unsafe { libc::fork() };
+    if pid == 0 {
+        let mut buf = [0u8; 16];
+        let refused = open.pread(&mut buf, Some(0)).is_err();
+        drop(open);
+        drop(ns);
+        // SAFETY: _exit skips atexit handlers and destructors of the test harness.
+        unsafe { libc::_exit(if refused { 0 } else { 1 }) };
+    }
+    let mut status = 0;
+    // SAFETY: waiting for the child forked above.
+    assert_eq!(unsafe { libc::waitpid(pid, &mut status, 0) }, pid);
+    assert!(
+        libc::WIFEXITED(status) && libc::WEXITSTATUS(status) == 0,
+        "child talked on the parent's connection"
+    );
+    let mut buf = [0u8; 16];
+    let n = open.pread(&mut buf, Some(0)).unwrap();
+    assert_eq!(&buf[..n], b"still here");
+    assert_eq!(read_all(&ns, "/n/f"), b"still here");
+}
