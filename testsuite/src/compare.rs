@@ -4,7 +4,7 @@
 
 use std::path::Path;
 
-use crate::case::{Case, ExitExpect, Program};
+use crate::case::{Case, ExitExpect, Expect, Program};
 use crate::exec::{Run, Termination};
 
 /// What ninux prefixes its own messages with; such lines on ninux's stderr are
@@ -108,6 +108,16 @@ pub fn native_problems(case: &Case, run: &Run, out: &Output) -> Vec<String> {
 
 /// How the ninux run differs from the native run (empty: they agree).
 pub fn differences(case: &Case, native: (&Run, &Output), ninux: (&Run, &Output)) -> Vec<String> {
+    differences_expecting(&case.expect, native, ninux)
+}
+
+/// [`differences`] for a run that is not a catalogued case (`ninux conform`):
+/// `expect` says which parts are compared.
+pub fn differences_expecting(
+    expect: &Expect,
+    native: (&Run, &Output),
+    ninux: (&Run, &Output),
+) -> Vec<String> {
     let mut found = Vec::new();
     let ((native_run, native_out), (ninux_run, ninux_out)) = (native, ninux);
     if native_run.status != ninux_run.status {
@@ -126,14 +136,14 @@ pub fn differences(case: &Case, native: (&Run, &Output), ninux: (&Run, &Output))
             &ninux_out.stdout,
         ));
     }
-    if case.expect.compare_stderr && native_out.stderr != ninux_out.stderr {
+    if expect.compare_stderr && native_out.stderr != ninux_out.stderr {
         found.push(stream_differs(
             "stderr",
             &native_out.stderr,
             &ninux_out.stderr,
         ));
     }
-    if let Some(needle) = case.expect.ninux_stderr_contains {
+    if let Some(needle) = expect.ninux_stderr_contains {
         if !contains(&ninux_run.stderr, needle.as_bytes()) {
             found.push(format!(
                 "{NINUX_STDERR_LACKS} {needle:?}; it was: {}",

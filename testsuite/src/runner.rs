@@ -196,7 +196,7 @@ fn prepare(config: &Config, case: &Case, inputs: &Inputs) -> Prepared {
 /// The environment both runs get: minimal, fixed, and the same for both, so
 /// an env or argv dump is comparable. HOME and PWD are the run's own fresh
 /// directory (normalized to `<cwd>` in the output).
-fn environment(cwd: &Path) -> Vec<(OsString, OsString)> {
+pub fn environment(cwd: &Path) -> Vec<(OsString, OsString)> {
     let pairs: [(&str, OsString); 7] = [
         ("PATH", "/usr/local/bin:/usr/bin:/bin".into()),
         ("HOME", cwd.into()),
@@ -210,8 +210,10 @@ fn environment(cwd: &Path) -> Vec<(OsString, OsString)> {
     pairs.into_iter().map(|(k, v)| (k.into(), v)).collect()
 }
 
-/// One run in a fresh working directory, normalized for comparison.
-fn run_in_fresh_dir(
+/// One run in a fresh working directory under `config.work_dir`, with
+/// [`environment`], normalized for comparison (a `label` of `ninux` moves
+/// ninux's own diagnostic lines out of stderr).
+pub fn run_in_fresh_dir(
     config: &Config,
     label: &str,
     argv: &[OsString],
