@@ -167,3 +167,27 @@ fn bad_files_are_clear_errors() {
         assert!(!err.contains("panicked"), "{err}");
     }
 }
+
+#[test]
+fn without_section_headers_segments_are_decoded_and_the_output_says_so() {
+    if !Path::new(BUSYBOX).exists() {
+        eprintln!("skipped: {BUSYBOX} is not installed (busybox-static)");
+        return;
+    }
+    let mut bytes = std::fs::read(BUSYBOX).unwrap();
+    // e_shoff, then e_shnum and e_shstrndx: no section headers at all.
+    bytes[0x28..0x30].fill(0);
+    bytes[0x3c..0x40].fill(0);
+    let dir = tempfile::tempdir().unwrap();
+    let stripped = dir.path().join("busybox-no-sections");
+    std::fs::write(&stripped, &bytes).unwrap();
+    let json = scan_json(&stripped);
+    assert_eq!(json["code_source"], "segments");
+    assert!(json["syscall_sites"].as_u64().unwrap() >= 150);
+    let run = ninux(&["scan", stripped.to_str().unwrap()]);
+    assert!(
+        text(&run.stdout).contains("no section headers"),
+        "{}",
+        text(&run.stdout)
+    );
+}
