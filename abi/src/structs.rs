@@ -269,3 +269,45 @@ pub struct Statx {
 const _: () = assert!(core::mem::size_of::<Statx>() == 256);
 // SAFETY: integers only; padding is explicit.
 unsafe impl Pod for Statx {}
+
+/// struct statfs (x86-64).
+#[repr(C)]
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Statfs {
+    pub f_type: i64,
+    pub f_bsize: i64,
+    pub f_blocks: u64,
+    pub f_bfree: u64,
+    pub f_bavail: u64,
+    pub f_files: u64,
+    pub f_ffree: u64,
+    pub f_fsid: [i32; 2],
+    pub f_namelen: i64,
+    pub f_frsize: i64,
+    pub f_flags: i64,
+    pub f_spare: [i64; 4],
+}
+const _: () = assert!(core::mem::size_of::<Statfs>() == 120);
+// SAFETY: integers only.
+unsafe impl Pod for Statfs {}
+
+/// struct flock (fcntl record locks).
+#[repr(C)]
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Flock {
+    pub l_type: i16,
+    pub l_whence: i16,
+    pub __pad: i32,
+    pub l_start: i64,
+    pub l_len: i64,
+    pub l_pid: i32,
+    pub __pad2: i32,
+}
+const _: () = assert!(core::mem::size_of::<Flock>() == 32);
+// SAFETY: integers only; padding explicit.
+unsafe impl Pod for Flock {}
+
+// SAFETY: two timespecs, integers only.
+unsafe impl Pod for [Timespec; 2] {}
+// SAFETY: two timevals, integers only.
+unsafe impl Pod for [Timeval; 2] {}

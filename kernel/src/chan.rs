@@ -112,6 +112,9 @@ pub struct Getattr {
     pub rdev: (u32, u32),
     pub blocks: u64,
     pub blksize: u32,
+    /// The size Linux reports: as the stat record's length for files, but a
+    /// directory has one too (Plan 9 says 0).
+    pub size: u64,
 }
 
 /// A kernel channel: a node plus the kernel's bookkeeping.

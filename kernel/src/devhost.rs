@@ -169,6 +169,7 @@ pub(crate) fn host_getattr(st: &rfs::Stat) -> Getattr {
         rdev: (rfs::major(st.st_rdev as _), rfs::minor(st.st_rdev as _)),
         blocks: st.st_blocks as u64,
         blksize: st.st_blksize as u32,
+        size: st.st_size as u64,
     }
 }
 

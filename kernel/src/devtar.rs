@@ -238,6 +238,8 @@ impl Node for TarNode {
             rdev: e.rdev,
             blocks: e.size.div_ceil(512),
             blksize: 4096,
+            // An extracted directory on a Linux disk file system reports a block.
+            size: if e.kind == Kind::Dir { 4096 } else { e.size },
         })
     }
     fn as_any(&self) -> &dyn Any {

@@ -330,3 +330,96 @@ pub fn sync() {
     // SAFETY: no arguments.
     unsafe { libc::sync() };
 }
+
+/// read(2) into a ninux buffer (sendfile and friends move data through ninux).
+pub fn read_local(fd: i32, buf: &mut [u8], offset: Option<i64>) -> Result<usize, Errno> {
+    // SAFETY: buf is ninux's own.
+    let r = unsafe {
+        match offset {
+            Some(o) => libc::pread(fd, buf.as_mut_ptr().cast(), buf.len(), o),
+            None => libc::read(fd, buf.as_mut_ptr().cast(), buf.len()),
+        }
+    };
+    result(r as i64).map(|n| n as usize)
+}
+
+/// write(2) from a ninux buffer.
+pub fn write_local(fd: i32, buf: &[u8], offset: Option<i64>) -> Result<usize, Errno> {
+    // SAFETY: buf is ninux's own.
+    let r = unsafe {
+        match offset {
+            Some(o) => libc::pwrite(fd, buf.as_ptr().cast(), buf.len(), o),
+            None => libc::write(fd, buf.as_ptr().cast(), buf.len()),
+        }
+    };
+    result(r as i64).map(|n| n as usize)
+}
+
+/// preadv(2) into guest buffers.
+pub fn preadv(fd: i32, iov: &[Iovec], offset: i64) -> Result<u64, Errno> {
+    for v in iov {
+        guest_buffer(v.iov_base, v.iov_len)?;
+    }
+    // SAFETY: every buffer is guest memory; Iovec has struct iovec's layout.
+    result(unsafe { libc::preadv(fd, iov.as_ptr().cast(), iov.len() as i32, offset) } as i64)
+}
+
+/// pwritev(2) from guest buffers.
+pub fn pwritev(fd: i32, iov: &[Iovec], offset: i64) -> Result<u64, Errno> {
+    // SAFETY: the kernel only reads the buffers.
+    result(unsafe { libc::pwritev(fd, iov.as_ptr().cast(), iov.len() as i32, offset) } as i64)
+}
+
+/// fstatfs(2); the host's struct statfs is the guest's (x86-64 Linux both).
+pub fn fstatfs(fd: i32) -> Result<abi::structs::Statfs, Errno> {
+    let mut st = abi::structs::Statfs::default();
+    const _: () =
+        assert!(std::mem::size_of::<libc::statfs>() == std::mem::size_of::<abi::structs::Statfs>());
+    // SAFETY: Statfs has the kernel's layout (size asserted).
+    result(unsafe { libc::fstatfs(fd, (&mut st as *mut abi::structs::Statfs).cast()) } as i64)?;
+    Ok(st)
+}
+
+/// flock(2).
+pub fn flock(fd: i32, op: i32) -> Result<u64, Errno> {
+    // SAFETY: no memory is involved.
+    result(unsafe { libc::flock(fd, op) } as i64)
+}
+
+/// fcntl(2) record locks with a ninux-side struct flock.
+pub fn fcntl_lock(fd: i32, cmd: i32, lock: &mut abi::structs::Flock) -> Result<u64, Errno> {
+    const _: () =
+        assert!(std::mem::size_of::<libc::flock>() == std::mem::size_of::<abi::structs::Flock>());
+    // SAFETY: Flock has the kernel's struct flock layout (size asserted).
+    result(unsafe {
+        libc::fcntl(
+            fd,
+            cmd,
+            (lock as *mut abi::structs::Flock).cast::<libc::flock>(),
+        )
+    } as i64)
+}
+
+/// fallocate(2).
+pub fn fallocate(fd: i32, mode: i32, offset: i64, len: i64) -> Result<u64, Errno> {
+    // SAFETY: no memory is involved.
+    result(unsafe { libc::fallocate(fd, mode, offset, len) } as i64)
+}
+
+/// futimens(2) with ninux-side times (UTIME_NOW/UTIME_OMIT pass through).
+pub fn futimens(fd: i32, times: &[abi::structs::Timespec; 2]) -> Result<u64, Errno> {
+    // SAFETY: two timespecs of the kernel's layout.
+    result(unsafe { libc::futimens(fd, times.as_ptr().cast()) } as i64)
+}
+
+/// fchown(2).
+pub fn fchown(fd: i32, uid: u32, gid: u32) -> Result<u64, Errno> {
+    // SAFETY: no memory is involved.
+    result(unsafe { libc::fchown(fd, uid, gid) } as i64)
+}
+
+/// syncfs(2).
+pub fn syncfs(fd: i32) -> Result<u64, Errno> {
+    // SAFETY: no memory is involved.
+    result(unsafe { libc::syncfs(fd) } as i64)
+}

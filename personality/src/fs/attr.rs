@@ -6,8 +6,10 @@ use super::fd;
 use super::from_host;
 use super::open::{base_of, plan9_perm};
 use super::path::{self, kerr, Base, Last};
-use crate::mem::read_path;
+use crate::mem::{read_path, In};
 use crate::SysResult;
+use abi::flags::at;
+use abi::structs::{Timespec, Timeval};
 use abi::Errno;
 use kernel::Chan;
 use ninep::Dir;
@@ -92,5 +94,238 @@ pub fn fsync(_t: &mut Trap, a: [u64; 6]) -> SysResult {
 /// sync(2)
 pub fn sync(_t: &mut Trap, _a: [u64; 6]) -> SysResult {
     host::sync();
+    Ok(0)
+}
+
+fn chown_chan(chan: &Chan, uid: u32, gid: u32) -> SysResult {
+    // -1 means "leave it"; 9P2000.u carries numeric ids in n_uid/n_gid.
+    wstat(chan, |d| {
+        d.n_uid = uid;
+        d.n_gid = gid;
+    })
+}
+
+fn chown_at(base: Base, raw: &[u8], uid: u32, gid: u32, last: Last) -> SysResult {
+    chown_chan(&path::resolve(&base, raw, last)?.chan, uid, gid)
+}
+
+/// chown(2)
+pub fn chown(_t: &mut Trap, a: [u64; 6]) -> SysResult {
+    chown_at(
+        Base::Cwd,
+        &read_path(a[0])?,
+        a[1] as u32,
+        a[2] as u32,
+        Last::Follow,
+    )
+}
+
+/// lchown(2)
+pub fn lchown(_t: &mut Trap, a: [u64; 6]) -> SysResult {
+    chown_at(
+        Base::Cwd,
+        &read_path(a[0])?,
+        a[1] as u32,
+        a[2] as u32,
+        Last::NoFollow,
+    )
+}
+
+/// fchown(2)
+pub fn fchown(_t: &mut Trap, a: [u64; 6]) -> SysResult {
+    let file = fd::get(a[0])?;
+    match &file.chan {
+        Some(chan) => chown_chan(chan, a[1] as u32, a[2] as u32),
+        None => host::fchown(file.host, a[1] as u32, a[2] as u32).map_err(from_host),
+    }
+}
+
+/// fchownat(2)
+pub fn fchownat(_t: &mut Trap, a: [u64; 6]) -> SysResult {
+    let (path, uid, gid, flags) = (read_path(a[1])?, a[2] as u32, a[3] as u32, a[4] as u32);
+    if flags & !(at::SYMLINK_NOFOLLOW | at::EMPTY_PATH) != 0 {
+        return Err(Errno::EINVAL);
+    }
+    if path.is_empty() && flags & at::EMPTY_PATH != 0 {
+        return fchown(_t, [a[0], a[2], a[3], 0, 0, 0]);
+    }
+    let base = if path.starts_with(b"/") {
+        Base::Cwd
+    } else {
+        base_of(a[0])?
+    };
+    let last = if flags & at::SYMLINK_NOFOLLOW != 0 {
+        Last::NoFollow
+    } else {
+        Last::Follow
+    };
+    chown_at(base, &path, uid, gid, last)
+}
+
+const UTIME_NOW: i64 = (1 << 30) - 1;
+const UTIME_OMIT: i64 = (1 << 30) - 2;
+
+/// Sets times on a chan: exactly on the host when the chan can be opened to a
+/// host fd, else through wstat (whole seconds; Plan 9 keeps no nanoseconds).
+fn set_times(chan: &Chan, times: [Timespec; 2]) -> SysResult {
+    for t in &times {
+        if t.tv_nsec != UTIME_NOW
+            && t.tv_nsec != UTIME_OMIT
+            && !(0..1_000_000_000).contains(&t.tv_nsec)
+        {
+            return Err(Errno::EINVAL);
+        }
+    }
+    if !chan.is_dir() && !chan.qid.is_symlink() {
+        if let Ok(open) = chan
+            .clone_chan()
+            .and_then(|c| kernel::namespace::open_chan(c, ninep::OREAD as u32))
+        {
+            use std::os::fd::AsRawFd;
+            if let Some(h) = open.host_fd() {
+                return host::futimens(h.as_raw_fd(), &times).map_err(from_host);
+            }
+        }
+    }
+    let now = host::clock_gettime(libc::CLOCK_REALTIME)
+        .map_err(from_host)?
+        .tv_sec;
+    let pick = |t: &Timespec| match t.tv_nsec {
+        UTIME_OMIT => !0u32,
+        UTIME_NOW => now as u32,
+        _ => t.tv_sec as u32,
+    };
+    let (atime, mtime) = (pick(&times[0]), pick(&times[1]));
+    wstat(chan, |d| {
+        d.atime = atime;
+        d.mtime = mtime;
+    })
+}
+
+const NOW: [Timespec; 2] = [
+    Timespec {
+        tv_sec: 0,
+        tv_nsec: UTIME_NOW,
+    },
+    Timespec {
+        tv_sec: 0,
+        tv_nsec: UTIME_NOW,
+    },
+];
+
+/// utimensat(2); a NULL path with a dirfd is futimens.
+pub fn utimensat(_t: &mut Trap, a: [u64; 6]) -> SysResult {
+    let (dirfd, path_ptr, times_ptr, flags) = (a[0], a[1], a[2], a[3] as u32);
+    if flags & !(at::SYMLINK_NOFOLLOW | at::EMPTY_PATH) != 0 {
+        return Err(Errno::EINVAL);
+    }
+    let times = if times_ptr == 0 {
+        NOW
+    } else {
+        In::<[Timespec; 2]>::new(times_ptr).read()?
+    };
+    let path = if path_ptr == 0 {
+        Vec::new()
+    } else {
+        read_path(path_ptr)?
+    };
+    if path.is_empty() {
+        if path_ptr != 0 && flags & at::EMPTY_PATH == 0 {
+            return Err(Errno::ENOENT);
+        }
+        let file = fd::get(dirfd)?;
+        return match &file.chan {
+            Some(chan) => set_times(chan, times),
+            None => host::futimens(file.host, &times).map_err(from_host),
+        };
+    }
+    let base = if path.starts_with(b"/") {
+        Base::Cwd
+    } else {
+        base_of(dirfd)?
+    };
+    let last = if flags & at::SYMLINK_NOFOLLOW != 0 {
+        Last::NoFollow
+    } else {
+        Last::Follow
+    };
+    set_times(&path::resolve(&base, &path, last)?.chan, times)
+}
+
+fn timevals(p: u64) -> Result<[Timespec; 2], Errno> {
+    if p == 0 {
+        return Ok(NOW);
+    }
+    let tv = In::<[Timeval; 2]>::new(p).read()?;
+    let conv = |t: &Timeval| -> Result<Timespec, Errno> {
+        if !(0..1_000_000).contains(&t.tv_usec) {
+            return Err(Errno::EINVAL);
+        }
+        Ok(Timespec {
+            tv_sec: t.tv_sec,
+            tv_nsec: t.tv_usec * 1000,
+        })
+    };
+    Ok([conv(&tv[0])?, conv(&tv[1])?])
+}
+
+/// futimesat(2): utimes relative to a dirfd.
+pub fn futimesat(_t: &mut Trap, a: [u64; 6]) -> SysResult {
+    let (dirfd, path, times) = (a[0], read_path(a[1])?, timevals(a[2])?);
+    let base = if path.starts_with(b"/") {
+        Base::Cwd
+    } else {
+        base_of(dirfd)?
+    };
+    set_times(&path::resolve(&base, &path, Last::Follow)?.chan, times)
+}
+
+/// utimes(2)
+pub fn utimes(_t: &mut Trap, a: [u64; 6]) -> SysResult {
+    let (path, times) = (read_path(a[0])?, timevals(a[1])?);
+    set_times(&path::resolve(&Base::Cwd, &path, Last::Follow)?.chan, times)
+}
+
+/// fallocate(2): mode 0 only; on a chan without a host fd it extends the length.
+pub fn fallocate(_t: &mut Trap, a: [u64; 6]) -> SysResult {
+    let (fd, mode, off, len) = (a[0], a[1] as i32, a[2] as i64, a[3] as i64);
+    if off < 0 || len <= 0 {
+        return Err(Errno::EINVAL);
+    }
+    let file = fd::get(fd)?;
+    if file.host >= 0 {
+        return host::fallocate(file.host, mode, off, len).map_err(from_host);
+    }
+    if mode != 0 {
+        return Err(Errno::EOPNOTSUPP);
+    }
+    let chan = file.chan.as_ref().ok_or(Errno::ENODEV)?;
+    let end = off.checked_add(len).ok_or(Errno::EFBIG)?;
+    if chan.stat().map_err(kerr)?.length < end as u64 {
+        set_length(chan, end)?;
+    }
+    Ok(0)
+}
+
+/// flock(2): host locks on host-backed files; elsewhere a lock always succeeds
+/// (one process holds the only reference).
+pub fn flock(_t: &mut Trap, a: [u64; 6]) -> SysResult {
+    let (fd, op) = (a[0], a[1] as i32);
+    let file = fd::get(fd)?;
+    if op & !(libc::LOCK_SH | libc::LOCK_EX | libc::LOCK_UN | libc::LOCK_NB) != 0 {
+        return Err(Errno::EINVAL);
+    }
+    if file.host >= 0 {
+        return host::flock(file.host, op).map_err(from_host);
+    }
+    Ok(0)
+}
+
+/// syncfs(2)
+pub fn syncfs(_t: &mut Trap, a: [u64; 6]) -> SysResult {
+    let file = fd::get(a[0])?;
+    if file.host >= 0 {
+        return host::syncfs(file.host).map_err(from_host);
+    }
     Ok(0)
 }

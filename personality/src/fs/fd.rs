@@ -205,6 +205,62 @@ pub fn remove(fd: u64) {
     drop(slot);
 }
 
+const CLOSE_RANGE_UNSHARE: u32 = 2;
+const CLOSE_RANGE_CLOEXEC: u32 = 4;
+
+/// close_range(2): the fd table is already private to this process, so
+/// UNSHARE changes nothing.
+pub fn close_range(_t: &mut Trap, a: [u64; 6]) -> SysResult {
+    let (first, last, flags) = (a[0] as u32, a[1] as u32, a[2] as u32);
+    if flags & !(CLOSE_RANGE_UNSHARE | CLOSE_RANGE_CLOEXEC) != 0 || first > last {
+        return Err(Errno::EINVAL);
+    }
+    let mut fds = lock(&FDS);
+    let end = (last as usize).saturating_add(1).min(fds.len());
+    let mut closed = Vec::new();
+    for slot in fds.iter_mut().take(end).skip(first as usize) {
+        if flags & CLOSE_RANGE_CLOEXEC != 0 {
+            if let Some(s) = slot.as_mut() {
+                s.cloexec = true;
+            }
+        } else if let Some(s) = slot.take() {
+            closed.push(s);
+        }
+    }
+    drop(fds);
+    drop(closed);
+    Ok(0)
+}
+
+const F_GETLK: i32 = 5;
+const F_SETLK: i32 = 6;
+const F_SETLKW: i32 = 7;
+const F_OFD_GETLK: i32 = 36;
+const F_OFD_SETLK: i32 = 37;
+const F_OFD_SETLKW: i32 = 38;
+const F_UNLCK: i16 = 2;
+
+/// Record locks: the host's on host-backed files; elsewhere recorded as
+/// granted (the file has no other opener ninux could conflict with).
+fn record_lock(t: &mut Trap, file: &OpenFile, cmd: i32, arg: u64) -> SysResult {
+    let mut lock = crate::mem::In::<abi::structs::Flock>::new(arg).read()?;
+    if !(0..=2).contains(&lock.l_type) {
+        return Err(Errno::EINVAL);
+    }
+    if file.host >= 0 {
+        let r = platform::uaccess::unblocked(t.sigmask(), || {
+            host::fcntl_lock(file.host, cmd, &mut lock)
+        });
+        r.map_err(from_host)?;
+    } else if matches!(cmd, F_GETLK | F_OFD_GETLK) {
+        lock.l_type = F_UNLCK;
+    }
+    if matches!(cmd, F_GETLK | F_OFD_GETLK) {
+        crate::mem::Out::new(arg).write(&lock)?;
+    }
+    Ok(0)
+}
+
 const F_DUPFD: i32 = 0;
 const F_GETFD: i32 = 1;
 const F_SETFD: i32 = 2;
@@ -214,8 +270,15 @@ const F_DUPFD_CLOEXEC: i32 = 1030;
 const FD_CLOEXEC: u64 = 1;
 
 /// fcntl(2)
-pub fn fcntl(_t: &mut Trap, a: [u64; 6]) -> SysResult {
+pub fn fcntl(t: &mut Trap, a: [u64; 6]) -> SysResult {
     let (fd, cmd, arg) = (a[0], a[1] as i32, a[2]);
+    if matches!(
+        cmd,
+        F_GETLK | F_SETLK | F_SETLKW | F_OFD_GETLK | F_OFD_SETLK | F_OFD_SETLKW
+    ) {
+        let file = get(fd)?;
+        return record_lock(t, &file, cmd, arg);
+    }
     let i = usize::try_from(fd).map_err(|_| Errno::EBADF)?;
     let mut fds = lock(&FDS);
     let slot = fds

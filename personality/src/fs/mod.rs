@@ -11,6 +11,7 @@ pub mod path;
 pub mod pipe;
 pub mod read_write;
 pub mod stat;
+pub mod xfer;
 
 use abi::Errno;
 

@@ -175,3 +175,84 @@ pub fn lseek(_t: &mut Trap, a: [u64; 6]) -> SysResult {
     chan.seek(new as u64).map_err(kerr)?;
     Ok(new as u64)
 }
+
+/// Reads into a ninux buffer from any open file (for sendfile and friends).
+pub fn read_file(file: &OpenFile, buf: &mut [u8], off: Option<u64>) -> Result<usize, Errno> {
+    if file.host >= 0 {
+        return host::read_local(file.host, buf, off.map(|o| o as i64)).map_err(from_host);
+    }
+    let chan = file.chan.as_ref().ok_or(Errno::EBADF)?;
+    if chan.is_dir() {
+        return Err(Errno::EISDIR);
+    }
+    chan.pread(buf, off).map_err(kerr)
+}
+
+/// Writes a ninux buffer to any open file.
+pub fn write_file(file: &OpenFile, buf: &[u8], off: Option<u64>) -> Result<usize, Errno> {
+    if file.host >= 0 {
+        return host::write_local(file.host, buf, off.map(|o| o as i64)).map_err(from_host);
+    }
+    let chan = file.chan.as_ref().ok_or(Errno::EBADF)?;
+    chan.pwrite(buf, off).map_err(kerr)
+}
+
+/// preadv(2)
+pub fn preadv(t: &mut Trap, a: [u64; 6]) -> SysResult {
+    let (fd, iov, count, off) = (a[0], a[1], a[2], a[3] as i64);
+    let file = fd::get(fd)?;
+    let v = iovecs(iov, count)?;
+    if off < 0 {
+        return Err(Errno::EINVAL);
+    }
+    if file.host < 0 {
+        let mut at = off as u64;
+        return each_iovec(&v, |base, len| {
+            let n = chan_read(&file, base, len, Some(at))?;
+            at += n;
+            Ok(n)
+        });
+    }
+    uaccess::unblocked(t.sigmask(), || host::preadv(file.host, &v, off)).map_err(from_host)
+}
+
+/// pwritev(2)
+pub fn pwritev(t: &mut Trap, a: [u64; 6]) -> SysResult {
+    let (fd, iov, count, off) = (a[0], a[1], a[2], a[3] as i64);
+    let file = fd::get(fd)?;
+    let v = iovecs(iov, count)?;
+    if off < 0 {
+        return Err(Errno::EINVAL);
+    }
+    if file.host < 0 {
+        let mut at = off as u64;
+        return each_iovec(&v, |base, len| {
+            let n = chan_write(&file, base, len, Some(at))?;
+            at += n;
+            Ok(n)
+        });
+    }
+    uaccess::unblocked(t.sigmask(), || host::pwritev(file.host, &v, off)).map_err(from_host)
+}
+
+/// preadv2(2): flags other than 0 are EOPNOTSUPP; offset -1 means the file offset.
+pub fn preadv2(t: &mut Trap, a: [u64; 6]) -> SysResult {
+    if a[5] != 0 {
+        return Err(Errno::EOPNOTSUPP);
+    }
+    if a[3] as i64 == -1 {
+        return readv(t, a);
+    }
+    preadv(t, a)
+}
+
+/// pwritev2(2), as preadv2.
+pub fn pwritev2(t: &mut Trap, a: [u64; 6]) -> SysResult {
+    if a[5] != 0 {
+        return Err(Errno::EOPNOTSUPP);
+    }
+    if a[3] as i64 == -1 {
+        return writev(t, a);
+    }
+    pwritev(t, a)
+}

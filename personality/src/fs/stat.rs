@@ -114,6 +114,7 @@ pub fn stat_of(chan: &Chan) -> Result<Stat, Errno> {
         st.st_rdev = libc::makedev(g.rdev.0, g.rdev.1);
         st.st_blocks = g.blocks as i64;
         st.st_blksize = g.blksize as i64;
+        st.st_size = g.size as i64;
     }
     Ok(st)
 }
@@ -222,5 +223,51 @@ pub fn statx(_t: &mut Trap, a: [u64; 6]) -> SysResult {
         ..Default::default()
     };
     buf.write(&out)?;
+    Ok(0)
+}
+
+/// The file system of a chan: the host's for host-backed files (so `df`
+/// reports real space); others report the 9P file system Linux would show.
+fn statfs_of(chan: &Chan) -> Result<abi::structs::Statfs, Errno> {
+    use std::os::fd::AsRawFd;
+    let opened = match chan.host_fd() {
+        Some(_) => None,
+        None => chan
+            .clone_chan()
+            .and_then(|c| kernel::namespace::open_chan(c, ninep::OREAD as u32))
+            .ok(),
+    };
+    let c = opened.as_ref().unwrap_or(chan);
+    if let Some(h) = c.host_fd() {
+        return host::fstatfs(h.as_raw_fd()).map_err(from_host);
+    }
+    const V9FS_MAGIC: i64 = 0x0102_1997;
+    Ok(abi::structs::Statfs {
+        f_type: V9FS_MAGIC,
+        f_bsize: 4096,
+        f_namelen: 255,
+        f_frsize: 4096,
+        ..Default::default()
+    })
+}
+
+/// statfs(2)
+pub fn statfs(_t: &mut Trap, a: [u64; 6]) -> SysResult {
+    let (path, buf) = (read_path(a[0])?, Out::<abi::structs::Statfs>::new(a[1]));
+    buf.write(&statfs_of(
+        &path::resolve(&Base::Cwd, &path, Last::Follow)?.chan,
+    )?)?;
+    Ok(0)
+}
+
+/// fstatfs(2)
+pub fn fstatfs(_t: &mut Trap, a: [u64; 6]) -> SysResult {
+    let (fd, buf) = (a[0], Out::<abi::structs::Statfs>::new(a[1]));
+    let file = fd::get(fd)?;
+    let st = match &file.chan {
+        Some(chan) => statfs_of(chan)?,
+        None => host::fstatfs(file.host).map_err(from_host)?,
+    };
+    buf.write(&st)?;
     Ok(0)
 }

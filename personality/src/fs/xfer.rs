@@ -1,0 +1,105 @@
+//! sendfile and copy_file_range: data moved between two open files through a
+//! ninux buffer, so any pair of devices works (the host kernel's zero-copy
+//! paths are an optimisation left for later).
+
+use super::fd::{self, OpenFile};
+use super::read_write::{read_file, write_file};
+use crate::mem::{In, Out};
+use crate::SysResult;
+use abi::Errno;
+use platform::Trap;
+
+const CHUNK: usize = 128 << 10;
+
+/// Copies up to `count` bytes; `in_off`/`out_off` are explicit offsets
+/// (advanced here) or `None` for the files' own offsets.
+fn copy(
+    from: &OpenFile,
+    mut in_off: Option<u64>,
+    to: &OpenFile,
+    mut out_off: Option<u64>,
+    count: u64,
+) -> SysResult {
+    let mut buf = vec![0u8; CHUNK.min(count as usize).max(1)];
+    let mut done = 0u64;
+    while done < count {
+        let want = ((count - done) as usize).min(buf.len());
+        let n = match read_file(from, &mut buf[..want], in_off) {
+            Ok(0) => break,
+            Ok(n) => n,
+            Err(e) if done == 0 => return Err(e),
+            Err(_) => break,
+        };
+        let mut written = 0;
+        while written < n {
+            match write_file(to, &buf[written..n], out_off.map(|o| o + written as u64)) {
+                Ok(w) => written += w,
+                Err(e) if done == 0 && written == 0 => return Err(e),
+                Err(_) => break,
+            }
+        }
+        in_off = in_off.map(|o| o + written as u64);
+        out_off = out_off.map(|o| o + written as u64);
+        done += written as u64;
+        if written < n {
+            break;
+        }
+    }
+    Ok(done)
+}
+
+/// sendfile(2): `offset` (if given) is read and updated; the input file's
+/// own offset is then left alone.
+pub fn sendfile(_t: &mut Trap, a: [u64; 6]) -> SysResult {
+    let (out_fd, in_fd, offset, count) = (a[0], a[1], a[2], a[3]);
+    let (to, from) = (fd::get(out_fd)?, fd::get(in_fd)?);
+    let off = if offset == 0 {
+        None
+    } else {
+        Some(In::<i64>::new(offset).read()?)
+    };
+    if off.is_some_and(|o| o < 0) {
+        return Err(Errno::EINVAL);
+    }
+    let n = copy(
+        &from,
+        off.map(|o| o as u64),
+        &to,
+        None,
+        count.min(0x7fff_f000),
+    )?;
+    if let Some(o) = off {
+        Out::<i64>::new(offset).write(&(o + n as i64))?;
+    }
+    Ok(n)
+}
+
+/// copy_file_range(2): flags must be 0; both offsets optional.
+pub fn copy_file_range(_t: &mut Trap, a: [u64; 6]) -> SysResult {
+    let (in_fd, in_off, out_fd, out_off, len, flags) = (a[0], a[1], a[2], a[3], a[4], a[5]);
+    if flags != 0 {
+        return Err(Errno::EINVAL);
+    }
+    let (from, to) = (fd::get(in_fd)?, fd::get(out_fd)?);
+    let read_off = |p: u64| -> Result<Option<u64>, Errno> {
+        if p == 0 {
+            return Ok(None);
+        }
+        let v = In::<i64>::new(p).read()?;
+        u64::try_from(v).map(Some).map_err(|_| Errno::EINVAL)
+    };
+    let (io, oo) = (read_off(in_off)?, read_off(out_off)?);
+    if from.chan.as_ref().is_some_and(|c| c.is_dir())
+        || to.chan.as_ref().is_some_and(|c| c.is_dir())
+    {
+        return Err(Errno::EISDIR);
+    }
+    let n = copy(&from, io, &to, oo, len.min(0x7fff_f000))?;
+    if let Some(o) = io {
+        Out::<i64>::new(in_off).write(&((o + n) as i64))?;
+    }
+    if let Some(o) = oo {
+        Out::<i64>::new(out_off).write(&((o + n) as i64))?;
+    }
+    Ok(n)
+}
