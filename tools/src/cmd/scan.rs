@@ -113,8 +113,11 @@ pub fn run(args: Args) -> anyhow::Result<i32> {
         }
     };
     use std::io::Write;
-    std::io::stdout().write_all(out.as_bytes())?;
-    Ok(0)
+    match std::io::stdout().write_all(out.as_bytes()) {
+        // `ninux scan … | head` is a normal way to read it.
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(0),
+        result => result.map(|()| 0).map_err(Into::into),
+    }
 }
 
 fn text(file: &str, scan: &Scan, used: &[Used], list_sites: bool) -> String {
