@@ -85,13 +85,24 @@ pub fn build_c(
     Ok(out)
 }
 
-/// True when `out` exists and is at least as new as `source`.
+/// True when `out` exists and is at least as new as `source` and every
+/// header beside it (cases of a family may share a `.h` file).
 fn is_fresh(source: &Path, out: &Path) -> bool {
     let modified = |p: &Path| p.metadata().and_then(|m| m.modified()).ok();
-    match (modified(source), modified(out)) {
-        (Some(src), Some(bin)) => bin >= src,
-        _ => false,
-    }
+    let Some(bin) = modified(out) else {
+        return false;
+    };
+    let headers = source
+        .parent()
+        .and_then(|dir| std::fs::read_dir(dir).ok())
+        .into_iter()
+        .flatten()
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| p.extension().is_some_and(|x| x == "h"));
+    std::iter::once(source.to_path_buf())
+        .chain(headers)
+        .all(|p| modified(&p).is_some_and(|m| bin >= m))
 }
 
 #[cfg(test)]

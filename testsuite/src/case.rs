@@ -122,6 +122,24 @@ pub struct Case {
     /// The native run's time limit; the ninux run gets [`NINUX_SLOWDOWN`]
     /// times as long, since every syscall is trapped.
     pub timeout: Duration,
+    /// Files the case needs first: see [`Hooks`].
+    pub hooks: Hooks,
+}
+
+/// Shell scripts the runner runs natively (`/bin/sh -c`, in the run's fresh
+/// working directory, with the run's environment) around each of the two
+/// runs, so a case can run a third-party program on a tree it did not build
+/// itself and show what the program changed.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Hooks {
+    /// Run before the program; it must exit 0 or the case is broken.
+    pub setup: Option<&'static str>,
+    /// Run after the program; its stdout is appended to the program's stdout
+    /// (after a line `--- after ---`) and compared with it. Since ninux's
+    /// default writable layer vanishes at exit, a case with an `after` script
+    /// runs under `ninux run -b CWD:CWD`, so the guest's writes reach the
+    /// host directory the script looks at.
+    pub after: Option<&'static str>,
 }
 
 /// How much longer than native a ninux run may take before it is killed.

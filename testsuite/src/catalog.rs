@@ -5,7 +5,7 @@ use std::ffi::{OsStr, OsString};
 use std::os::unix::ffi::OsStrExt;
 use std::time::Duration;
 
-use crate::case::{Case, ExitExpect, Expect, Program, Stdin, Toolchain};
+use crate::case::{Case, ExitExpect, Expect, Hooks, Program, Stdin, Toolchain};
 use crate::host::Tool;
 use crate::inputs::Input;
 
@@ -25,6 +25,8 @@ pub fn all() -> Vec<Case> {
         process_info(),
         time(),
         errors(),
+        files(),
+        files_busybox(),
         busybox(),
         shell(),
     ];
@@ -36,7 +38,7 @@ pub fn all() -> Vec<Case> {
 }
 
 /// The family names, in report order.
-pub const FAMILIES: [&str; 9] = [
+pub const FAMILIES: [&str; 11] = [
     "startup",
     "threads",
     "memory",
@@ -44,6 +46,8 @@ pub const FAMILIES: [&str; 9] = [
     "process-info",
     "time",
     "errors",
+    "files",
+    "files-busybox",
     "busybox",
     "shell",
 ];
@@ -132,6 +136,99 @@ fn errors() -> Vec<Spec> {
     ]
 }
 
+fn files() -> Vec<Spec> {
+    vec![
+        c("files", "open_flags").diverges("open(\"file/\", O_CREAT) is ENOTDIR, not EISDIR; O_CREAT through a dangling symlink is EEXIST instead of creating the target"),
+        c("files", "read_write"),
+        c("files", "dup_fcntl"),
+        c("files", "stat_fields").diverges("stat by path and fstat disagree on st_dev/st_ino for the same file"),
+        c("files", "getdents"),
+        c("files", "dirs"),
+        c("files", "rename").diverges("rename(\"file/\", x) succeeds instead of ENOTDIR; rename onto or from \".\" is not EBUSY"),
+        c("files", "symlinks"),
+        c("files", "links").diverges("link(f, \"new/\") creates \"new\" instead of ENOENT"),
+        c("files", "modes").diverges("the host umask (022) is applied on top of the guest's: umask(0) still creates 0644 files"),
+        c("files", "truncate_sync").diverges("ftruncate on a directory fd is EISDIR, not EINVAL"),
+        c("files", "mknod_fifo").diverges("mknod/mknodat are not implemented (ENOSYS)"),
+    ]
+}
+
+/// The tree the files-busybox cases work on: files, a hard link, symlinks
+/// (one dangling), nested and empty directories, all with one fixed mtime.
+const TREE: &str = "set -e
+mkdir -p tree/sub/deep tree/empty
+printf 'hello\\n' > tree/a.txt
+printf 'line3\\nline1\\nline2\\n' > tree/sub/lines
+i=1; while [ $i -le 300 ]; do echo \"number $i\"; i=$((i+1)); done > tree/sub/deep/numbers
+ln -s a.txt tree/link
+ln -s nowhere tree/dangling
+ln tree/a.txt tree/hard
+chmod 0640 tree/sub/lines
+find tree -depth -exec touch -h -d '2020-01-02 03:04:05' {} +
+";
+
+/// Everything in the working directory after the run: type, permissions,
+/// size, link count and a checksum prefix, or a symlink's target (no times:
+/// new files get the current one).
+const LIST: &str = "find . | LC_ALL=C sort | while IFS= read -r p; do
+  if [ -L \"$p\" ]; then echo \"$p -> $(readlink \"$p\")\"
+  elif [ -d \"$p\" ]; then echo \"$p/ $(stat -c %a \"$p\")\"
+  else echo \"$p $(stat -c '%a %s %h' \"$p\") $(md5sum < \"$p\" | cut -c1-8)\"; fi
+done";
+
+/// busybox applets, one per case, on [`TREE`]: execve is not there yet, so a
+/// `busybox sh` script could not run the next applet.
+fn files_busybox() -> Vec<Spec> {
+    let bb = |name, args: &[&str]| tool("files-busybox", name, Tool::Busybox, args).setup(TREE);
+    vec![
+        bb("ls_lR", &["ls", "-lR", "tree"]),
+        bb("find", &["find", "tree"]),
+        bb("du_s", &["du", "-s", "tree"]),
+        bb("du_a", &["du", "-a", "tree"]),
+        bb(
+            "stat",
+            &[
+                "stat",
+                "-c",
+                "%n %s %f %h %F",
+                "tree/a.txt",
+                "tree/link",
+                "tree/sub",
+                "tree/hard",
+            ],
+        ),
+        bb("readlink_f", &["readlink", "-f", "tree/link"]),
+        bb(
+            "md5sum",
+            &[
+                "md5sum",
+                "tree/a.txt",
+                "tree/sub/lines",
+                "tree/sub/deep/numbers",
+            ],
+        ),
+        bb("wc", &["wc", "tree/sub/deep/numbers", "tree/a.txt"]),
+        bb("head", &["head", "-n", "3", "tree/sub/deep/numbers"]),
+        bb("tail", &["tail", "-n", "3", "tree/sub/deep/numbers"]),
+        bb("sort", &["sort", "-r", "tree/sub/lines"]),
+        bb("cat_link", &["cat", "tree/link", "tree/hard"]),
+        bb("mkdir_p", &["mkdir", "-p", "a/b/c", "tree/sub/x"]).after(LIST),
+        bb("cp_a", &["cp", "-a", "tree", "copy"])
+            .after("find copy -exec stat -c '%n %Y' {} + | LC_ALL=C sort"),
+        bb("cp_r", &["cp", "-r", "tree", "copy"]).after(LIST),
+        bb("mv", &["mv", "tree/sub", "moved"]).after(LIST),
+        bb("rm_r", &["rm", "-r", "tree/sub", "tree/link"]).after(LIST),
+        bb("ln_s", &["ln", "-s", "a.txt", "tree/newlink"]).after(LIST),
+        bb("ln", &["ln", "tree/a.txt", "tree/third"]).after(LIST),
+        bb(
+            "touch",
+            &["touch", "-d", "2021-03-04 05:06:07", "new", "tree/a.txt"],
+        )
+        .after("stat -c '%n %Y %s' new tree/a.txt"),
+        bb("chmod_R", &["chmod", "-R", "go-r", "tree"]).after(LIST),
+    ]
+}
+
 fn busybox() -> Vec<Spec> {
     let text = Input::Text {
         lines: 50_000,
@@ -189,6 +286,7 @@ struct Spec {
     divergence: Option<&'static str>,
     timeout: Duration,
     pie: bool,
+    hooks: Hooks,
 }
 
 enum Kind {
@@ -247,6 +345,7 @@ impl Spec {
             divergence: None,
             timeout: Duration::from_secs(60),
             pie: false,
+            hooks: Hooks::default(),
         }
     }
 
@@ -276,6 +375,18 @@ impl Spec {
 
     fn native_stdout_contains(mut self, needle: &'static str) -> Spec {
         self.expect.native_stdout_contains = Some(needle);
+        self
+    }
+
+    /// A script that builds the tree the case works on (see [`Hooks`]).
+    fn setup(mut self, script: &'static str) -> Spec {
+        self.hooks.setup = Some(script);
+        self
+    }
+
+    /// A script whose output shows what the program changed (see [`Hooks`]).
+    fn after(mut self, script: &'static str) -> Spec {
+        self.hooks.after = Some(script);
         self
     }
 
@@ -325,6 +436,7 @@ impl Spec {
                 expect: self.expect.clone(),
                 divergence: self.divergence,
                 timeout: self.timeout,
+                hooks: self.hooks,
             })
             .collect()
     }
@@ -368,6 +480,9 @@ mod tests {
                 continue;
             };
             for entry in dir.flatten() {
+                if entry.path().extension().is_some_and(|x| x == "h") {
+                    continue; // a header the family's cases share
+                }
                 let rel = format!("{family}/{}", entry.file_name().to_string_lossy());
                 let used = cases.iter().any(|c| match &c.program {
                     Program::C { source, .. } => *source == rel,

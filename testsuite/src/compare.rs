@@ -320,6 +320,7 @@ mod tests {
             expect: Default::default(),
             divergence: None,
             timeout: Default::default(),
+            hooks: Default::default(),
         }
     }
 

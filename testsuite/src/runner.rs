@@ -12,7 +12,7 @@ use std::sync::Mutex;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 use crate::build::{build_c, BuildError};
-use crate::case::{Case, Program, Stdin, NINUX_SLOWDOWN};
+use crate::case::{Case, Hooks, Program, Stdin, NINUX_SLOWDOWN};
 use crate::compare::{differences, native_problems, normalize, Output, NINUX_STDERR_LACKS};
 use crate::exec::{self, Run, Spawn, StdinSource};
 use crate::inputs::Input;
@@ -220,6 +220,20 @@ pub fn run_in_fresh_dir(
     stdin: &StdinSource,
     timeout: std::time::Duration,
 ) -> Result<(Run, Output), String> {
+    run_with_hooks(config, label, argv, stdin, timeout, &Hooks::default())
+}
+
+/// [`run_in_fresh_dir`] with a case's [`Hooks`] run around the program. For
+/// a ninux run (`argv` is `ninux run …`) with an `after` script, the fresh
+/// directory is bound read-write at its own path (`-b CWD:CWD`).
+fn run_with_hooks(
+    config: &Config,
+    label: &str,
+    argv: &[OsString],
+    stdin: &StdinSource,
+    timeout: std::time::Duration,
+    hooks: &Hooks,
+) -> Result<(Run, Output), String> {
     let runs = config.work_dir.join("runs");
     std::fs::create_dir_all(&runs).map_err(|e| format!("{}: {e}", runs.display()))?;
     let dir = tempfile::Builder::new()
@@ -229,15 +243,54 @@ pub fn run_in_fresh_dir(
     // getcwd reports the resolved path, so compare against that.
     let cwd = dir.path().canonicalize().map_err(|e| e.to_string())?;
     let env = environment(&cwd);
-    let run = exec::run(&Spawn {
-        argv,
+    if let Some(script) = hooks.setup {
+        hook(script, "setup", &env, &cwd)?;
+    }
+    let mut argv = argv.to_vec();
+    if label == "ninux" && hooks.after.is_some() && argv.get(1).is_some_and(|a| a == "run") {
+        let mut bind = cwd.as_os_str().to_os_string();
+        bind.push(":");
+        bind.push(&cwd);
+        argv.splice(2..2, ["-b".into(), bind]);
+    }
+    let mut run = exec::run(&Spawn {
+        argv: &argv,
         env: &env,
         cwd: &cwd,
         stdin,
         timeout,
     })?;
+    if let Some(script) = hooks.after {
+        run.stdout.extend_from_slice(b"--- after ---\n");
+        run.stdout.extend(hook(script, "after", &env, &cwd)?);
+    }
     let out = normalize(&run, &cwd, label == "ninux");
     Ok((run, out))
+}
+
+/// Runs a hook script natively in `cwd`; its stdout, or why it failed.
+fn hook(
+    script: &str,
+    what: &str,
+    env: &[(OsString, OsString)],
+    cwd: &Path,
+) -> Result<Vec<u8>, String> {
+    let argv: Vec<OsString> = vec!["/bin/sh".into(), "-c".into(), script.into()];
+    let run = exec::run(&Spawn {
+        argv: &argv,
+        env,
+        cwd,
+        stdin: &StdinSource::Null,
+        timeout: std::time::Duration::from_secs(60),
+    })?;
+    if run.status != exec::Termination::Exited(0) || !run.stderr.is_empty() {
+        return Err(format!(
+            "{what} script: {}: {}",
+            run.status,
+            String::from_utf8_lossy(&run.stderr).trim_end()
+        ));
+    }
+    Ok(run.stdout)
 }
 
 fn summary(run: &Run) -> RunSummary {
@@ -293,7 +346,7 @@ fn run_case(config: &Config, case: &Case, inputs: &Inputs) -> CaseReport {
     report.command = command_line(&argv);
 
     let (native_run, native_out) =
-        match run_in_fresh_dir(config, "native", &argv, &stdin, case.timeout) {
+        match run_with_hooks(config, "native", &argv, &stdin, case.timeout, &case.hooks) {
             Ok(pair) => pair,
             Err(why) => {
                 report.reason = Some(why);
@@ -317,14 +370,14 @@ fn run_case(config: &Config, case: &Case, inputs: &Inputs) -> CaseReport {
         }
         None => ("native2", argv.clone(), case.timeout),
     };
-    let (ninux_run, ninux_out) = match run_in_fresh_dir(config, label, &ninux_argv, &stdin, timeout)
-    {
-        Ok(pair) => pair,
-        Err(why) => {
-            report.reason = Some(format!("ninux: {why}"));
-            return report;
-        }
-    };
+    let (ninux_run, ninux_out) =
+        match run_with_hooks(config, label, &ninux_argv, &stdin, timeout, &case.hooks) {
+            Ok(pair) => pair,
+            Err(why) => {
+                report.reason = Some(format!("ninux: {why}"));
+                return report;
+            }
+        };
     report.ninux = Some(summary(&ninux_run));
     report.ninux_diagnostics = ninux_out.diagnostics.clone();
     report.findings = differences(case, (&native_run, &native_out), (&ninux_run, &ninux_out));
