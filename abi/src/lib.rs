@@ -8,6 +8,7 @@ pub mod flags;
 #[doc(hidden)]
 pub mod gen;
 pub mod signal;
+pub mod signal_frame;
 pub mod structs;
 pub mod sysno;
 

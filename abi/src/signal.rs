@@ -107,3 +107,15 @@ impl SigSet {
         SigSet(self.0 & !(Self::bit(SIGKILL) | Self::bit(SIGSTOP)))
     }
 }
+
+/// struct itimerval (setitimer, getitimer): the timers that deliver SIGALRM,
+/// SIGVTALRM and SIGPROF.
+#[repr(C)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Itimerval {
+    pub it_interval: crate::structs::Timeval,
+    pub it_value: crate::structs::Timeval,
+}
+const _: () = assert!(core::mem::size_of::<Itimerval>() == 32);
+// SAFETY: two Timevals, integers only.
+unsafe impl crate::structs::Pod for Itimerval {}

@@ -1,6 +1,6 @@
 //! From a trapped guest `syscall` to its handler and back: the one place where
-//! results become `-errno`, unimplemented syscalls are reported, and traces
-//! are printed.
+//! results become `-errno`, unimplemented syscalls are reported, traces are
+//! printed, and signals are delivered on the way back to the guest.
 
 use crate::table::{self, Support};
 use abi::Errno;
@@ -33,8 +33,12 @@ fn first_warning(nr: u64) -> bool {
     WARNED[(nr / 64) as usize].fetch_or(bit, Ordering::Relaxed) & bit == 0
 }
 
+/// The host's signal dispositions follow the guest's from its first syscall.
+static SIGNALS_READY: std::sync::Once = std::sync::Once::new();
+
 /// The platform's syscall handler.
 pub fn syscall(trap: &mut Trap) {
+    SIGNALS_READY.call_once(crate::signal::deliver::init_host_actions);
     let nr = trap.nr();
     let args = trap.args();
     let entry = table::lookup(nr);
@@ -49,10 +53,14 @@ pub fn syscall(trap: &mut Trap) {
     if TRACE.load(Ordering::Relaxed) != 0 {
         trace_line(nr, entry.map_or("unknown", |e| e.name), &args, &result);
     }
-    trap.set_return(match result {
-        Ok(v) => v,
-        Err(e) => (-(e.0 as i64)) as u64,
-    });
+    // rt_sigreturn restored every register: a result would clobber rax.
+    if !trap.context_replaced() {
+        trap.set_return(match result {
+            Ok(v) => v,
+            Err(e) => (-(e.0 as i64)) as u64,
+        });
+    }
+    crate::signal::deliver::after_syscall(trap, nr, &result);
 }
 
 fn missing(nr: u64, name: &str) -> Result<u64, Errno> {

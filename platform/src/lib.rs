@@ -14,14 +14,23 @@
 
 mod asm;
 mod block;
+mod frame;
 pub mod host;
+mod host_signal;
 pub mod mm;
 mod signals;
 mod thread;
 pub mod uaccess;
 
 pub use block::GuestRegs;
-pub use signals::{die_by_signal, install, write_stderr, Fault, Handlers, Trap};
+pub use frame::SignalFrame;
+pub use host_signal::{
+    alarm, getitimer, setitimer, sigpending, sigqueueinfo, sigsuspend, sigtimedwait, tkill,
+};
+pub use signals::{
+    die_by_signal, host_ignores, install, requeue_signal, set_host_action, stop_self,
+    take_deferred_signal, write_stderr, Fault, Handlers, HostAction, Trap, ALWAYS_CAUGHT,
+};
 pub use thread::{
     enter_guest, fork, guest_fs, leave_guest, set_guest_fs, spawn_guest_thread, ThreadSetup,
 };

@@ -6,50 +6,8 @@ use crate::asm;
 use crate::block::GuestRegs;
 use std::sync::OnceLock;
 
-/// The kernel's ucontext as x86-64 Linux lays it out in a signal frame.
-#[repr(C)]
-pub(crate) struct KernelUcontext {
-    uc_flags: u64,
-    uc_link: u64,
-    uc_stack: [u64; 3],
-    gregs: [u64; 23],
-    fpstate: u64,
-    reserved: [u64; 8],
-    sigmask: u64,
-}
-const _: () = assert!(std::mem::offset_of!(KernelUcontext, gregs) == 40);
-const _: () = assert!(std::mem::offset_of!(KernelUcontext, sigmask) == 296);
-
-// Indices into gregs (sys/ucontext.h).
-const R8: usize = 0;
-const R9: usize = 1;
-const R10: usize = 2;
-const R11: usize = 3;
-const R12: usize = 4;
-const R13: usize = 5;
-const R14: usize = 6;
-const R15: usize = 7;
-const RDI: usize = 8;
-const RSI: usize = 9;
-const RBP: usize = 10;
-const RBX: usize = 11;
-const RDX: usize = 12;
-const RAX: usize = 13;
-const RCX: usize = 14;
-const RSP: usize = 15;
-const RIP: usize = 16;
-const EFL: usize = 17;
-
-/// siginfo_t, read by offsets: signo 0, errno 4, code 8, then the union at 16
-/// (si_addr for faults; call_addr, syscall, arch for SIGSYS).
-#[repr(C)]
-pub(crate) struct RawSiginfo {
-    signo: i32,
-    errno: i32,
-    code: i32,
-    _pad: i32,
-    union: [u64; 14],
-}
+pub(crate) use abi::signal_frame::Ucontext as KernelUcontext;
+use abi::signal_frame::{reg::*, Siginfo};
 
 const SYS_USER_DISPATCH: i32 = 2;
 const AUDIT_ARCH_X86_64: u32 = 0xc000_003e;
@@ -58,32 +16,35 @@ const SIGSYS_BIT: u64 = 1 << (libc::SIGSYS - 1);
 /// The interrupted guest context: registers, flags, signal mask. Changes are
 /// applied when the handler returns to the guest.
 pub struct Trap<'a> {
-    uc: &'a mut KernelUcontext,
+    pub(crate) uc: &'a mut KernelUcontext,
+    /// Set when rt_sigreturn replaced the whole context: the syscall then
+    /// has no result to write (it would clobber the restored rax, rcx, r11).
+    pub(crate) context_replaced: bool,
 }
 
 impl Trap<'_> {
     /// The syscall number (rax at the trap).
     pub fn nr(&self) -> u64 {
-        self.uc.gregs[RAX]
+        self.uc.uc_mcontext.gregs[RAX]
     }
     /// The six syscall arguments: rdi, rsi, rdx, r10, r8, r9.
     pub fn args(&self) -> [u64; 6] {
-        let g = &self.uc.gregs;
+        let g = &self.uc.uc_mcontext.gregs;
         [g[RDI], g[RSI], g[RDX], g[R10], g[R8], g[R9]]
     }
     /// Sets the syscall's result as the kernel would: rax, with rcx and r11
     /// clobbered the way the `syscall` instruction clobbers them.
     pub fn set_return(&mut self, value: u64) {
-        self.uc.gregs[RAX] = value;
-        self.uc.gregs[RCX] = self.uc.gregs[RIP];
-        self.uc.gregs[R11] = self.uc.gregs[EFL];
+        self.uc.uc_mcontext.gregs[RAX] = value;
+        self.uc.uc_mcontext.gregs[RCX] = self.uc.uc_mcontext.gregs[RIP];
+        self.uc.uc_mcontext.gregs[R11] = self.uc.uc_mcontext.gregs[EFL];
     }
     pub fn rip(&self) -> u64 {
-        self.uc.gregs[RIP]
+        self.uc.uc_mcontext.gregs[RIP]
     }
     /// All registers as they were at the trap.
     pub fn regs(&self) -> GuestRegs {
-        let g = &self.uc.gregs;
+        let g = &self.uc.uc_mcontext.gregs;
         GuestRegs {
             rax: g[RAX],
             rbx: g[RBX],
@@ -107,7 +68,7 @@ impl Trap<'_> {
     }
     /// Replaces every register (used by rt_sigreturn and signal delivery).
     pub fn set_regs(&mut self, r: &GuestRegs) {
-        let g = &mut self.uc.gregs;
+        let g = &mut self.uc.uc_mcontext.gregs;
         (
             g[RAX], g[RBX], g[RCX], g[RDX], g[RSI], g[RDI], g[RBP], g[RSP],
         ) = (r.rax, r.rbx, r.rcx, r.rdx, r.rsi, r.rdi, r.rbp, r.rsp);
@@ -117,16 +78,18 @@ impl Trap<'_> {
     }
     /// The guest's signal mask, restored when the trap returns.
     pub fn sigmask(&self) -> u64 {
-        self.uc.sigmask
+        self.uc.uc_sigmask
     }
     /// Sets the mask the guest resumes with. SIGSYS can never be blocked in a
     /// guest thread: a trap with SIGSYS blocked kills the process (PLATFORM-NOTES 7).
     pub fn set_sigmask(&mut self, mask: u64) {
-        self.uc.sigmask = mask & !SIGSYS_BIT;
+        self.uc.uc_sigmask = mask & !SIGSYS_BIT;
     }
 }
 
-/// A synchronous fault in guest code.
+/// A host signal that interrupted guest code, other than a guest syscall: a
+/// synchronous fault in guest code, or any other signal (sent by a process,
+/// a timer, the terminal) that ninux catches on the guest's behalf.
 #[derive(Debug, Clone, Copy)]
 pub struct Fault {
     pub signo: i32,
@@ -134,6 +97,16 @@ pub struct Fault {
     /// si_addr: the faulting data address (SIGSEGV/SIGBUS) or instruction.
     pub addr: u64,
     pub rip: u64,
+    /// The whole siginfo as the host kernel gave it.
+    pub info: Siginfo,
+}
+
+impl Fault {
+    /// Raised by the CPU for the instruction at `rip` (si_code > 0 on a
+    /// synchronous signal), as opposed to sent by kill and friends.
+    pub fn is_synchronous(&self) -> bool {
+        SYNCHRONOUS.contains(&self.signo) && self.code > 0
+    }
 }
 
 /// What ninux does with guest events. Handlers run on the thread's alternate
@@ -141,14 +114,15 @@ pub struct Fault {
 pub struct Handlers {
     /// A guest `syscall`: decode `trap.nr()`/`trap.args()`, set the result.
     pub syscall: fn(&mut Trap),
-    /// A guest fault (SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGTRAP).
+    /// A signal that interrupted guest code: a fault (SIGSEGV, SIGBUS,
+    /// SIGILL, SIGFPE, SIGTRAP) or any other signal ninux catches.
     pub fault: fn(&mut Trap, &Fault),
 }
 
 static HANDLERS: OnceLock<Handlers> = OnceLock::new();
 
-/// The signals ninux catches itself.
-const CAUGHT: [i32; 6] = [
+/// The signals ninux always catches itself, whatever the guest's disposition.
+pub const ALWAYS_CAUGHT: [i32; 6] = [
     libc::SIGSYS,
     libc::SIGSEGV,
     libc::SIGBUS,
@@ -164,6 +138,15 @@ const SYNCHRONOUS: [i32; 5] = [
     libc::SIGFPE,
     libc::SIGTRAP,
 ];
+
+/// Every signal but the synchronous ones: the mask of ninux's handlers.
+fn handler_mask() -> u64 {
+    let mut mask = !0u64;
+    for sig in SYNCHRONOUS {
+        mask &= !(1u64 << (sig - 1));
+    }
+    mask
+}
 
 /// Installs ninux's signal handlers and the guest event handlers. Call once,
 /// before any guest code runs.
@@ -181,18 +164,62 @@ pub fn install(handlers: Handlers) -> std::io::Result<()> {
             "absent: arch_prctl fallback"
         }
     );
-    let mut mask = !0u64;
-    for sig in SYNCHRONOUS {
-        mask &= !(1u64 << (sig - 1));
-    }
-    for sig in CAUGHT {
-        set_raw_action(sig, asm::label(asm::ninux_signal_entry), mask)?;
+    for sig in ALWAYS_CAUGHT {
+        set_raw_action(sig, asm::label(asm::ninux_signal_entry), handler_mask())?;
     }
     Ok(())
 }
 
+/// What the host kernel does with a signal, chosen by the personality from
+/// the guest's disposition.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum HostAction {
+    /// The host's default action (used where it equals the guest's: ignore,
+    /// stop, continue), so such signals never interrupt ninux.
+    Default,
+    /// Discarded by the host kernel, exactly as Linux discards a guest-ignored signal.
+    Ignore,
+    /// ninux's handler: delivered to a guest handler or the guest's death.
+    Catch,
+}
+
+/// Sets the host disposition of `sig`. Signals ninux always catches stay caught.
+pub fn set_host_action(sig: i32, action: HostAction) {
+    if ALWAYS_CAUGHT.contains(&sig) || sig == libc::SIGKILL || sig == libc::SIGSTOP {
+        return;
+    }
+    let r = match action {
+        HostAction::Default => set_raw_action_to(sig, libc::SIG_DFL as u64),
+        HostAction::Ignore => set_raw_action_to(sig, libc::SIG_IGN as u64),
+        HostAction::Catch => {
+            set_raw_action(sig, asm::label(asm::ninux_signal_entry), handler_mask())
+        }
+    };
+    if let Err(e) = r {
+        log::warn!("host rt_sigaction({sig}) failed: {e}");
+    }
+}
+
+/// Whether the host ignores `sig` (inherited through exec, like Linux's ignored signals).
+pub fn host_ignores(sig: i32) -> bool {
+    let mut old = abi::structs::KernelSigaction::default();
+    // SAFETY: rt_sigaction with a null new action only writes the old one.
+    let r = unsafe {
+        libc::syscall(
+            libc::SYS_rt_sigaction,
+            sig,
+            std::ptr::null::<abi::structs::KernelSigaction>(),
+            &mut old as *mut abi::structs::KernelSigaction,
+            8usize,
+        )
+    };
+    r == 0 && old.handler == libc::SIG_IGN as u64
+}
+
 /// rt_sigaction with ninux's restorer. glibc's sigaction() would substitute its
 /// own restorer, which lies outside the exempt region (PLATFORM-NOTES 1).
+/// Without SA_RESTART: a blocking host call that a caught signal interrupts
+/// returns EINTR, and the dispatcher restarts it or not as the guest asked.
 fn set_raw_action(sig: i32, handler: u64, mask: u64) -> std::io::Result<()> {
     let act = abi::structs::KernelSigaction {
         handler,
@@ -200,12 +227,24 @@ fn set_raw_action(sig: i32, handler: u64, mask: u64) -> std::io::Result<()> {
         restorer: asm::label(asm::ninux_restorer),
         mask,
     };
-    // SAFETY: act is a valid kernel sigaction; the handler and restorer are our stubs.
+    raw_sigaction(sig, &act)
+}
+
+fn set_raw_action_to(sig: i32, handler: u64) -> std::io::Result<()> {
+    let act = abi::structs::KernelSigaction {
+        handler,
+        ..Default::default()
+    };
+    raw_sigaction(sig, &act)
+}
+
+fn raw_sigaction(sig: i32, act: &abi::structs::KernelSigaction) -> std::io::Result<()> {
+    // SAFETY: act is a valid kernel sigaction; a handler is one of our stubs.
     let r = unsafe {
         libc::syscall(
             libc::SYS_rt_sigaction,
             sig,
-            &act as *const _,
+            act as *const abi::structs::KernelSigaction,
             0usize,
             8usize,
         )
@@ -218,31 +257,24 @@ fn set_raw_action(sig: i32, handler: u64, mask: u64) -> std::io::Result<()> {
 
 /// Restores the default action of `sig`, so the process can die by it.
 pub fn set_default_action(sig: i32) {
-    let act = abi::structs::KernelSigaction::default();
-    // SAFETY: SIG_DFL with an empty mask is always valid.
-    unsafe {
-        libc::syscall(
-            libc::SYS_rt_sigaction,
-            sig,
-            &act as *const _,
-            0usize,
-            8usize,
-        )
-    };
+    let _ = set_raw_action_to(sig, libc::SIG_DFL as u64);
 }
 
 /// Called by the entry stub for a signal that interrupted guest code, with
 /// ninux's FS loaded and the selector at ALLOW.
-pub(crate) extern "C" fn on_guest_signal(sig: i32, info: *mut RawSiginfo, uc: *mut KernelUcontext) {
+pub(crate) extern "C" fn on_guest_signal(sig: i32, info: *mut Siginfo, uc: *mut KernelUcontext) {
     // SAFETY: the kernel passes valid siginfo and ucontext pointers to an
     // SA_SIGINFO handler; they live on this thread's alternate stack.
     let (info, uc) = unsafe { (&*info, &mut *uc) };
     let Some(handlers) = HANDLERS.get() else {
         return;
     };
-    let mut trap = Trap { uc };
+    let mut trap = Trap {
+        uc,
+        context_replaced: false,
+    };
     if sig == libc::SIGSYS && info.code == SYS_USER_DISPATCH {
-        let arch = (info.union[1] >> 32) as u32;
+        let arch = (info.fields[1] >> 32) as u32;
         if arch != AUDIT_ARCH_X86_64 {
             // `int 0x80` also arrives here (PLATFORM-NOTES 5): the 32-bit ABI is not emulated.
             log::warn!(
@@ -268,32 +300,57 @@ pub(crate) extern "C" fn on_guest_signal(sig: i32, info: *mut RawSiginfo, uc: *m
     let fault = Fault {
         signo: info.signo,
         code: info.code,
-        addr: info.union[0],
+        addr: info.fields[0],
         rip: trap.rip(),
+        info: *info,
     };
+    if !fault.is_synchronous() && in_exempt_region(trap.rip()) {
+        // The selector said BLOCK but ninux's entry trampoline was still
+        // running (between the mask switch and the jump to the guest): there
+        // is no guest context to build a frame from yet. Deliver at the next trap.
+        defer(info);
+        return;
+    }
     let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
         (handlers.fault)(&mut trap, &fault)
     }));
     if outcome.is_err() {
-        die_of_internal_error("the fault handler panicked");
+        die_of_internal_error("the guest signal handler panicked");
     }
 }
 
+fn in_exempt_region(rip: u64) -> bool {
+    (asm::label(asm::ninux_exempt_start)..asm::label(asm::ninux_exempt_end)).contains(&rip)
+}
+
 /// Called by the entry stub for a signal that hit ninux's own code.
-pub(crate) extern "C" fn on_host_signal(sig: i32, info: *mut RawSiginfo, uc: *mut KernelUcontext) {
+pub(crate) extern "C" fn on_host_signal(sig: i32, info: *mut Siginfo, uc: *mut KernelUcontext) {
     // SAFETY: as in on_guest_signal.
     let (info, uc) = unsafe { (&*info, &mut *uc) };
-    let rip = uc.gregs[RIP];
+    let rip = uc.uc_mcontext.gregs[RIP];
+    let synchronous = SYNCHRONOUS.contains(&sig) && info.code > 0;
     if (sig == libc::SIGSEGV || sig == libc::SIGBUS) && rip == asm::label(asm::ninux_copy_insn) {
         // A guest pointer was bad: the copy returns -1 and the caller says EFAULT.
-        uc.gregs[RIP] = asm::label(asm::ninux_copy_fault);
+        uc.uc_mcontext.gregs[RIP] = asm::label(asm::ninux_copy_fault);
+        return;
+    }
+    if !synchronous {
+        if crate::thread::is_guest_thread() {
+            // Mostly inside `uaccess::unblocked`: the blocking host call
+            // returns EINTR and the dispatcher delivers on the way out.
+            defer(info);
+        } else {
+            forward_to_guest_thread(info);
+            // This thread is no place for guest signals: keep them off it.
+            uc.uc_sigmask |= handler_mask();
+        }
         return;
     }
     let msg = format!(
         "ninux: internal error: {} at {:#x} (address {:#x}) in ninux's own code\n",
         abi::signal::name(sig),
         rip,
-        info.union[0]
+        info.fields[0]
     );
     write_stderr(msg.as_bytes());
     // Returning re-executes the faulting instruction under the default action.
@@ -325,4 +382,92 @@ pub fn die_by_signal(sig: i32) -> ! {
     }
     // Signals like SIGCHLD are ignored by default: fall back to an exit code.
     std::process::exit(128 + sig);
+}
+
+/// Stops the whole process as a stop signal's default action would, so the
+/// parent (a shell) sees it stopped; returns once continued.
+pub fn stop_self() {
+    // SAFETY: SIGSTOP to our own process; it cannot be caught.
+    unsafe { libc::kill(libc::getpid(), libc::SIGSTOP) };
+}
+
+// Signals that reached ninux's own code on a guest thread, kept until the
+// dispatcher's exit path (one slot per signal number: like Linux's standard
+// signals they coalesce). Written from a signal handler, so plain cells.
+thread_local! {
+    static DEFERRED: [std::cell::Cell<Siginfo>; 64] =
+        const { [const { std::cell::Cell::new(SIGINFO_NONE) }; 64] };
+    static DEFERRED_BITS: std::cell::Cell<u64> = const { std::cell::Cell::new(0) };
+}
+
+const SIGINFO_NONE: Siginfo = Siginfo {
+    signo: 0,
+    errno: 0,
+    code: 0,
+    _pad: 0,
+    fields: [0; 14],
+};
+
+fn defer(info: &Siginfo) {
+    let sig = info.signo;
+    if !(1..=64).contains(&sig) {
+        return;
+    }
+    DEFERRED.with(|d| d[sig as usize - 1].set(*info));
+    DEFERRED_BITS.with(|b| b.set(b.get() | 1 << (sig - 1)));
+}
+
+/// The lowest-numbered signal that reached ninux's code on this thread and
+/// is still to be delivered to the guest, taken off the list.
+pub fn take_deferred_signal() -> Option<Siginfo> {
+    let bits = DEFERRED_BITS.with(|b| b.get());
+    if bits == 0 {
+        return None;
+    }
+    let i = bits.trailing_zeros() as usize;
+    DEFERRED_BITS.with(|b| b.set(b.get() & !(1 << i)));
+    Some(DEFERRED.with(|d| d[i].get()))
+}
+
+/// Sends a signal back to this thread with its original siginfo, for the
+/// host kernel to deliver (through ninux) once the guest's mask allows.
+pub fn requeue_signal(info: &Siginfo) {
+    // SAFETY: rt_tgsigqueueinfo reads one siginfo; sending to ourselves may
+    // carry any si_code.
+    let r = unsafe {
+        libc::syscall(
+            libc::SYS_rt_tgsigqueueinfo,
+            libc::getpid(),
+            libc::gettid(),
+            info.signo,
+            info as *const Siginfo,
+        )
+    };
+    if r < 0 {
+        // SAFETY: a plain signal to ourselves.
+        unsafe { libc::syscall(libc::SYS_tgkill, libc::getpid(), libc::gettid(), info.signo) };
+    }
+}
+
+/// The first thread that entered guest code: where signals that land on one
+/// of ninux's own threads are sent on.
+static FIRST_GUEST_TID: std::sync::atomic::AtomicI32 = std::sync::atomic::AtomicI32::new(0);
+
+pub(crate) fn note_guest_thread(tid: i32) {
+    let _ = FIRST_GUEST_TID.compare_exchange(
+        0,
+        tid,
+        std::sync::atomic::Ordering::Relaxed,
+        std::sync::atomic::Ordering::Relaxed,
+    );
+}
+
+fn forward_to_guest_thread(info: &Siginfo) {
+    let tid = FIRST_GUEST_TID.load(std::sync::atomic::Ordering::Relaxed);
+    if tid == 0 {
+        return;
+    }
+    // SAFETY: a plain signal to a thread of our own process. The siginfo is
+    // lost: queueing it to another thread needs si_code < 0.
+    unsafe { libc::syscall(libc::SYS_tgkill, libc::getpid(), tid, info.signo) };
 }

@@ -21,6 +21,11 @@ thread_local! {
     static BLOCK: Cell<*mut ThreadBlock> = const { Cell::new(std::ptr::null_mut()) };
 }
 
+/// Does the calling thread run guest code (has it a block)?
+pub(crate) fn is_guest_thread() -> bool {
+    BLOCK.with(|b| !b.get().is_null())
+}
+
 fn os_err() -> io::Error {
     io::Error::last_os_error()
 }
@@ -142,6 +147,7 @@ fn set_thread_sigmask(mask: u64) -> u64 {
 /// [`leave_guest`]; returns the value given there.
 pub fn enter_guest(regs: GuestRegs, fs: u64, mask: u64) -> io::Result<u64> {
     let block = prepare_current_thread()?;
+    crate::signals::note_guest_thread(crate::gettid());
     // SAFETY: the block belongs to this thread; ninux_enter_guest returns only
     // through ninux_leave_guest, on this thread, with our stack intact.
     let value = unsafe {

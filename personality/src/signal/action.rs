@@ -1,6 +1,8 @@
 //! rt_sigaction, rt_sigprocmask, sigaltstack: the guest's signal state, kept
-//! by the personality (the host's belongs to ninux).
+//! by the personality (the host's belongs to ninux; its dispositions follow
+//! the guest's, see `deliver::host_action`).
 
+use super::deliver::host_action;
 use crate::mem::{In, Out};
 use crate::state::{lock, process, with_thread};
 use crate::SysResult;
@@ -39,6 +41,7 @@ pub fn rt_sigaction(_t: &mut Trap, a: [u64; 6]) -> SysResult {
     if let Some(mut new) = new {
         new.mask = SigSet(new.mask).without_unblockable().0;
         actions[sig as usize - 1] = new;
+        platform::set_host_action(sig, host_action(sig, &new));
     }
     Ok(0)
 }
@@ -72,50 +75,59 @@ pub fn rt_sigprocmask(t: &mut Trap, a: [u64; 6]) -> SysResult {
     Ok(0)
 }
 
-/// sigaltstack(2): recorded per thread for signal delivery.
+/// sigaltstack(2): per thread, used by signal delivery for SA_ONSTACK.
 pub fn sigaltstack(t: &mut Trap, a: [u64; 6]) -> SysResult {
     let (ss, old) = (In::<StackT>::new(a[0]), Out::<StackT>::new(a[1]));
     let sp = t.regs().rsp;
-    let current = with_thread(|th| th.altstack);
-    let on_stack = current.ss_flags & SS_DISABLE == 0
-        && current.ss_size != 0
-        && sp.wrapping_sub(current.ss_sp) < current.ss_size;
     if !old.is_null() {
+        let current = with_thread(|th| th.altstack);
         let mut report = current;
         if current.ss_size == 0 {
             report = StackT {
                 ss_flags: SS_DISABLE,
                 ..Default::default()
             };
-        } else if on_stack {
+        } else if on_altstack(&current, sp) {
             report.ss_flags |= SS_ONSTACK;
         }
         old.write(&report)?;
     }
     if !ss.is_null() {
-        let new = ss.read()?;
-        if on_stack {
-            return Err(Errno::EPERM);
-        }
-        let mode = new.ss_flags & !SS_AUTODISARM;
-        if mode != 0 && mode != SS_DISABLE && mode != SS_ONSTACK {
-            return Err(Errno::EINVAL);
-        }
-        let new = if mode == SS_DISABLE {
-            StackT {
-                ss_flags: SS_DISABLE,
-                ..Default::default()
-            }
-        } else {
-            if new.ss_size < MINSIGSTKSZ {
-                return Err(Errno::ENOMEM);
-            }
-            StackT {
-                ss_flags: new.ss_flags & SS_AUTODISARM,
-                ..new
-            }
-        };
-        with_thread(|th| th.altstack = new);
+        set_altstack(&ss.read()?, sp)?;
     }
     Ok(0)
+}
+
+fn on_altstack(current: &StackT, sp: u64) -> bool {
+    current.ss_flags & SS_DISABLE == 0
+        && current.ss_size != 0
+        && sp.wrapping_sub(current.ss_sp) < current.ss_size
+}
+
+/// Installs `new` as the thread's alternate stack, as sigaltstack does with
+/// the stack pointer at `sp` (also rt_sigreturn's restore of uc_stack).
+pub fn set_altstack(new: &StackT, sp: u64) -> Result<(), Errno> {
+    if on_altstack(&with_thread(|th| th.altstack), sp) {
+        return Err(Errno::EPERM);
+    }
+    let mode = new.ss_flags & !SS_AUTODISARM;
+    if mode != 0 && mode != SS_DISABLE && mode != SS_ONSTACK {
+        return Err(Errno::EINVAL);
+    }
+    let new = if mode == SS_DISABLE {
+        StackT {
+            ss_flags: SS_DISABLE,
+            ..Default::default()
+        }
+    } else {
+        if new.ss_size < MINSIGSTKSZ {
+            return Err(Errno::ENOMEM);
+        }
+        StackT {
+            ss_flags: new.ss_flags & SS_AUTODISARM,
+            ..*new
+        }
+    };
+    with_thread(|th| th.altstack = new);
+    Ok(())
 }

@@ -1,11 +1,29 @@
-//! Synchronous faults in guest code. Until guest signal handlers are
-//! delivered, a fault is the guest's death by that signal, reported with the
-//! faulting address and instruction, exactly as the shell would see it.
+//! Host signals that interrupted guest code: synchronous faults (SIGSEGV,
+//! SIGBUS, SIGILL, SIGFPE, SIGTRAP raised by a guest instruction) and every
+//! other signal ninux catches for the guest. A fault goes to the guest's
+//! handler if it has one and does not block the signal; otherwise the guest
+//! dies of it, reported with the faulting address and instruction (Linux's
+//! force_sig: a blocked or ignored fault kills).
 
+use super::deliver::{deliver, is_handler};
+use crate::state::{lock, process};
+use abi::signal::SigSet;
 use platform::{uaccess, Fault, Trap};
 
-/// The platform's fault handler.
-pub fn fault(_t: &mut Trap, f: &Fault) {
+/// The platform's handler for signals that interrupted guest code.
+pub fn fault(t: &mut Trap, f: &Fault) {
+    let mask = t.sigmask();
+    if !f.is_synchronous() {
+        // Sent (kill, a timer, the terminal): the host delivered it because
+        // the guest's mask, which is the host's while guest code runs, allows it.
+        deliver(t, &f.info, mask, mask);
+        return;
+    }
+    let handler = lock(&process().sigactions)[f.signo as usize - 1].handler;
+    if is_handler(handler) && !SigSet(mask).contains(f.signo) {
+        deliver(t, &f.info, mask, mask);
+        return;
+    }
     let what = describe(f);
     platform::write_stderr(format!("ninux: guest killed by {what}\n").as_bytes());
     platform::die_by_signal(f.signo)

@@ -1,40 +1,16 @@
-//! kill, tkill, tgkill. Guest processes and threads are host ones, so other
-//! targets get a host signal. A signal to the guest itself is decided here:
-//! until guest handlers are delivered, a caught signal is refused with
-//! ENOSYS (glibc's abort() then falls back to the default action).
+//! kill, tkill, tgkill, rt_sigqueueinfo, rt_tgsigqueueinfo. Guest processes
+//! and threads are host ones, so every signal is a host signal, the guest
+//! itself included: the host kernel keeps it pending while the guest blocks
+//! it and delivers it through ninux's handler (a guest handler or the
+//! default action) as soon as the trap returns, as Linux delivers a signal
+//! sent to oneself before the sending syscall returns to user mode.
 
 use crate::fs::from_host;
-use crate::state::{lock, process};
+use crate::mem::In;
 use crate::SysResult;
-use abi::signal::{SIGCHLD, SIGCONT, SIGURG, SIGWINCH, SIG_DFL, SIG_IGN};
+use abi::signal_frame::{Siginfo, SI_TKILL};
 use abi::Errno;
 use platform::{host, Trap};
-
-fn to_self(sig: i32) -> SysResult {
-    if sig == 0 {
-        return Ok(0);
-    }
-    let handler = lock(&process().sigactions)[sig as usize - 1].handler;
-    match handler {
-        SIG_IGN => Ok(0),
-        SIG_DFL if matches!(sig, SIGCHLD | SIGURG | SIGWINCH | SIGCONT) => Ok(0),
-        SIG_DFL => {
-            let msg = format!(
-                "ninux: guest killed by {} (sent to itself)\n",
-                abi::signal::name(sig)
-            );
-            platform::write_stderr(msg.as_bytes());
-            platform::die_by_signal(sig)
-        }
-        _ => {
-            log::warn!(
-                "signal {} to a guest handler: not delivered yet",
-                abi::signal::name(sig)
-            );
-            Err(Errno::ENOSYS)
-        }
-    }
-}
 
 fn check(sig: i32) -> Result<(), Errno> {
     if (0..=64).contains(&sig) {
@@ -48,9 +24,6 @@ fn check(sig: i32) -> Result<(), Errno> {
 pub fn kill(_t: &mut Trap, a: [u64; 6]) -> SysResult {
     let (pid, sig) = (a[0] as i32, a[1] as i32);
     check(sig)?;
-    if pid == std::process::id() as i32 {
-        return to_self(sig);
-    }
     host::kill(pid, None, sig).map_err(from_host)
 }
 
@@ -61,14 +34,51 @@ pub fn tgkill(_t: &mut Trap, a: [u64; 6]) -> SysResult {
     if tgid <= 0 || tid <= 0 {
         return Err(Errno::EINVAL);
     }
-    if tgid == std::process::id() as i32 {
-        host::kill(tgid, Some(tid), 0).map_err(from_host)?;
-        return to_self(sig);
-    }
     host::kill(tgid, Some(tid), sig).map_err(from_host)
 }
 
 /// tkill(2)
 pub fn tkill(t: &mut Trap, a: [u64; 6]) -> SysResult {
-    tgkill(t, [std::process::id() as u64, a[0], a[1], 0, 0, 0])
+    let (tid, sig) = (a[0] as i32, a[1] as i32);
+    check(sig)?;
+    if tid <= 0 {
+        return Err(Errno::EINVAL);
+    }
+    let _ = t;
+    platform::tkill(tid, sig).map_err(from_host)
+}
+
+/// Reads a caller-made siginfo: only the caller's own process may be sent
+/// one that pretends to come from the kernel or from kill (Linux's rule).
+fn read_info(pid: i32, sig: i32, uinfo: In<Siginfo>) -> Result<Siginfo, Errno> {
+    let mut info = uinfo.read()?;
+    if (info.code >= 0 || info.code == SI_TKILL) && pid != std::process::id() as i32 {
+        return Err(Errno::EPERM);
+    }
+    info.signo = sig;
+    Ok(info)
+}
+
+/// rt_sigqueueinfo(2)
+pub fn rt_sigqueueinfo(_t: &mut Trap, a: [u64; 6]) -> SysResult {
+    let (tgid, sig, uinfo) = (a[0] as i32, a[1] as i32, In::<Siginfo>::new(a[2]));
+    check(sig)?;
+    let info = read_info(tgid, sig, uinfo)?;
+    platform::sigqueueinfo(tgid, None, &info).map_err(from_host)
+}
+
+/// rt_tgsigqueueinfo(2)
+pub fn rt_tgsigqueueinfo(_t: &mut Trap, a: [u64; 6]) -> SysResult {
+    let (tgid, tid, sig, uinfo) = (
+        a[0] as i32,
+        a[1] as i32,
+        a[2] as i32,
+        In::<Siginfo>::new(a[3]),
+    );
+    check(sig)?;
+    if tgid <= 0 || tid <= 0 {
+        return Err(Errno::EINVAL);
+    }
+    let info = read_info(tgid, sig, uinfo)?;
+    platform::sigqueueinfo(tgid, Some(tid), &info).map_err(from_host)
 }

@@ -1,5 +1,8 @@
-//! Signal syscalls.
+//! Signal syscalls and signal delivery.
 
 pub mod action;
+pub mod deliver;
 pub mod fault;
 pub mod kill;
+pub mod timer;
+pub mod wait;
