@@ -25,6 +25,7 @@ pub fn all() -> Vec<Case> {
         process_info(),
         time(),
         errors(),
+        signals(),
         files(),
         files_busybox(),
         busybox(),
@@ -38,7 +39,7 @@ pub fn all() -> Vec<Case> {
 }
 
 /// The family names, in report order.
-pub const FAMILIES: [&str; 11] = [
+pub const FAMILIES: [&str; 12] = [
     "startup",
     "threads",
     "memory",
@@ -46,11 +47,30 @@ pub const FAMILIES: [&str; 11] = [
     "process-info",
     "time",
     "errors",
+    "signals",
     "files",
     "files-busybox",
     "busybox",
     "shell",
 ];
+
+fn signals() -> Vec<Spec> {
+    vec![
+        c("signals", "siginfo_raise"),
+        c("signals", "resethand"),
+        c("signals", "nodefer"),
+        c("signals", "altstack"),
+        c("signals", "nested_mask"),
+        c("signals", "sigreturn_regs"),
+        c("signals", "async_loop"),
+        c("signals", "sigsuspend_fork"),
+        c("signals", "alarm_read"),
+        c("signals", "sigpipe_default").killed_by(libc::SIGPIPE, "SIGPIPE"),
+        c("signals", "sigpipe_handled"),
+        c("signals", "pending"),
+        c("signals", "abort_handler").killed_by(libc::SIGABRT, "SIGABRT"),
+    ]
+}
 
 fn startup() -> Vec<Spec> {
     // Odd arguments: empty, with a space, not UTF-8, option-like, and long.
@@ -85,7 +105,7 @@ fn memory() -> Vec<Spec> {
     vec![
         c("memory", "malloc_200m"),
         c("memory", "mmap_patterns"),
-        c("memory", "mprotect_fault").diverges("guest signal handlers are delivered with the signals issue (#5): a caught SIGSEGV kills the guest until then"),
+        c("memory", "mprotect_fault"),
         c("memory", "brk_growth"),
         c("memory", "mmap_file"),
     ]
