@@ -69,6 +69,8 @@ fn signals() -> Vec<Spec> {
         c("signals", "sigpipe_handled"),
         c("signals", "pending"),
         c("signals", "abort_handler").killed_by(libc::SIGABRT, "SIGABRT"),
+        c("signals", "thread_kill"),
+        c("signals", "external_kill"),
     ]
 }
 
