@@ -14,6 +14,7 @@
 
 mod asm;
 mod block;
+mod deferred;
 mod frame;
 pub mod host;
 mod host_signal;
@@ -23,13 +24,14 @@ mod thread;
 pub mod uaccess;
 
 pub use block::GuestRegs;
+pub use deferred::{requeue_signal, take_deferred_signal};
 pub use frame::SignalFrame;
 pub use host_signal::{
     alarm, getitimer, setitimer, sigpending, sigqueueinfo, sigsuspend, sigtimedwait, tkill,
 };
 pub use signals::{
-    die_by_signal, host_ignores, install, requeue_signal, set_host_action, stop_self,
-    take_deferred_signal, write_stderr, Fault, Handlers, HostAction, Trap, ALWAYS_CAUGHT,
+    die_by_signal, host_ignores, install, set_host_action, stop_self, write_stderr, Fault,
+    Handlers, HostAction, Trap, ALWAYS_CAUGHT,
 };
 pub use thread::{
     enter_guest, fork, guest_fs, leave_guest, set_guest_fs, spawn_guest_thread, ThreadSetup,

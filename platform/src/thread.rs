@@ -147,7 +147,7 @@ fn set_thread_sigmask(mask: u64) -> u64 {
 /// [`leave_guest`]; returns the value given there.
 pub fn enter_guest(regs: GuestRegs, fs: u64, mask: u64) -> io::Result<u64> {
     let block = prepare_current_thread()?;
-    crate::signals::note_guest_thread(crate::gettid());
+    crate::deferred::note_guest_thread(crate::gettid());
     // SAFETY: the block belongs to this thread; ninux_enter_guest returns only
     // through ninux_leave_guest, on this thread, with our stack intact.
     let value = unsafe {
