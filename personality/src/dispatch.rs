@@ -33,12 +33,8 @@ fn first_warning(nr: u64) -> bool {
     WARNED[(nr / 64) as usize].fetch_or(bit, Ordering::Relaxed) & bit == 0
 }
 
-/// The host's signal dispositions follow the guest's from its first syscall.
-static SIGNALS_READY: std::sync::Once = std::sync::Once::new();
-
 /// The platform's syscall handler.
 pub fn syscall(trap: &mut Trap) {
-    SIGNALS_READY.call_once(crate::signal::deliver::init_host_actions);
     let nr = trap.nr();
     let args = trap.args();
     let entry = table::lookup(nr);

@@ -117,9 +117,11 @@ pub fn run(program: Program) -> Result<std::convert::Infallible, RunError> {
     crate::fs::path::init(ns, cwd);
     platform::install(platform::Handlers {
         syscall: crate::dispatch::syscall,
-        fault: crate::signal::fault::fault,
+        signal: crate::signal::fault::fault,
     })
     .map_err(|e| RunError::Platform(format!("cannot install signal handlers: {e}")))?;
+    // The host's dispositions follow the guest's from here on.
+    crate::signal::deliver::init_host_actions();
     let value = platform::enter_guest(regs, 0, 0)
         .map_err(|e| RunError::Platform(format!("cannot enter the guest: {e}")))?;
     // The leader never leaves guest code except through exit_group.

@@ -198,8 +198,8 @@ const ROWS: &[Entry] = rows! {
     clock_getres: Some(sys::time::clock_getres), Full, 2, "";
     gettimeofday: Some(sys::time::gettimeofday), Full, 2, "";
     time: Some(sys::time::time), Full, 1, "";
-    nanosleep: Some(sys::time::nanosleep), Partial, 2, "no EINTR until signals are delivered to guests";
-    clock_nanosleep: Some(sys::time::clock_nanosleep), Partial, 4, "no EINTR until signals are delivered to guests";
+    nanosleep: Some(sys::time::nanosleep), Full, 2, "EINTR with the time left when a handler runs";
+    clock_nanosleep: Some(sys::time::clock_nanosleep), Full, 4, "as nanosleep";
 };
 
 /// Every syscall, ascending by number.

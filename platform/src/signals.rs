@@ -117,7 +117,7 @@ pub struct Handlers {
     pub syscall: fn(&mut Trap),
     /// A signal that interrupted guest code: a fault (SIGSEGV, SIGBUS,
     /// SIGILL, SIGFPE, SIGTRAP) or any other signal ninux catches.
-    pub fault: fn(&mut Trap, &Fault),
+    pub signal: fn(&mut Trap, &Fault),
 }
 
 static HANDLERS: OnceLock<Handlers> = OnceLock::new();
@@ -313,7 +313,7 @@ pub(crate) extern "C" fn on_guest_signal(sig: i32, info: *mut Siginfo, uc: *mut 
         return;
     }
     let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-        (handlers.fault)(&mut trap, &fault)
+        (handlers.signal)(&mut trap, &fault)
     }));
     if outcome.is_err() {
         die_of_internal_error("the guest signal handler panicked");
