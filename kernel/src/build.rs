@@ -35,6 +35,9 @@ pub struct NsSpec {
     pub ns_file: Option<PathBuf>,
     /// `-w DIR`: the writable layer (kept); `None`: a temp directory.
     pub upper: Option<PathBuf>,
+    /// Devices bound before the root layer's directories (`bind -b`), e.g.
+    /// the Linux personality's `#L` at `/dev`: (device name, mount point).
+    pub devices: Vec<(String, String)>,
 }
 
 /// A built namespace and the writable layer it uses.
@@ -96,6 +99,11 @@ impl NsSpec {
         ns.bind(&root_dev, "/", MBEFORE | MCREATE)?;
         let mut layer = crate::dev::attach(&root_dev)?.0;
         layer.name = "/".into();
+        for (dev, at) in &self.devices {
+            make_mount_point(&ns, &layer, at, true)?;
+            ns.bind(dev, at, MBEFORE)
+                .map_err(|e| e.context(format!("bind {dev} {at}")))?;
+        }
         for (host, guest) in &self.binds {
             let abs =
                 std::fs::canonicalize(host).map_err(|e| Error::from(e).context(host.display()))?;

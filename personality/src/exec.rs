@@ -11,12 +11,11 @@ use platform::GuestRegs;
 use std::sync::atomic::{AtomicI32, AtomicUsize};
 use std::sync::{Mutex, OnceLock};
 
-/// A program to run: where its bytes are on the host, and what it is called.
+/// A program to run: its name (found in the namespace, like execvp: a name
+/// with a slash is a path, any other is looked up in the guest's PATH) and
+/// its process state.
 pub struct Program {
-    /// Path of the ELF file on the host (the program itself, in this issue).
-    pub host_path: std::path::PathBuf,
-    /// The name the guest sees as AT_EXECFN and /proc/self/exe.
-    pub exe: Vec<u8>,
+    pub path: Vec<u8>,
     pub argv: Vec<Vec<u8>>,
     pub envp: Vec<Vec<u8>>,
     /// The Plan 9 namespace every path of the guest resolves in.
@@ -50,6 +49,8 @@ pub fn exit_process(status: i32) -> ! {
 /// Why a program could not be started.
 #[derive(Debug)]
 pub enum RunError {
+    /// No such program in the namespace (a shell says 127).
+    NotFound(String),
     Load(loader::LoadError),
     Platform(String),
 }
@@ -57,11 +58,73 @@ pub enum RunError {
 impl std::fmt::Display for RunError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
+            RunError::NotFound(p) => write!(f, "{p}: not found in the namespace"),
             RunError::Load(e) => write!(f, "{e}"),
             RunError::Platform(e) => write!(f, "{e}"),
         }
     }
 }
+
+/// Finds the program like execvp, in the namespace.
+fn find_program(path: &[u8], envp: &[Vec<u8>]) -> Result<crate::fs::path::Resolved, RunError> {
+    use crate::fs::path::{resolve, Base, Last};
+    let shown = String::from_utf8_lossy(path).into_owned();
+    if path.contains(&b'/') {
+        return resolve(&Base::Cwd, path, Last::Follow).map_err(|e| match e {
+            abi::Errno::ENOENT => RunError::NotFound(shown.clone()),
+            e => RunError::Load(loader::LoadError {
+                file: shown.clone(),
+                what: e.to_string(),
+            }),
+        });
+    }
+    let search = envp
+        .iter()
+        .find_map(|e| e.strip_prefix(b"PATH="))
+        .map(|p| String::from_utf8_lossy(p).into_owned())
+        .unwrap_or_else(|| "/usr/local/bin:/usr/bin:/bin".into());
+    for dir in search.split(':').filter(|d| !d.is_empty()) {
+        let candidate = format!("{dir}/{shown}");
+        if let Ok(r) = resolve(&Base::Cwd, candidate.as_bytes(), Last::Follow) {
+            if !r.chan.is_dir() {
+                return Ok(r);
+            }
+        }
+    }
+    Err(RunError::NotFound(shown))
+}
+
+/// Reads a whole file from the namespace (the program image).
+fn read_program(r: crate::fs::path::Resolved) -> Result<Vec<u8>, RunError> {
+    let err = |what: String| {
+        RunError::Load(loader::LoadError {
+            file: r.path.clone(),
+            what,
+        })
+    };
+    let chan = kernel::namespace::open_chan(
+        r.chan.clone_chan().map_err(|e| err(e.to_string()))?,
+        ninep::OEXEC as u32,
+    )
+    .map_err(|e| err(e.to_string()))?;
+    let mut bytes = Vec::new();
+    let mut buf = vec![0u8; 1 << 20];
+    loop {
+        let n = chan
+            .pread(&mut buf, Some(bytes.len() as u64))
+            .map_err(|e| err(e.to_string()))?;
+        if n == 0 {
+            return Ok(bytes);
+        }
+        if bytes.len() + n > MAX_IMAGE {
+            return Err(err("absurd size for a program".into()));
+        }
+        bytes.extend_from_slice(&buf[..n]);
+    }
+}
+
+/// Larger "programs" are refused before they are read.
+const MAX_IMAGE: usize = 1 << 30;
 
 impl std::error::Error for RunError {}
 
@@ -73,14 +136,20 @@ const STACK_MAX: u64 = 256 << 20;
 /// Runs `program` on this thread. Never returns on success: the process ends
 /// when the guest does, with its status or its signal.
 pub fn run(program: Program) -> Result<std::convert::Infallible, RunError> {
-    let _ = CLEANUP.set((std::process::id(), program.cleanup.clone()));
-    let name = program.host_path.display().to_string();
-    let bytes = std::fs::read(&program.host_path).map_err(|e| {
-        RunError::Load(loader::LoadError {
-            file: name.clone(),
-            what: e.to_string(),
-        })
-    })?;
+    let Program {
+        path,
+        argv,
+        envp,
+        ns,
+        cwd,
+        cleanup,
+    } = program;
+    let _ = CLEANUP.set((std::process::id(), cleanup));
+    crate::fs::path::init(ns, cwd);
+    let found = find_program(&path, &envp)?;
+    let exe = found.path.clone().into_bytes();
+    let name = found.path.clone();
+    let bytes = read_program(found)?;
     let image = Image::parse(&name, &bytes).map_err(RunError::Load)?;
     if image.interp.is_some() {
         return Err(RunError::Load(loader::LoadError {
@@ -89,19 +158,16 @@ pub fn run(program: Program) -> Result<std::convert::Infallible, RunError> {
         }));
     }
     let loaded = load_image(&name, &image, &bytes).map_err(RunError::Load)?;
-    let (regs, brk) = build_process(&program, &image, &loaded).map_err(RunError::Load)?;
+    let (regs, brk) =
+        build_process(&name, &exe, &argv, &envp, &image, &loaded).map_err(RunError::Load)?;
 
     let mut comm = [0u8; 16];
-    let base = program
-        .exe
-        .rsplit(|&b| b == b'/')
-        .next()
-        .unwrap_or_default();
+    let base = exe.rsplit(|&b| b == b'/').next().unwrap_or_default();
     for (d, s) in comm.iter_mut().take(15).zip(base) {
         *d = *s;
     }
     state::init_process(Process {
-        exe: program.exe.clone(),
+        exe: exe.clone(),
         brk: Mutex::new(brk),
         sigactions: Mutex::new([KernelSigaction::default(); 64]),
         rlimits: Mutex::new(state::host_rlimits()),
@@ -109,12 +175,14 @@ pub fn run(program: Program) -> Result<std::convert::Infallible, RunError> {
         leader_tid: platform::gettid(),
         leader_status: AtomicI32::new(0),
         comm: Mutex::new(comm),
-        umask: AtomicI32::new(0o022),
+        // The guest starts with ninux's umask; the host's becomes 0 so that
+        // files the devices create get exactly the mode the guest asked for.
+        umask: AtomicI32::new(
+            platform::host::plain(libc::SYS_umask, [0, 0, 0]).unwrap_or(0o022) as i32,
+        ),
     });
     state::with_thread(|t| t.tid = platform::gettid());
     crate::fs::fd::init_stdio();
-    let Program { ns, cwd, .. } = program;
-    crate::fs::path::init(ns, cwd);
     platform::install(platform::Handlers {
         syscall: crate::dispatch::syscall,
         signal: crate::signal::fault::fault,
@@ -241,11 +309,13 @@ fn prot_of(s: &loader::Segment) -> i32 {
 
 /// Reserves the break and the stack and writes the initial stack.
 fn build_process(
-    program: &Program,
+    file: &str,
+    exe: &[u8],
+    argv: &[Vec<u8>],
+    envp: &[Vec<u8>],
     image: &Image,
     loaded: &Loaded,
 ) -> Result<(GuestRegs, Brk), loader::LoadError> {
-    let file = program.host_path.display().to_string();
     let anon = libc::MAP_PRIVATE | libc::MAP_ANONYMOUS | libc::MAP_NORESERVE;
     let brk_start = loaded.end;
     if image.kind == ImageKind::Exec {
@@ -259,7 +329,7 @@ fn build_process(
         };
         mm::map(req).map_err(|e| {
             load_error(
-                &file,
+                file,
                 format!("no room for the heap after the image ({})", abi::Errno(e)),
             )
         })?;
@@ -288,7 +358,7 @@ fn build_process(
         offset: 0,
     };
     let stack = mm::map(req)
-        .map_err(|e| load_error(&file, format!("no room for the stack ({})", abi::Errno(e))))?;
+        .map_err(|e| load_error(file, format!("no room for the stack ({})", abi::Errno(e))))?;
     let top = stack + stack_size;
 
     let mut random = [0u8; 16];
@@ -325,18 +395,18 @@ fn build_process(
         (AT_PLATFORM, AuxVal::Platform),
     ]);
     let spec = StackSpec {
-        argv: program.argv.clone(),
-        envp: program.envp.clone(),
-        execfn: program.exe.clone(),
+        argv: argv.to_vec(),
+        envp: envp.to_vec(),
+        execfn: exe.to_vec(),
         platform: b"x86_64".to_vec(),
         random,
         auxv,
     };
     // Linux allows arguments and environment up to a quarter of the stack limit.
     let built = loader::stack::build(&spec, top, stack_size / 4)
-        .ok_or_else(|| load_error(&file, "argument list too long".into()))?;
+        .ok_or_else(|| load_error(file, "argument list too long".into()))?;
     platform::uaccess::copy_out(built.sp, &built.bytes)
-        .map_err(|_| load_error(&file, "cannot write the initial stack".into()))?;
+        .map_err(|_| load_error(file, "cannot write the initial stack".into()))?;
     let regs = GuestRegs {
         rsp: built.sp,
         rip: image.entry + loaded.bias,

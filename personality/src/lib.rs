@@ -9,6 +9,7 @@
 //! arguments decoded in the first lines, a doc line naming the man page, and a
 //! [`SysResult`]; the negation to `-errno` happens once, in `dispatch.rs`.
 
+pub mod devices;
 mod dispatch;
 pub mod exec;
 mod fs;

@@ -39,7 +39,12 @@ pub fn ftruncate(_t: &mut Trap, a: [u64; 6]) -> SysResult {
     if file.host >= 0 {
         return host::ftruncate(file.host, len).map_err(from_host);
     }
-    set_length(file.chan.as_ref().ok_or(Errno::EINVAL)?, len)
+    let chan = file.chan.as_ref().ok_or(Errno::EINVAL)?;
+    // A directory fd is not open for writing: EINVAL, as Linux says.
+    if chan.is_dir() {
+        return Err(Errno::EINVAL);
+    }
+    set_length(chan, len)
 }
 
 /// truncate(2)

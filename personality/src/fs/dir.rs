@@ -5,7 +5,7 @@
 use super::fd;
 use super::open::{base_of, plan9_perm, umask};
 use super::path::{self, kerr, Base, Last};
-use super::stat::{linux_mode, stat_of};
+use super::stat::{linux_ino, linux_mode, stat_of};
 use crate::mem::{read_path, write_bytes};
 use crate::state::{lock, process};
 use crate::SysResult;
@@ -51,11 +51,15 @@ pub fn getdents64(_t: &mut Trap, a: [u64; 6]) -> SysResult {
     let total = entries.len() as u64 + 2;
     while *pos < total {
         let (ino, kind, name) = match *pos {
-            0 => (chan.qid.path, DT_DIR, "."),
-            1 => (parent_ino, DT_DIR, ".."),
+            0 => (linux_ino(chan.qid.path), DT_DIR, "."),
+            1 => (linux_ino(parent_ino), DT_DIR, ".."),
             i => {
                 let d = &entries[(i - 2) as usize];
-                (d.qid.path, d_type(linux_mode(d)), d.name.as_str())
+                (
+                    linux_ino(d.qid.path),
+                    d_type(linux_mode(d)),
+                    d.name.as_str(),
+                )
             }
         };
         let reclen = (19 + name.len() + 1).next_multiple_of(8);
@@ -428,4 +432,44 @@ pub fn faccessat2(_t: &mut Trap, a: [u64; 6]) -> SysResult {
         base_of(a[0])?
     };
     access_in(base, &path, a[2] as u32, a[3] as u32)
+}
+
+/// mknodat(2): regular files, FIFOs (9P2000.u DMNAMEDPIPE), sockets and
+/// device nodes (DMDEVICE with `c|b major minor`), as the device allows.
+pub fn mknodat(_t: &mut Trap, a: [u64; 6]) -> SysResult {
+    let (path, mode, dev) = (read_path(a[1])?, a[2] as u32, a[3]);
+    let base = if path.starts_with(b"/") {
+        Base::Cwd
+    } else {
+        base_of(a[0])?
+    };
+    let perm = plan9_perm(mode & 0o7777 & !umask());
+    let (kind, ext) = match mode & 0o170000 {
+        0 | 0o100000 => (0, String::new()),
+        0o010000 => (ninep::DMNAMEDPIPE, String::new()),
+        0o140000 => (ninep::DMSOCKET, String::new()),
+        0o020000 => (
+            ninep::DMDEVICE,
+            format!("c {} {}", libc::major(dev), libc::minor(dev)),
+        ),
+        0o060000 => (
+            ninep::DMDEVICE,
+            format!("b {} {}", libc::major(dev), libc::minor(dev)),
+        ),
+        _ => return Err(Errno::EINVAL),
+    };
+    let (dir, name) = path::resolve_parent(&base, &path)?;
+    let target = child_path(&dir, &name);
+    if path::resolve(&Base::Cwd, target.as_bytes(), Last::NoFollow).is_ok() {
+        return Err(Errno::EEXIST);
+    }
+    path::ns()?
+        .create_ext(&target, OREAD as u32 | ninep::OEXCL, kind | perm, &ext)
+        .map_err(kerr)?;
+    Ok(0)
+}
+
+/// mknod(2)
+pub fn mknod(t: &mut Trap, a: [u64; 6]) -> SysResult {
+    mknodat(t, [at::FDCWD as u64, a[0], a[1], a[2], 0, 0])
 }

@@ -73,9 +73,13 @@ fn do_open(base: Base, raw: &[u8], flags: u32, mode: u32) -> SysResult {
     if flags.contains(OpenFlags::TMPFILE) {
         return Err(Errno::EOPNOTSUPP);
     }
+    let creat = flags.contains(OpenFlags::CREAT);
+    if creat && raw.ends_with(b"/") {
+        return Err(Errno::EISDIR);
+    }
     let found = match path::resolve(&base, raw, last) {
         Ok(r) => Some(r),
-        Err(Errno::ENOENT) if flags.contains(OpenFlags::CREAT) => None,
+        Err(Errno::ENOENT) if creat => None,
         Err(e) => return Err(e),
     };
     let chan = match found {
@@ -103,11 +107,10 @@ fn do_open(base: Base, raw: &[u8], flags: u32, mode: u32) -> SysResult {
             if flags.contains(OpenFlags::DIRECTORY) {
                 return Err(Errno::EINVAL);
             }
-            let abs = path::absolute(&base, raw)?;
-            if abs.ends_with('/') {
-                return Err(Errno::EISDIR);
-            }
-            let (dir, name) = path::resolve_parent(&base, raw)?;
+            // O_CREAT through a dangling symlink creates the link's target.
+            let target =
+                path::dangling_target(&base, raw, flags.contains(OpenFlags::EXCL) || nofollow)?;
+            let (dir, name) = path::resolve_parent(&Base::Cwd, target.as_bytes())?;
             let target = format!("{}/{name}", dir.path.trim_end_matches('/'));
             let perm = plan9_perm(mode & !umask()) & !DMDIR;
             let ns = path::ns()?;

@@ -171,3 +171,25 @@ pub fn resolve_parent(base: &Base, raw: &[u8]) -> Result<(Resolved, String), Err
     }
     Ok((dir, name.to_string()))
 }
+
+/// Where O_CREAT creates a name that does not resolve: the name itself, or,
+/// when it is a symlink (to something missing), the end of the link chain.
+/// With O_EXCL or O_NOFOLLOW a symlink there is EEXIST, as in Linux.
+pub fn dangling_target(base: &Base, raw: &[u8], no_follow: bool) -> Result<String, Errno> {
+    let mut path = cleanname(&absolute(base, raw)?);
+    for _ in 0..=MAX_HOPS {
+        match resolve(&Base::Cwd, path.as_bytes(), Last::NoFollow) {
+            Ok(r) if r.chan.qid.is_symlink() => {
+                if no_follow {
+                    return Err(Errno::EEXIST);
+                }
+                let target = r.chan.readlink().map_err(kerr)?;
+                path = cleanname(&join(parent(&r.path), &target));
+            }
+            Ok(_) => return Err(Errno::EEXIST),
+            Err(Errno::ENOENT) => return Ok(path),
+            Err(e) => return Err(e),
+        }
+    }
+    Err(Errno::ELOOP)
+}

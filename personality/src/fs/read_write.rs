@@ -155,12 +155,15 @@ pub fn lseek(_t: &mut Trap, a: [u64; 6]) -> SysResult {
     }
     let chan = file.chan.as_ref().ok_or(Errno::ESPIPE)?;
     if chan.is_dir() {
-        // getdents keeps its own position: only a rewind means anything.
-        if whence == SEEK_SET && offset == 0 {
-            *crate::state::lock(&file.dir_pos) = 0;
-            return Ok(0);
-        }
-        return Err(Errno::EINVAL);
+        // A directory's offset is getdents' position (its d_off values).
+        let mut pos = crate::state::lock(&file.dir_pos);
+        let new = match whence {
+            SEEK_SET => offset,
+            SEEK_CUR => (*pos as i64).checked_add(offset).ok_or(Errno::EINVAL)?,
+            _ => return Err(Errno::EINVAL),
+        };
+        *pos = u64::try_from(new).map_err(|_| Errno::EINVAL)?;
+        return Ok(*pos);
     }
     let base = match whence {
         SEEK_SET => 0,

@@ -55,6 +55,16 @@ pub fn linux_mode(d: &Dir) -> u32 {
     mode
 }
 
+/// The inode number of a qid. Linux never reports 0 (glibc's readdir skips
+/// such entries as deleted), but devices may number their root 0.
+pub fn linux_ino(qid_path: u64) -> u64 {
+    if qid_path == 0 {
+        u64::MAX >> 2
+    } else {
+        qid_path
+    }
+}
+
 fn numeric_id(n: u32, name: &str) -> u32 {
     if n != !0 {
         n
@@ -63,19 +73,14 @@ fn numeric_id(n: u32, name: &str) -> u32 {
     }
 }
 
-/// Linux's struct stat for a chan, from the host fd when the chan has one
-/// (exactly what Linux would say), else from the stat record.
+/// Linux's struct stat for a chan, from its stat record and the device's
+/// extra attributes. Every path to a file (stat, fstat, getdents) gives the
+/// same device and inode numbers: the kernel device's number and qid.path.
 pub fn stat_of(chan: &Chan) -> Result<Stat, Errno> {
-    use std::os::fd::AsRawFd;
-    if let Some(h) = chan.host_fd() {
-        if let Ok(st) = host::fstat(h.as_raw_fd()) {
-            return Ok(st);
-        }
-    }
     let d = chan.stat().map_err(kerr)?;
     let mut st = Stat {
         st_dev: ((chan.dev.typ as u64) << 20) | chan.dev.dev as u64,
-        st_ino: d.qid.path,
+        st_ino: linux_ino(d.qid.path),
         st_nlink: if d.is_dir() { 2 } else { 1 },
         st_mode: linux_mode(&d),
         st_uid: numeric_id(d.n_uid, &d.uid),

@@ -28,11 +28,14 @@ impl NsArgs {
             .iter()
             .map(|b| NsSpec::parse_bind(b))
             .collect::<Result<Vec<_>, _>>()?;
+        // The personality's Linux devices are part of every namespace.
+        personality::devices::install();
         Ok(NsSpec {
             root: self.root.clone(),
             binds,
             ns_file: self.ns_file.clone(),
             upper: self.upper.clone(),
+            devices: personality::devices::standard_binds(),
         })
     }
 }

@@ -4,7 +4,6 @@
 use super::ns::NsArgs;
 use std::ffi::OsString;
 use std::os::unix::ffi::OsStrExt;
-use std::path::{Path, PathBuf};
 
 #[derive(clap::Args)]
 pub struct Args {
@@ -23,24 +22,7 @@ pub struct Args {
     pub command: Vec<OsString>,
 }
 
-/// Finds `prog` like execvp does: a name with a slash is a path, any other is
-/// looked up in PATH.
-pub fn find_program(prog: &Path) -> Option<PathBuf> {
-    if prog.as_os_str().as_bytes().contains(&b'/') {
-        return Some(prog.to_path_buf());
-    }
-    let path = std::env::var_os("PATH").unwrap_or_else(|| "/usr/local/bin:/usr/bin:/bin".into());
-    std::env::split_paths(&path)
-        .map(|dir| dir.join(prog))
-        .find(|p| p.is_file())
-}
-
 pub fn run(args: Args) -> anyhow::Result<i32> {
-    let prog = Path::new(&args.command[0]);
-    let Some(host_path) = find_program(prog) else {
-        eprintln!("ninux: {}: command not found", prog.display());
-        return Ok(127);
-    };
     let mut built = args.ns.spec()?.build()?;
     // The host's working directory is the guest's when the root is the
     // host's own `/`; a different root starts at its `/`.
@@ -51,10 +33,8 @@ pub fn run(args: Args) -> anyhow::Result<i32> {
         Some(_) => "/".into(),
     };
     let cleanup = built.tmp.take().map(|t| t.keep()).into_iter().collect();
-    let exe = std::fs::canonicalize(&host_path).unwrap_or_else(|_| host_path.clone());
     let program = personality::Program {
-        host_path: host_path.clone(),
-        exe: exe.as_os_str().as_bytes().to_vec(),
+        path: args.command[0].as_bytes().to_vec(),
         argv: args.command.iter().map(|a| a.as_bytes().to_vec()).collect(),
         envp: std::env::vars_os()
             .map(|(k, v)| {
@@ -77,6 +57,9 @@ pub fn run(args: Args) -> anyhow::Result<i32> {
     };
     personality::exec::cleanup();
     eprintln!("ninux: {err}");
-    // Like a shell: 127 when the file is missing, 126 when it cannot run.
-    Ok(if host_path.exists() { 126 } else { 127 })
+    // Like a shell: 127 when the program is missing, 126 when it cannot run.
+    Ok(match err {
+        personality::RunError::NotFound(_) => 127,
+        _ => 126,
+    })
 }

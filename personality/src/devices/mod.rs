@@ -1,0 +1,21 @@
+//! Devices the Linux personality adds to the kernel: the files a Linux
+//! program expects under /dev (Linux vocabulary, so they live here rather
+//! than in the kernel). They are registered in the kernel's device table
+//! under `#` names and bound by the namespace builder like any other device,
+//! so `ninux ns` shows them.
+
+pub mod linuxdev;
+
+use std::sync::Arc;
+
+/// Registers the personality's devices with the kernel (idempotent).
+pub fn install() {
+    kernel::dev::install("#L", Arc::new(linuxdev::LinuxDev::new()));
+}
+
+/// Where each device is bound in every run's namespace: (device, mount
+/// point). Bound before (MBEFORE) what the root has there, so a rootfs's own
+/// /dev entries still show where ninux has none.
+pub fn standard_binds() -> Vec<(String, String)> {
+    vec![("#L".into(), "/dev".into())]
+}
