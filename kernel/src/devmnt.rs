@@ -15,6 +15,18 @@ use ninep::{Client, Dir, Fid, Qid};
 
 use crate::chan::{Chan, DevId, Node};
 use crate::error::*;
+use crate::trace;
+
+/// One 9P exchange for `ninux trace --kernel`: the T-message and what came
+/// back (the R-message's gist or the Rerror).
+fn t9p<T>(msg: impl FnOnce() -> String, r: &Result<T>, ok: impl FnOnce(&T) -> String) {
+    if trace::enabled() {
+        trace::emit(match r {
+            Ok(v) => format!("{} -> {}", msg(), ok(v)),
+            Err(e) => format!("{} -> Rerror {e}", msg()),
+        });
+    }
+}
 
 struct Mnt {
     id: DevId,
@@ -98,7 +110,12 @@ impl Drop for MntNode {
     fn drop(&mut self) {
         if !self.gone.load(Ordering::Relaxed) {
             if let Ok(c) = self.m.client() {
-                let _ = c.clunk(self.fid);
+                let r = c.clunk(self.fid).map_err(err);
+                t9p(
+                    || format!("Tclunk fid {}", self.fid),
+                    &r,
+                    |_| "Rclunk".into(),
+                );
             }
         }
     }
@@ -106,7 +123,16 @@ impl Drop for MntNode {
 
 impl MntNode {
     fn walk(&self, names: &[&str]) -> Result<MntNode> {
-        let (qids, fid) = self.m.client()?.walk(self.fid, names).map_err(err)?;
+        let r = self.m.client()?.walk(self.fid, names).map_err(err);
+        t9p(
+            || format!("Twalk fid {} {:?}", self.fid, names),
+            &r,
+            |(qids, fid)| match fid {
+                Some(f) => format!("Rwalk newfid {f} nwqid {}", qids.len()),
+                None => format!("Rwalk nwqid {} (short: not found)", qids.len()),
+            },
+        );
+        let (qids, fid) = r?;
         let fid = fid.ok_or(ENONEXIST)?;
         let qid = qids.last().copied().unwrap_or(self.qid);
         Ok(MntNode {
@@ -132,37 +158,79 @@ impl Node for MntNode {
         Ok(Box::new(self.walk(&[name])?))
     }
     fn open(&mut self, mode: u32) -> Result<Qid> {
-        let (q, _) = self.m.client()?.open(self.fid, mode as u8).map_err(err)?;
+        let r = self.m.client()?.open(self.fid, mode as u8).map_err(err);
+        t9p(
+            || format!("Topen fid {} mode {mode}", self.fid),
+            &r,
+            |_| "Ropen".into(),
+        );
+        let (q, _) = r?;
         self.qid = q;
         Ok(q)
     }
     fn create(&mut self, name: &str, perm: u32, mode: u32, ext: &str) -> Result<Qid> {
-        let (q, _) = self
+        let r = self
             .m
             .client()?
             .create(self.fid, name, perm, mode as u8, ext)
-            .map_err(err)?;
+            .map_err(err);
+        t9p(
+            || {
+                format!(
+                    "Tcreate fid {} {name:?} perm {perm:#o} mode {mode}",
+                    self.fid
+                )
+            },
+            &r,
+            |_| "Rcreate".into(),
+        );
+        let (q, _) = r?;
         self.qid = q;
         Ok(q)
     }
     fn read(&self, buf: &mut [u8], off: u64) -> Result<usize> {
         let n = (buf.len() as u32).min(self.m.client()?.max_io());
-        let data = self.m.client()?.read(self.fid, off, n).map_err(err)?;
+        let r = self.m.client()?.read(self.fid, off, n).map_err(err);
+        t9p(
+            || format!("Tread fid {} offset {off} count {n}", self.fid),
+            &r,
+            |d| format!("Rread {} bytes", d.len()),
+        );
+        let data = r?;
         let k = data.len().min(buf.len());
         buf[..k].copy_from_slice(&data[..k]);
         Ok(k)
     }
     fn readdir(&self) -> Result<Vec<Dir>> {
-        self.m.client()?.read_dir(self.fid).map_err(err)
+        let r = self.m.client()?.read_dir(self.fid).map_err(err);
+        t9p(
+            || format!("Tread fid {} (directory, to the end)", self.fid),
+            &r,
+            |d| format!("Rread {} entries", d.len()),
+        );
+        r
     }
     fn write(&self, buf: &[u8], off: u64) -> Result<usize> {
         let mut done = 0usize;
         while done < buf.len() {
-            let n = self
+            let at = off + done as u64;
+            let r = self
                 .m
                 .client()?
-                .write(self.fid, off + done as u64, &buf[done..])
-                .map_err(err)? as usize;
+                .write(self.fid, at, &buf[done..])
+                .map_err(err);
+            t9p(
+                || {
+                    format!(
+                        "Twrite fid {} offset {at} count {}",
+                        self.fid,
+                        buf.len() - done
+                    )
+                },
+                &r,
+                |n| format!("Rwrite {n}"),
+            );
+            let n = r? as usize;
             if n == 0 {
                 break;
             }
@@ -175,13 +243,31 @@ impl Node for MntNode {
         // node's fid valid for whoever still holds it.
         let c = self.walk(&[])?;
         c.gone.store(true, Ordering::Relaxed);
-        self.m.client()?.remove(c.fid).map_err(err)
+        let r = self.m.client()?.remove(c.fid).map_err(err);
+        t9p(
+            || format!("Tremove fid {}", c.fid),
+            &r,
+            |_| "Rremove".into(),
+        );
+        r
     }
     fn stat(&self) -> Result<Dir> {
-        self.m.client()?.stat(self.fid).map_err(err)
+        let r = self.m.client()?.stat(self.fid).map_err(err);
+        t9p(
+            || format!("Tstat fid {}", self.fid),
+            &r,
+            |d| format!("Rstat {:?}", d.name),
+        );
+        r
     }
     fn wstat(&self, d: &Dir) -> Result<()> {
-        self.m.client()?.wstat(self.fid, d).map_err(err)
+        let r = self.m.client()?.wstat(self.fid, d).map_err(err);
+        t9p(
+            || format!("Twstat fid {}", self.fid),
+            &r,
+            |_| "Rwstat".into(),
+        );
+        r
     }
     fn as_any(&self) -> &dyn Any {
         self

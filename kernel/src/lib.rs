@@ -70,6 +70,7 @@ pub mod namespace;
 pub mod note;
 pub mod nsfile;
 mod tarindex;
+pub mod trace;
 
 pub use chan::{Chan, DevId, Getattr, Node};
 pub use error::{Error, Result};

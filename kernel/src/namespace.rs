@@ -17,6 +17,7 @@ use ninep::{Dir, DMDIR, DMSYMLINK, OEXCL, OTRUNC};
 
 use crate::chan::{Chan, DevId};
 use crate::error::*;
+use crate::trace;
 
 /// bind(2) flags.
 pub const MREPL: u32 = 0;
@@ -189,10 +190,30 @@ impl Namespace {
             return c.walk1(name, path);
         };
         let mut first_err = None;
-        for m in &umh.mounts {
+        for (i, m) in umh.mounts.iter().enumerate() {
             match m.to.walk1(name, path.clone()) {
-                Ok(nc) => return Ok(nc),
+                Ok(nc) => {
+                    if trace::enabled() {
+                        trace::emit(format!(
+                            "union {}: {name} in member {} of {} ({})",
+                            umh.on,
+                            i + 1,
+                            umh.mounts.len(),
+                            member_label(m)
+                        ));
+                    }
+                    return Ok(nc);
+                }
                 Err(e) => {
+                    if trace::enabled() {
+                        trace::emit(format!(
+                            "union {}: {name} not in member {} of {} ({}): {e}",
+                            umh.on,
+                            i + 1,
+                            umh.mounts.len(),
+                            member_label(m)
+                        ));
+                    }
                     first_err.get_or_insert(e);
                 }
             }
@@ -238,6 +259,23 @@ impl Namespace {
     }
 
     fn walk_inner(&self, path: &str, domount_last: bool) -> Result<Walked> {
+        let walked = self.walk_inner_untraced(path, domount_last);
+        if trace::enabled() {
+            trace::emit(match &walked {
+                Ok(Walked::Chan(c)) => format!(
+                    "walk {path}: #{}{} qid {:#x}",
+                    c.dev.typ, c.dev.dev, c.qid.path
+                ),
+                Ok(Walked::Symlink { prefix, target, .. }) => {
+                    format!("walk {path}: symlink at {prefix} -> {target}")
+                }
+                Err(e) => format!("walk {path}: {e}"),
+            });
+        }
+        walked
+    }
+
+    fn walk_inner_untraced(&self, path: &str, domount_last: bool) -> Result<Walked> {
         let (c, rest) = self.start(path)?;
         if rest.is_empty() || rest == "/" {
             // The root itself: with domount_last false, the mounted-on root.
@@ -330,11 +368,27 @@ impl Namespace {
         };
         for m in &umh.mounts {
             if m.to.walk1(name, String::new()).is_ok() {
+                if trace::enabled() {
+                    trace::emit(format!(
+                        "create {name} in {}: the member holding it ({})",
+                        d.name,
+                        member_label(m)
+                    ));
+                }
                 return self.member_at(m, &d.name);
             }
         }
         match umh.mounts.iter().find(|m| m.flags & MCREATE != 0) {
-            Some(m) => self.member_at(m, &d.name),
+            Some(m) => {
+                if trace::enabled() {
+                    trace::emit(format!(
+                        "create {name} in {}: first MCREATE member ({})",
+                        d.name,
+                        member_label(m)
+                    ));
+                }
+                self.member_at(m, &d.name)
+            }
             None => Err(ENOCREATE),
         }
     }
@@ -608,7 +662,23 @@ pub fn open_chan(mut c: Chan, mode: u32) -> Result<Chan> {
     }
     c.qid = c.node.open(m)?;
     c.mode = Some(m);
+    if trace::enabled() {
+        trace::emit(format!(
+            "open {} mode {m:#x} on #{}{}",
+            c.name, c.dev.typ, c.dev.dev
+        ));
+    }
     Ok(c)
+}
+
+/// How a union member is named in traces: as it was bound or mounted.
+fn member_label(m: &Mount) -> String {
+    match &m.src {
+        Some(Source::Bind(from)) => format!("bind {from}"),
+        Some(Source::Mount(srv, spec)) if spec.is_empty() => format!("mount {srv}"),
+        Some(Source::Mount(srv, spec)) => format!("mount {srv} {spec}"),
+        None => format!("mounted-on {}", m.to.name),
+    }
 }
 
 /// stat of a chan with the name set from the path it was reached by.

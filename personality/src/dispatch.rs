@@ -11,14 +11,17 @@ use std::sync::atomic::{AtomicBool, AtomicU64, AtomicU8, Ordering};
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum TraceMode {
     Off,
-    /// One strace-style line per syscall on stderr.
+    /// One strace-style line per syscall.
     Syscalls,
+    /// Each syscall line followed by the kernel operations it became.
+    Kernel,
 }
 
 static TRACE: AtomicU8 = AtomicU8::new(0);
 
 pub fn set_trace(mode: TraceMode) {
     TRACE.store(mode as u8, Ordering::Relaxed);
+    kernel::trace::set_enabled(mode == TraceMode::Kernel);
 }
 
 /// One bit per syscall number that was already reported as missing.
@@ -47,7 +50,7 @@ pub fn syscall(trap: &mut Trap) {
         None => missing(nr, "unknown"),
     };
     if TRACE.load(Ordering::Relaxed) != 0 {
-        trace_line(nr, entry.map_or("unknown", |e| e.name), &args, &result);
+        trace_line(nr, &args, &result);
     }
     // rt_sigreturn restored every register: a result would clobber rax.
     if !trap.context_replaced() {
@@ -66,19 +69,34 @@ fn missing(nr: u64, name: &str) -> Result<u64, Errno> {
     Err(Errno::ENOSYS)
 }
 
-fn trace_line(nr: u64, name: &str, args: &[u64; 6], result: &Result<u64, Errno>) {
-    let shown = table::lookup(nr).map_or(6, |e| e.nargs as usize);
-    let args: Vec<String> = args[..shown].iter().map(|a| format!("{a:#x}")).collect();
-    let result = match result {
-        Ok(v) => format!("{}", *v as i64),
-        Err(e) => format!("-1 {} ({})", e.name(), e.description()),
+/// Prints the syscall line, then the kernel operations it became (when
+/// `--kernel` collected any), as one write so lines of threads and forked
+/// processes sharing the output do not interleave mid-block.
+fn trace_line(nr: u64, args: &[u64; 6], result: &Result<u64, Errno>) {
+    let call = match table::lookup(nr) {
+        Some(e) => crate::trace::format_call(e, args, result, &crate::trace::Guest),
+        None => format!(
+            "syscall_{nr}({:#x}, {:#x}, {:#x}, {:#x}, {:#x}, {:#x}) = {}",
+            args[0],
+            args[1],
+            args[2],
+            args[3],
+            args[4],
+            args[5],
+            crate::trace::format_result(crate::trace::Ret::Int, result)
+        ),
     };
-    let line = format!(
-        "[{}] {}({}) = {}\n",
-        platform::gettid(),
-        name,
-        args.join(", "),
-        result
-    );
-    platform::write_stderr(line.as_bytes());
+    // Guest pids are host pids; other threads of the process add their tid.
+    let pid = std::process::id() as i32;
+    let tid = platform::gettid();
+    let who = if pid == tid {
+        format!("[{pid}]")
+    } else {
+        format!("[{pid}/{tid}]")
+    };
+    let mut text = format!("{who} {call}\n");
+    for op in kernel::trace::take() {
+        text.push_str(&format!("{who}     {op}\n"));
+    }
+    crate::trace::write_out(&text);
 }

@@ -20,10 +20,12 @@ mod signal;
 mod state;
 mod sys;
 pub mod table;
+pub mod trace;
 
 pub use abi::Errno;
 pub use dispatch::{set_trace, TraceMode};
 pub use exec::{run, Program, RunError};
+pub use trace::set_trace_output;
 
 /// What every handler returns: the syscall's value, or a Linux errno.
 pub type SysResult = Result<u64, Errno>;

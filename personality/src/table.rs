@@ -2,6 +2,7 @@
 //! level and a note. Dispatch, tracing, `ninux syscalls` and `ninux scan` all
 //! read this table; nothing else switches on syscall numbers.
 
+pub use crate::trace::{Arg, Ret};
 use crate::{fs, mm, process, signal, sys, SysResult};
 use abi::{nr, Errno};
 use platform::Trap;
@@ -42,164 +43,172 @@ pub struct Entry {
     pub name: &'static str,
     pub handler: Option<Handler>,
     pub support: Support,
-    /// How many arguments the syscall takes (for traces).
-    pub nargs: u8,
+    /// What each argument is, for traces: as many as the syscall takes.
+    pub args: &'static [Arg],
+    /// How traces show a successful result.
+    pub ret: Ret,
     pub note: &'static str,
 }
 
+use Arg::*;
 use Support::*;
 
+/// `name: handler, support, [arg specs] (-> Ptr)?, note;` — `-> Ptr` for
+/// calls whose result is an address, shown in hex.
 macro_rules! rows {
-    ($( $name:ident : $handler:expr, $support:expr, $nargs:expr, $note:expr; )*) => {
+    ($( $name:ident : $handler:expr, $support:expr, [$($arg:expr),*] $(-> $ret:ident)?, $note:expr; )*) => {
         &[ $( Entry {
             nr: nr::$name,
             name: stringify!($name),
             handler: $handler,
             support: $support,
-            nargs: $nargs,
+            args: &[$($arg),*],
+            ret: rows!(@ret $($ret)?),
             note: $note,
         } ),* ]
     };
+    (@ret) => { Ret::Int };
+    (@ret $ret:ident) => { Ret::$ret };
 }
 
 /// The implemented and deliberately stubbed syscalls; every other number is Absent.
 const ROWS: &[Entry] = rows! {
-    read: Some(fs::read_write::read), Full, 3, "host-backed fds go straight to the host fd";
-    write: Some(fs::read_write::write), Full, 3, "host-backed fds go straight to the host fd";
-    readv: Some(fs::read_write::readv), Full, 3, "";
-    writev: Some(fs::read_write::writev), Full, 3, "";
-    pread64: Some(fs::read_write::pread64), Full, 4, "";
-    pwrite64: Some(fs::read_write::pwrite64), Full, 4, "";
-    lseek: Some(fs::read_write::lseek), Full, 3, "";
-    close: Some(fs::fd::close), Full, 1, "";
-    dup: Some(fs::fd::dup), Full, 1, "";
-    dup2: Some(fs::fd::dup2), Full, 2, "";
-    dup3: Some(fs::fd::dup3), Full, 3, "";
-    fcntl: Some(fs::fd::fcntl), Partial, 3, "DUPFD, DUPFD_CLOEXEC, GETFD, SETFD, GETFL, SETFL; record locks on host-backed files, granted elsewhere";
-    open: Some(fs::open::open), Partial, 3, "through the namespace; O_TMPFILE is EOPNOTSUPP";
-    openat: Some(fs::open::openat), Partial, 4, "through the namespace; O_TMPFILE is EOPNOTSUPP";
-    openat2: Some(fs::open::openat2), Partial, 4, "RESOLVE_* flags are EOPNOTSUPP";
-    creat: Some(fs::open::creat), Full, 2, "";
-    fstat: Some(fs::stat::fstat), Full, 2, "host-backed files: the host's stat; others from the 9P stat record";
-    stat: Some(fs::stat::stat), Full, 2, "";
-    lstat: Some(fs::stat::lstat), Full, 2, "";
-    newfstatat: Some(fs::stat::newfstatat), Full, 4, "";
-    statx: Some(fs::stat::statx), Partial, 5, "STATX_BASIC_STATS only; no birth time";
-    getdents64: Some(fs::dir::getdents64), Full, 3, "union duplicates dropped; . and .. first";
-    getcwd: Some(fs::dir::getcwd), Full, 2, "";
-    chdir: Some(fs::dir::chdir), Full, 1, "";
-    fchdir: Some(fs::dir::fchdir), Full, 1, "";
-    mkdir: Some(fs::dir::mkdir), Full, 2, "";
-    mkdirat: Some(fs::dir::mkdirat), Full, 3, "";
-    rmdir: Some(fs::dir::rmdir), Full, 1, "";
-    unlink: Some(fs::dir::unlink), Full, 1, "";
-    unlinkat: Some(fs::dir::unlinkat), Full, 3, "";
-    rename: Some(fs::dir::rename), Full, 2, "";
-    renameat: Some(fs::dir::renameat), Full, 4, "";
-    renameat2: Some(fs::dir::renameat2), Partial, 5, "RENAME_NOREPLACE; RENAME_EXCHANGE is EINVAL";
-    symlink: Some(fs::dir::symlink), Full, 2, "9P2000.u DMSYMLINK";
-    symlinkat: Some(fs::dir::symlinkat), Full, 3, "";
-    link: Some(fs::dir::link), Partial, 2, "within one device";
-    linkat: Some(fs::dir::linkat), Partial, 5, "within one device";
-    access: Some(fs::dir::access), Full, 2, "";
-    truncate: Some(fs::attr::truncate), Full, 2, "wstat of the length";
-    ftruncate: Some(fs::attr::ftruncate), Full, 2, "";
-    chmod: Some(fs::attr::chmod), Full, 2, "wstat of the mode";
-    fchmod: Some(fs::attr::fchmod), Full, 2, "";
-    fchmodat: Some(fs::attr::fchmodat), Full, 3, "";
-    fsync: Some(fs::attr::fsync), Full, 1, "";
-    fdatasync: Some(fs::attr::fsync), Full, 1, "as fsync";
-    sync: Some(fs::attr::sync), Full, 0, "";
-    syncfs: Some(fs::attr::syncfs), Full, 1, "";
-    chown: Some(fs::attr::chown), Partial, 3, "numeric ids through 9P2000.u wstat; devices may refuse";
-    lchown: Some(fs::attr::lchown), Partial, 3, "as chown";
-    fchown: Some(fs::attr::fchown), Partial, 3, "as chown";
-    fchownat: Some(fs::attr::fchownat), Partial, 5, "as chown";
-    utimensat: Some(fs::attr::utimensat), Full, 4, "nanoseconds on host-backed files; whole seconds through wstat elsewhere";
-    futimesat: Some(fs::attr::futimesat), Full, 3, "";
-    utimes: Some(fs::attr::utimes), Full, 2, "";
-    fallocate: Some(fs::attr::fallocate), Partial, 4, "mode 0 everywhere; other modes on host-backed files only";
-    flock: Some(fs::attr::flock), Partial, 2, "host locks on host-backed files; always granted elsewhere";
-    statfs: Some(fs::stat::statfs), Full, 2, "the host's file system for host-backed files, V9FS_MAGIC elsewhere";
-    fstatfs: Some(fs::stat::fstatfs), Full, 2, "as statfs";
-    close_range: Some(fs::fd::close_range), Full, 3, "";
-    preadv: Some(fs::read_write::preadv), Full, 5, "";
-    pwritev: Some(fs::read_write::pwritev), Full, 5, "";
-    preadv2: Some(fs::read_write::preadv2), Partial, 6, "flags must be 0";
-    pwritev2: Some(fs::read_write::pwritev2), Partial, 6, "flags must be 0";
-    sendfile: Some(fs::xfer::sendfile), Full, 4, "through a ninux buffer";
-    copy_file_range: Some(fs::xfer::copy_file_range), Full, 6, "through a ninux buffer";
-    faccessat: Some(fs::dir::faccessat), Full, 3, "";
-    faccessat2: Some(fs::dir::faccessat2), Full, 4, "";
-    ioctl: Some(fs::ioctl::ioctl), Partial, 3, "TCGETS, TCSETS*, TIOCGWINSZ, TIOCSWINSZ, TIOCGPGRP, FIONREAD, FIOCLEX, FIONCLEX; others ENOTTY";
-    readlink: Some(fs::dir::readlink), Full, 3, "/proc/self/exe names the guest program";
-    readlinkat: Some(fs::dir::readlinkat), Full, 4, "/proc/self/exe names the guest program";
-    brk: Some(mm::brk::brk), Full, 1, "grows inside a reservation placed after the image";
-    mmap: Some(mm::mmap::mmap), Partial, 6, "anonymous and host-backed fds; MAP_FIXED over ninux's own memory is ENOMEM";
-    munmap: Some(mm::mmap::munmap), Full, 2, "";
-    mprotect: Some(mm::mmap::mprotect), Full, 3, "";
-    mremap: Some(mm::mmap::mremap), Full, 5, "";
-    madvise: Some(mm::mmap::madvise), Full, 3, "";
-    arch_prctl: Some(process::arch::arch_prctl), Partial, 2, "ARCH_SET_FS, ARCH_GET_FS; GS belongs to ninux (EINVAL)";
-    prctl: Some(process::arch::prctl), Partial, 5, "PR_SET_NAME, PR_GET_NAME; others EINVAL";
-    set_tid_address: Some(process::thread::set_tid_address), Full, 1, "emulated: the host's glibc owns the real one";
-    set_robust_list: Some(process::thread::set_robust_list), Partial, 2, "recorded; robust futexes are not released at thread death";
-    get_robust_list: Some(process::thread::get_robust_list), Partial, 3, "the calling thread only";
-    rseq: None, Stub(Errno::ENOSYS), 4, "not offered: glibc runs without restartable sequences";
-    clone: Some(process::thread::clone), Partial, 5, "threads (CLONE_VM|CLONE_THREAD) as host threads; fork-like clones come with processes";
-    clone3: Some(process::thread::clone3), Partial, 2, "threads, as clone";
-    exit: Some(process::thread::exit), Full, 1, "";
-    exit_group: Some(process::thread::exit_group), Full, 1, "";
-    futex: Some(process::thread::futex), Full, 6, "passed to the host kernel: guest and host share one address space";
-    gettid: Some(process::ids::gettid), Full, 0, "";
-    getpid: Some(process::ids::getpid), Full, 0, "";
-    getppid: Some(process::ids::getppid), Full, 0, "";
-    getuid: Some(process::ids::getuid), Full, 0, "";
-    geteuid: Some(process::ids::geteuid), Full, 0, "";
-    getgid: Some(process::ids::getgid), Full, 0, "";
-    getegid: Some(process::ids::getegid), Full, 0, "";
-    getresuid: Some(process::ids::getresuid), Full, 3, "";
-    getresgid: Some(process::ids::getresgid), Full, 3, "";
-    getpgrp: Some(process::ids::getpgrp), Full, 0, "";
-    getpgid: Some(process::ids::getpgid), Full, 1, "";
-    getsid: Some(process::ids::getsid), Full, 1, "";
-    rt_sigaction: Some(signal::action::rt_sigaction), Full, 4, "the host's disposition follows: ignored stays ignored, caught signals are delivered to guest handlers";
-    rt_sigreturn: Some(signal::deliver::rt_sigreturn), Full, 0, "restores registers, FP state, mask and alternate stack from the guest's rt_sigframe";
-    rt_sigprocmask: Some(signal::action::rt_sigprocmask), Full, 4, "edits the mask restored at the end of the trap; SIGSYS stays deliverable to ninux";
-    rt_sigpending: Some(signal::wait::rt_sigpending), Full, 2, "the host kernel holds pending signals";
-    rt_sigsuspend: Some(signal::wait::rt_sigsuspend), Full, 2, "";
-    rt_sigtimedwait: Some(signal::wait::rt_sigtimedwait), Full, 4, "";
-    rt_sigqueueinfo: Some(signal::kill::rt_sigqueueinfo), Full, 3, "";
-    rt_tgsigqueueinfo: Some(signal::kill::rt_tgsigqueueinfo), Full, 4, "";
-    pause: Some(signal::wait::pause), Full, 0, "";
-    alarm: Some(signal::timer::alarm), Full, 1, "the host's timer";
-    setitimer: Some(signal::timer::setitimer), Full, 3, "the host's timers; virtual and profiling time include ninux's own";
-    getitimer: Some(signal::timer::getitimer), Full, 2, "";
-    sigaltstack: Some(signal::action::sigaltstack), Full, 2, "used for SA_ONSTACK delivery; SS_AUTODISARM";
-    pipe: Some(fs::pipe::pipe), Full, 1, "host pipes";
-    pipe2: Some(fs::pipe::pipe2), Full, 2, "host pipes; O_CLOEXEC, O_NONBLOCK, O_DIRECT";
-    kill: Some(signal::kill::kill), Full, 2, "host signals, to itself too: the host keeps them pending and ninux delivers them";
-    tgkill: Some(signal::kill::tgkill), Full, 3, "as kill";
-    tkill: Some(signal::kill::tkill), Full, 2, "as kill";
-    wait4: Some(process::wait::wait4), Partial, 4, "host children; WNOHANG, WUNTRACED, WCONTINUED, __WALL";
-    fork: Some(process::thread::fork), Partial, 0, "a real host fork; processes are the next step";
-    vfork: Some(process::thread::vfork), Partial, 0, "as fork: the parent does not wait for exec";
-    uname: Some(sys::info::uname), Full, 1, "the host's, as Linux would report it";
-    sysinfo: Some(sys::info::sysinfo), Full, 1, "the host's";
-    getrandom: Some(sys::info::getrandom), Full, 3, "";
-    prlimit64: Some(sys::info::prlimit64), Partial, 4, "this process only; limits recorded, not enforced";
-    getrlimit: Some(sys::info::getrlimit), Full, 2, "";
-    setrlimit: Some(sys::info::setrlimit), Partial, 2, "recorded, not enforced";
-    sched_getaffinity: Some(sys::info::sched_getaffinity), Full, 3, "the host's";
-    sched_yield: Some(sys::info::sched_yield), Full, 0, "";
-    getcpu: Some(sys::info::getcpu), Full, 3, "";
-    umask: Some(sys::info::umask), Full, 1, "";
-    clock_gettime: Some(sys::time::clock_gettime), Full, 2, "usually answered by the vDSO without a trap";
-    clock_getres: Some(sys::time::clock_getres), Full, 2, "";
-    gettimeofday: Some(sys::time::gettimeofday), Full, 2, "";
-    time: Some(sys::time::time), Full, 1, "";
-    nanosleep: Some(sys::time::nanosleep), Full, 2, "EINTR with the time left when a handler runs";
-    clock_nanosleep: Some(sys::time::clock_nanosleep), Full, 4, "as nanosleep";
+    read: Some(fs::read_write::read), Full, [Fd, OutBuf(2), Size], "host-backed fds go straight to the host fd";
+    write: Some(fs::read_write::write), Full, [Fd, Buf(2), Size], "host-backed fds go straight to the host fd";
+    readv: Some(fs::read_write::readv), Full, [Fd, Struct("iovec"), Int], "";
+    writev: Some(fs::read_write::writev), Full, [Fd, Struct("iovec"), Int], "";
+    pread64: Some(fs::read_write::pread64), Full, [Fd, OutBuf(2), Size, Off], "";
+    pwrite64: Some(fs::read_write::pwrite64), Full, [Fd, Buf(2), Size, Off], "";
+    lseek: Some(fs::read_write::lseek), Full, [Fd, Off, Whence], "";
+    close: Some(fs::fd::close), Full, [Fd], "";
+    dup: Some(fs::fd::dup), Full, [Fd], "";
+    dup2: Some(fs::fd::dup2), Full, [Fd, Fd], "";
+    dup3: Some(fs::fd::dup3), Full, [Fd, Fd, OpenFlags], "";
+    fcntl: Some(fs::fd::fcntl), Partial, [Fd, FcntlCmd, Hex], "DUPFD, DUPFD_CLOEXEC, GETFD, SETFD, GETFL, SETFL; record locks on host-backed files, granted elsewhere";
+    open: Some(fs::open::open), Partial, [Path, OpenFlags, OpenMode], "through the namespace; O_TMPFILE is EOPNOTSUPP";
+    openat: Some(fs::open::openat), Partial, [Dirfd, Path, OpenFlags, OpenMode], "through the namespace; O_TMPFILE is EOPNOTSUPP";
+    openat2: Some(fs::open::openat2), Partial, [Dirfd, Path, Struct("open_how"), Size], "RESOLVE_* flags are EOPNOTSUPP";
+    creat: Some(fs::open::creat), Full, [Path, Mode], "";
+    fstat: Some(fs::stat::fstat), Full, [Fd, Struct("stat")], "host-backed files: the host's stat; others from the 9P stat record";
+    stat: Some(fs::stat::stat), Full, [Path, Struct("stat")], "";
+    lstat: Some(fs::stat::lstat), Full, [Path, Struct("stat")], "";
+    newfstatat: Some(fs::stat::newfstatat), Full, [Dirfd, Path, Struct("stat"), AtFlags], "";
+    statx: Some(fs::stat::statx), Partial, [Dirfd, Path, AtFlags, Hex, Struct("statx")], "STATX_BASIC_STATS only; no birth time";
+    getdents64: Some(fs::dir::getdents64), Full, [Fd, Struct("linux_dirent64"), Size], "union duplicates dropped; . and .. first";
+    getcwd: Some(fs::dir::getcwd), Full, [OutBuf(1), Size], "";
+    chdir: Some(fs::dir::chdir), Full, [Path], "";
+    fchdir: Some(fs::dir::fchdir), Full, [Fd], "";
+    mkdir: Some(fs::dir::mkdir), Full, [Path, Mode], "";
+    mkdirat: Some(fs::dir::mkdirat), Full, [Dirfd, Path, Mode], "";
+    rmdir: Some(fs::dir::rmdir), Full, [Path], "";
+    unlink: Some(fs::dir::unlink), Full, [Path], "";
+    unlinkat: Some(fs::dir::unlinkat), Full, [Dirfd, Path, AtFlags], "";
+    rename: Some(fs::dir::rename), Full, [Path, Path], "";
+    renameat: Some(fs::dir::renameat), Full, [Dirfd, Path, Dirfd, Path], "";
+    renameat2: Some(fs::dir::renameat2), Partial, [Dirfd, Path, Dirfd, Path, Uint], "RENAME_NOREPLACE; RENAME_EXCHANGE is EINVAL";
+    symlink: Some(fs::dir::symlink), Full, [Path, Path], "9P2000.u DMSYMLINK";
+    symlinkat: Some(fs::dir::symlinkat), Full, [Path, Dirfd, Path], "";
+    link: Some(fs::dir::link), Partial, [Path, Path], "within one device";
+    linkat: Some(fs::dir::linkat), Partial, [Dirfd, Path, Dirfd, Path, AtFlags], "within one device";
+    access: Some(fs::dir::access), Full, [Path, Int], "";
+    truncate: Some(fs::attr::truncate), Full, [Path, Off], "wstat of the length";
+    ftruncate: Some(fs::attr::ftruncate), Full, [Fd, Off], "";
+    chmod: Some(fs::attr::chmod), Full, [Path, Mode], "wstat of the mode";
+    fchmod: Some(fs::attr::fchmod), Full, [Fd, Mode], "";
+    fchmodat: Some(fs::attr::fchmodat), Full, [Dirfd, Path, Mode], "";
+    fsync: Some(fs::attr::fsync), Full, [Fd], "";
+    fdatasync: Some(fs::attr::fsync), Full, [Fd], "as fsync";
+    sync: Some(fs::attr::sync), Full, [], "";
+    syncfs: Some(fs::attr::syncfs), Full, [Fd], "";
+    chown: Some(fs::attr::chown), Partial, [Path, Int, Int], "numeric ids through 9P2000.u wstat; devices may refuse";
+    lchown: Some(fs::attr::lchown), Partial, [Path, Int, Int], "as chown";
+    fchown: Some(fs::attr::fchown), Partial, [Fd, Int, Int], "as chown";
+    fchownat: Some(fs::attr::fchownat), Partial, [Dirfd, Path, Int, Int, AtFlags], "as chown";
+    utimensat: Some(fs::attr::utimensat), Full, [Dirfd, Path, Struct("timespec[2]"), AtFlags], "nanoseconds on host-backed files; whole seconds through wstat elsewhere";
+    futimesat: Some(fs::attr::futimesat), Full, [Dirfd, Path, Struct("timeval[2]")], "";
+    utimes: Some(fs::attr::utimes), Full, [Path, Struct("timeval[2]")], "";
+    fallocate: Some(fs::attr::fallocate), Partial, [Fd, Int, Off, Off], "mode 0 everywhere; other modes on host-backed files only";
+    flock: Some(fs::attr::flock), Partial, [Fd, Int], "host locks on host-backed files; always granted elsewhere";
+    statfs: Some(fs::stat::statfs), Full, [Path, Struct("statfs")], "the host's file system for host-backed files, V9FS_MAGIC elsewhere";
+    fstatfs: Some(fs::stat::fstatfs), Full, [Fd, Struct("statfs")], "as statfs";
+    close_range: Some(fs::fd::close_range), Full, [Uint, Uint, Uint], "";
+    preadv: Some(fs::read_write::preadv), Full, [Fd, Struct("iovec"), Int, Off, Off], "";
+    pwritev: Some(fs::read_write::pwritev), Full, [Fd, Struct("iovec"), Int, Off, Off], "";
+    preadv2: Some(fs::read_write::preadv2), Partial, [Fd, Struct("iovec"), Int, Off, Off, Hex], "flags must be 0";
+    pwritev2: Some(fs::read_write::pwritev2), Partial, [Fd, Struct("iovec"), Int, Off, Off, Hex], "flags must be 0";
+    sendfile: Some(fs::xfer::sendfile), Full, [Fd, Fd, Struct("off_t"), Size], "through a ninux buffer";
+    copy_file_range: Some(fs::xfer::copy_file_range), Full, [Fd, Struct("off_t"), Fd, Struct("off_t"), Size, Uint], "through a ninux buffer";
+    faccessat: Some(fs::dir::faccessat), Full, [Dirfd, Path, Int], "";
+    faccessat2: Some(fs::dir::faccessat2), Full, [Dirfd, Path, Int, AtFlags], "";
+    ioctl: Some(fs::ioctl::ioctl), Partial, [Fd, IoctlReq, Hex], "TCGETS, TCSETS*, TIOCGWINSZ, TIOCSWINSZ, TIOCGPGRP, FIONREAD, FIOCLEX, FIONCLEX; others ENOTTY";
+    readlink: Some(fs::dir::readlink), Full, [Path, OutBuf(2), Size], "/proc/self/exe names the guest program";
+    readlinkat: Some(fs::dir::readlinkat), Full, [Dirfd, Path, OutBuf(3), Size], "/proc/self/exe names the guest program";
+    brk: Some(mm::brk::brk), Full, [Ptr] -> Ptr, "grows inside a reservation placed after the image";
+    mmap: Some(mm::mmap::mmap), Partial, [Ptr, Size, MmapProt, MmapFlags, Fd, Off] -> Ptr, "anonymous and host-backed fds; MAP_FIXED over ninux's own memory is ENOMEM";
+    munmap: Some(mm::mmap::munmap), Full, [Ptr, Size], "";
+    mprotect: Some(mm::mmap::mprotect), Full, [Ptr, Size, MmapProt], "";
+    mremap: Some(mm::mmap::mremap), Full, [Ptr, Size, Size, Hex, Ptr] -> Ptr, "";
+    madvise: Some(mm::mmap::madvise), Full, [Ptr, Size, Int], "";
+    arch_prctl: Some(process::arch::arch_prctl), Partial, [Hex, Ptr], "ARCH_SET_FS, ARCH_GET_FS; GS belongs to ninux (EINVAL)";
+    prctl: Some(process::arch::prctl), Partial, [Int, Hex, Hex, Hex, Hex], "PR_SET_NAME, PR_GET_NAME; others EINVAL";
+    set_tid_address: Some(process::thread::set_tid_address), Full, [Ptr], "emulated: the host's glibc owns the real one";
+    set_robust_list: Some(process::thread::set_robust_list), Partial, [Ptr, Size], "recorded; robust futexes are not released at thread death";
+    get_robust_list: Some(process::thread::get_robust_list), Partial, [Int, Ptr, Ptr], "the calling thread only";
+    rseq: None, Stub(Errno::ENOSYS), [Ptr, Uint, Int, Hex], "not offered: glibc runs without restartable sequences";
+    clone: Some(process::thread::clone), Partial, [CloneFlags, Ptr, Ptr, Ptr, Hex], "threads (CLONE_VM|CLONE_THREAD) as host threads; fork-like clones come with processes";
+    clone3: Some(process::thread::clone3), Partial, [Struct("clone_args"), Size], "threads, as clone";
+    exit: Some(process::thread::exit), Full, [Int], "";
+    exit_group: Some(process::thread::exit_group), Full, [Int], "";
+    futex: Some(process::thread::futex), Full, [Ptr, Int, Uint, Ptr, Ptr, Uint], "passed to the host kernel: guest and host share one address space";
+    gettid: Some(process::ids::gettid), Full, [], "";
+    getpid: Some(process::ids::getpid), Full, [], "";
+    getppid: Some(process::ids::getppid), Full, [], "";
+    getuid: Some(process::ids::getuid), Full, [], "";
+    geteuid: Some(process::ids::geteuid), Full, [], "";
+    getgid: Some(process::ids::getgid), Full, [], "";
+    getegid: Some(process::ids::getegid), Full, [], "";
+    getresuid: Some(process::ids::getresuid), Full, [Ptr, Ptr, Ptr], "";
+    getresgid: Some(process::ids::getresgid), Full, [Ptr, Ptr, Ptr], "";
+    getpgrp: Some(process::ids::getpgrp), Full, [], "";
+    getpgid: Some(process::ids::getpgid), Full, [Int], "";
+    getsid: Some(process::ids::getsid), Full, [Int], "";
+    rt_sigaction: Some(signal::action::rt_sigaction), Full, [Signal, Struct("sigaction"), Struct("sigaction"), Size], "the host's disposition follows: ignored stays ignored, caught signals are delivered to guest handlers";
+    rt_sigreturn: Some(signal::deliver::rt_sigreturn), Full, [], "restores registers, FP state, mask and alternate stack from the guest's rt_sigframe";
+    rt_sigprocmask: Some(signal::action::rt_sigprocmask), Full, [SigHow, Struct("sigset_t"), Struct("sigset_t"), Size], "edits the mask restored at the end of the trap; SIGSYS stays deliverable to ninux";
+    rt_sigpending: Some(signal::wait::rt_sigpending), Full, [Struct("sigset_t"), Size], "the host kernel holds pending signals";
+    rt_sigsuspend: Some(signal::wait::rt_sigsuspend), Full, [Struct("sigset_t"), Size], "";
+    rt_sigtimedwait: Some(signal::wait::rt_sigtimedwait), Full, [Struct("sigset_t"), Struct("siginfo_t"), Struct("timespec"), Size], "";
+    rt_sigqueueinfo: Some(signal::kill::rt_sigqueueinfo), Full, [Int, Signal, Struct("siginfo_t")], "";
+    rt_tgsigqueueinfo: Some(signal::kill::rt_tgsigqueueinfo), Full, [Int, Int, Signal, Struct("siginfo_t")], "";
+    pause: Some(signal::wait::pause), Full, [], "";
+    alarm: Some(signal::timer::alarm), Full, [Uint], "the host's timer";
+    setitimer: Some(signal::timer::setitimer), Full, [Int, Struct("itimerval"), Struct("itimerval")], "the host's timers; virtual and profiling time include ninux's own";
+    getitimer: Some(signal::timer::getitimer), Full, [Int, Struct("itimerval")], "";
+    sigaltstack: Some(signal::action::sigaltstack), Full, [Struct("stack_t"), Struct("stack_t")], "used for SA_ONSTACK delivery; SS_AUTODISARM";
+    pipe: Some(fs::pipe::pipe), Full, [Struct("int[2]")], "host pipes";
+    pipe2: Some(fs::pipe::pipe2), Full, [Struct("int[2]"), OpenFlags], "host pipes; O_CLOEXEC, O_NONBLOCK, O_DIRECT";
+    kill: Some(signal::kill::kill), Full, [Int, Signal], "host signals, to itself too: the host keeps them pending and ninux delivers them";
+    tgkill: Some(signal::kill::tgkill), Full, [Int, Int, Signal], "as kill";
+    tkill: Some(signal::kill::tkill), Full, [Int, Signal], "as kill";
+    wait4: Some(process::wait::wait4), Partial, [Int, Ptr, Hex, Struct("rusage")], "host children; WNOHANG, WUNTRACED, WCONTINUED, __WALL";
+    fork: Some(process::thread::fork), Partial, [], "a real host fork; processes are the next step";
+    vfork: Some(process::thread::vfork), Partial, [], "as fork: the parent does not wait for exec";
+    uname: Some(sys::info::uname), Full, [Struct("utsname")], "the host's, as Linux would report it";
+    sysinfo: Some(sys::info::sysinfo), Full, [Struct("sysinfo")], "the host's";
+    getrandom: Some(sys::info::getrandom), Full, [OutBuf(1), Size, Hex], "";
+    prlimit64: Some(sys::info::prlimit64), Partial, [Int, Int, Struct("rlimit"), Struct("rlimit")], "this process only; limits recorded, not enforced";
+    getrlimit: Some(sys::info::getrlimit), Full, [Int, Struct("rlimit")], "";
+    setrlimit: Some(sys::info::setrlimit), Partial, [Int, Struct("rlimit")], "recorded, not enforced";
+    sched_getaffinity: Some(sys::info::sched_getaffinity), Full, [Int, Size, Ptr], "the host's";
+    sched_yield: Some(sys::info::sched_yield), Full, [], "";
+    getcpu: Some(sys::info::getcpu), Full, [Ptr, Ptr, Ptr], "";
+    umask: Some(sys::info::umask), Full, [Mode], "";
+    clock_gettime: Some(sys::time::clock_gettime), Full, [Int, Struct("timespec")], "usually answered by the vDSO without a trap";
+    clock_getres: Some(sys::time::clock_getres), Full, [Int, Struct("timespec")], "";
+    gettimeofday: Some(sys::time::gettimeofday), Full, [Struct("timeval"), Struct("timezone")], "";
+    time: Some(sys::time::time), Full, [Ptr], "";
+    nanosleep: Some(sys::time::nanosleep), Full, [Struct("timespec"), Struct("timespec")], "EINTR with the time left when a handler runs";
+    clock_nanosleep: Some(sys::time::clock_nanosleep), Full, [Int, Int, Struct("timespec"), Struct("timespec")], "as nanosleep";
 };
 
 /// Every syscall, ascending by number.
@@ -215,7 +224,9 @@ pub static TABLE: LazyLock<Vec<Entry>> = LazyLock::new(|| {
                     name,
                     handler: None,
                     support: Absent,
-                    nargs: 6,
+                    // Unknown arguments: all six registers in hex.
+                    args: &[Hex, Hex, Hex, Hex, Hex, Hex],
+                    ret: Ret::Int,
                     note: "",
                 })
         })

@@ -35,7 +35,7 @@ fn trace_shows_write_and_the_output() {
     assert_eq!(run.stdout, b"hi\n");
     let write = err
         .lines()
-        .find(|l| l.contains("] write(0x1, "))
+        .find(|l| l.contains("] write(1, \"hi\\n\", 3)"))
         .unwrap_or_else(|| panic!("no write line in {err}"));
     assert!(write.starts_with('[') && write.ends_with(" = 3"), "{write}");
 }
