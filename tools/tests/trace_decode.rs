@@ -117,3 +117,54 @@ fn kernel_shows_the_walk_under_the_syscall() {
         lines[at]
     );
 }
+
+#[test]
+fn kernel_shows_9p_messages_of_a_mounted_server() {
+    if !busybox() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let sock = dir.path().join("ram.sock");
+    let fs = ninep::RamFs::new();
+    fs.add_file("/file", b"from 9p\n");
+    let server = ninep::Server::new(std::sync::Arc::new(fs));
+    let _handle = server
+        .spawn(&format!("unix!{}", sock.display()))
+        .expect("9P server listens");
+    // The mount point must exist in the host tree bound at `/`.
+    let mnt = dir.path().join("mnt");
+    std::fs::create_dir(&mnt).unwrap();
+    let file = mnt.join("file");
+    let nsfile = dir.path().join("ns");
+    std::fs::write(
+        &nsfile,
+        format!(
+            "bind / /\nmount unix!{} {}\n",
+            sock.display(),
+            mnt.display()
+        ),
+    )
+    .unwrap();
+    let run = ninux(&[
+        "trace",
+        "--kernel",
+        "--ns",
+        nsfile.to_str().unwrap(),
+        "--",
+        "/bin/busybox",
+        "cat",
+        file.to_str().unwrap(),
+    ]);
+    let err = String::from_utf8_lossy(&run.stderr);
+    assert_eq!(run.status, Termination::Exited(0), "{err}");
+    assert_eq!(run.stdout, b"from 9p\n");
+    assert!(
+        err.contains("Twalk fid ") && err.contains("[\"file\"]"),
+        "{err}"
+    );
+    assert!(err.contains("Topen fid "), "{err}");
+    assert!(
+        err.contains("Tread fid ") && err.contains("Rread 8 bytes"),
+        "{err}"
+    );
+}
