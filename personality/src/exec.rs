@@ -11,6 +11,9 @@ use platform::GuestRegs;
 use std::sync::atomic::{AtomicI32, AtomicUsize};
 use std::sync::{Mutex, OnceLock};
 
+pub mod handoff;
+pub use handoff::ExecState;
+
 /// A program to run: its name (found in the namespace, like execvp: a name
 /// with a slash is a path, any other is looked up in the guest's PATH) and
 /// its process state.
@@ -38,6 +41,47 @@ pub fn cleanup() {
             }
         }
     }
+}
+
+/// The run's temporary directories, when this process is the one to remove
+/// them (handed on by execve: the pid stays the same).
+pub(crate) fn cleanup_dirs() -> Vec<std::path::PathBuf> {
+    match CLEANUP.get() {
+        Some((pid, dirs)) if *pid == std::process::id() => dirs.clone(),
+        _ => Vec::new(),
+    }
+}
+
+/// ninux's own executable, opened at start before anything could replace
+/// the file: execve re-executes it through this fd.
+static SELF_EXE: OnceLock<std::fs::File> = OnceLock::new();
+
+/// Remembers ninux's own executable; call first thing in `main`.
+pub fn remember_self_exe() {
+    if let Ok(f) = std::fs::File::open("/proc/self/exe") {
+        let _ = SELF_EXE.set(f);
+    }
+}
+
+/// A path the host's execve accepts for ninux's own executable.
+pub(crate) fn self_exe() -> Option<String> {
+    use std::os::fd::AsRawFd;
+    SELF_EXE
+        .get()
+        .map(|f| format!("/proc/self/fd/{}", f.as_raw_fd()))
+}
+
+/// The argument that makes a ninux continue an execve from state fd N.
+pub const RESUME_ARG: &str = "--ninux-exec-state=";
+
+/// Continues an execve from the state in host fd `fd` (a memfd).
+pub fn resume_from_fd(fd: i32) -> Result<std::convert::Infallible, RunError> {
+    let bytes = std::fs::read(format!("/proc/self/fd/{fd}"))
+        .map_err(|e| RunError::Platform(format!("cannot read the exec state: {e}")))?;
+    platform::host::close(fd);
+    let s = ExecState::decode(&bytes)
+        .map_err(|_| RunError::Platform("the exec state is corrupt".into()))?;
+    resume(s)
 }
 
 /// Ends the guest process with `status` (exit_group), cleaning up first.
@@ -147,6 +191,59 @@ pub fn run(program: Program) -> Result<std::convert::Infallible, RunError> {
     let _ = CLEANUP.set((std::process::id(), cleanup));
     crate::fs::path::init(ns, cwd);
     let found = find_program(&path, &envp)?;
+    let (exe, regs, brk) = load_program(found, &argv, &envp)?;
+    // The guest starts with ninux's umask; the host's becomes 0 so that
+    // files the devices create get exactly the mode the guest asked for.
+    let umask = platform::host::plain(libc::SYS_umask, [0, 0, 0]).unwrap_or(0o022) as i32;
+    init_state(
+        exe,
+        brk,
+        [KernelSigaction::default(); 64],
+        state::host_rlimits(),
+        umask,
+    );
+    crate::fs::fd::init_stdio();
+    start(regs, 0)
+}
+
+/// Continues an execve in the re-exec'd ninux: rebuilds the state the old
+/// image kept (see `exec::handoff`) and runs the new program with it.
+pub fn resume(s: ExecState) -> Result<std::convert::Infallible, RunError> {
+    let platform_err = |what: String| RunError::Platform(what);
+    let _ = CLEANUP.set((
+        std::process::id(),
+        s.cleanup.iter().map(std::path::PathBuf::from).collect(),
+    ));
+    crate::devices::install();
+    let ns = kernel::build::from_text(&s.ns, std::path::Path::new("(exec state)"))
+        .map_err(|e| platform_err(format!("cannot rebuild the namespace: {e}")))?;
+    crate::fs::path::init(ns, s.cwd.clone());
+    crate::fs::fd::restore(crate::process::exec::reopen_fds(&s.fds));
+    let found = find_program(&s.path, &s.envp)?;
+    let (exe, regs, brk) = load_program(found, &s.argv, &s.envp)?;
+    // Caught signals are reset to their default; ignored ones stay ignored.
+    let mut actions = [KernelSigaction::default(); 64];
+    for (i, a) in actions.iter_mut().enumerate() {
+        if s.ignored & (1 << i) != 0 {
+            a.handler = abi::signal::SIG_IGN;
+        }
+    }
+    let mut rlimits = state::host_rlimits();
+    for (d, r) in rlimits.iter_mut().zip(&s.rlimits) {
+        *d = *r;
+    }
+    // The host's umask is already 0 (set by the first ninux, kept by exec).
+    let _ = platform::host::plain(libc::SYS_umask, [0, 0, 0]);
+    init_state(exe, brk, actions, rlimits, s.umask as i32);
+    start(regs, s.sigmask)
+}
+
+/// Finds, reads, checks and maps a program and builds its initial stack.
+fn load_program(
+    found: crate::fs::path::Resolved,
+    argv: &[Vec<u8>],
+    envp: &[Vec<u8>],
+) -> Result<(Vec<u8>, GuestRegs, Brk), RunError> {
     let exe = found.path.clone().into_bytes();
     let name = found.path.clone();
     let bytes = read_program(found)?;
@@ -159,30 +256,39 @@ pub fn run(program: Program) -> Result<std::convert::Infallible, RunError> {
     }
     let loaded = load_image(&name, &image, &bytes).map_err(RunError::Load)?;
     let (regs, brk) =
-        build_process(&name, &exe, &argv, &envp, &image, &loaded).map_err(RunError::Load)?;
+        build_process(&name, &exe, argv, envp, &image, &loaded).map_err(RunError::Load)?;
+    Ok((exe, regs, brk))
+}
 
+/// The personality's process state for a new image.
+fn init_state(
+    exe: Vec<u8>,
+    brk: Brk,
+    sigactions: [KernelSigaction; 64],
+    rlimits: [abi::structs::Rlimit; 16],
+    umask: i32,
+) {
     let mut comm = [0u8; 16];
     let base = exe.rsplit(|&b| b == b'/').next().unwrap_or_default();
     for (d, s) in comm.iter_mut().take(15).zip(base) {
         *d = *s;
     }
     state::init_process(Process {
-        exe: exe.clone(),
+        exe,
         brk: Mutex::new(brk),
-        sigactions: Mutex::new([KernelSigaction::default(); 64]),
-        rlimits: Mutex::new(state::host_rlimits()),
+        sigactions: Mutex::new(sigactions),
+        rlimits: Mutex::new(rlimits),
         live_threads: AtomicUsize::new(1),
         leader_tid: platform::gettid(),
         leader_status: AtomicI32::new(0),
         comm: Mutex::new(comm),
-        // The guest starts with ninux's umask; the host's becomes 0 so that
-        // files the devices create get exactly the mode the guest asked for.
-        umask: AtomicI32::new(
-            platform::host::plain(libc::SYS_umask, [0, 0, 0]).unwrap_or(0o022) as i32,
-        ),
+        umask: AtomicI32::new(umask),
     });
     state::with_thread(|t| t.tid = platform::gettid());
-    crate::fs::fd::init_stdio();
+}
+
+/// Installs the trap handlers and enters the guest with signal mask `mask`.
+fn start(regs: GuestRegs, mask: u64) -> Result<std::convert::Infallible, RunError> {
     platform::install(platform::Handlers {
         syscall: crate::dispatch::syscall,
         signal: crate::signal::fault::fault,
@@ -190,7 +296,7 @@ pub fn run(program: Program) -> Result<std::convert::Infallible, RunError> {
     .map_err(|e| RunError::Platform(format!("cannot install signal handlers: {e}")))?;
     // The host's dispositions follow the guest's from here on.
     crate::signal::deliver::init_host_actions();
-    let value = platform::enter_guest(regs, 0, 0)
+    let value = platform::enter_guest(regs, 0, mask)
         .map_err(|e| RunError::Platform(format!("cannot enter the guest: {e}")))?;
     // The leader never leaves guest code except through exit_group.
     Err(RunError::Platform(format!(

@@ -193,6 +193,8 @@ const ROWS: &[Entry] = rows! {
     wait4: Some(process::wait::wait4), Partial, [Int, Ptr, Hex, Struct("rusage")], "host children; WNOHANG, WUNTRACED, WCONTINUED, __WALL";
     fork: Some(process::thread::fork), Partial, [], "a real host fork; processes are the next step";
     vfork: Some(process::thread::vfork), Partial, [], "as fork: the parent does not wait for exec";
+    execve: Some(process::exec::execve), Partial, [Path, Ptr, Ptr], "found in the namespace, #! scripts run by the personality; ninux re-executes itself with the state to keep (fds without close-on-exec, namespace, cwd, umask, limits, ignored signals, mask); static ELF only";
+    execveat: Some(process::exec::execveat), Partial, [Dirfd, Path, Ptr, Ptr, AtFlags], "as execve; AT_EMPTY_PATH, AT_SYMLINK_NOFOLLOW";
     uname: Some(sys::info::uname), Full, [Struct("utsname")], "the host's, as Linux would report it";
     sysinfo: Some(sys::info::sysinfo), Full, [Struct("sysinfo")], "the host's";
     getrandom: Some(sys::info::getrandom), Full, [OutBuf(1), Size, Hex], "";

@@ -423,3 +423,29 @@ pub fn syncfs(fd: i32) -> Result<u64, Errno> {
     // SAFETY: no memory is involved.
     result(unsafe { libc::syncfs(fd) } as i64)
 }
+
+/// memfd_create(2) without MFD_CLOEXEC: the file is meant to survive an
+/// exec (ninux hands the guest's state to its re-exec'd self through it).
+pub fn memfd_create(name: &std::ffi::CStr) -> Result<i32, Errno> {
+    // SAFETY: `name` is a NUL-terminated string that outlives the call.
+    result(unsafe { libc::syscall(libc::SYS_memfd_create, name.as_ptr(), 0) }).map(|fd| fd as i32)
+}
+
+/// execve(2) of a host program (ninux itself, re-exec'd): returns only on
+/// failure, with the errno.
+pub fn execve(
+    path: &std::ffi::CStr,
+    argv: &[std::ffi::CString],
+    envp: &[std::ffi::CString],
+) -> Errno {
+    let nul_ended = |v: &[std::ffi::CString]| {
+        let mut p: Vec<*const libc::c_char> = v.iter().map(|s| s.as_ptr()).collect();
+        p.push(std::ptr::null());
+        p
+    };
+    let (a, e) = (nul_ended(argv), nul_ended(envp));
+    // SAFETY: every pointer names a live NUL-terminated string and both
+    // arrays end with NULL; on success the call does not return.
+    let r = unsafe { libc::syscall(libc::SYS_execve, path.as_ptr(), a.as_ptr(), e.as_ptr()) };
+    result(r).err().unwrap_or(libc::EIO)
+}

@@ -34,6 +34,8 @@ enum Command {
 }
 
 fn main() {
+    // Before anything could replace the file: execve re-executes ninux.
+    personality::exec::remember_self_exe();
     env_logger::Builder::from_env(env_logger::Env::new().filter_or("NINUX_LOG", "warn"))
         .format(|buf, record| {
             use std::io::Write;
@@ -44,6 +46,9 @@ fn main() {
             writeln!(buf, "ninux: {level}: {}", record.args())
         })
         .init();
+    if let Some(code) = resume_exec() {
+        std::process::exit(code);
+    }
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Run(args) => cmd::run::run(args),
@@ -61,4 +66,24 @@ fn main() {
             std::process::exit(125);
         }
     }
+}
+
+/// The hidden entry of a ninux re-executed by a guest's execve:
+/// `ninux --ninux-exec-state=FD` continues the exec from the state in FD.
+/// Returns the exit status when it fails (126, as a shell says for a
+/// program that cannot run); `None` when this is not such a ninux.
+fn resume_exec() -> Option<i32> {
+    let arg = std::env::args_os().nth(1)?;
+    let fd = arg
+        .to_str()?
+        .strip_prefix(personality::exec::RESUME_ARG)?
+        .parse::<i32>()
+        .ok()?;
+    let err = match personality::exec::resume_from_fd(fd) {
+        Ok(never) => match never {},
+        Err(e) => e,
+    };
+    personality::exec::cleanup();
+    eprintln!("ninux: {err}");
+    Some(126)
 }

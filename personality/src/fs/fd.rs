@@ -322,3 +322,80 @@ pub fn fcntl(t: &mut Trap, a: [u64; 6]) -> SysResult {
         _ => Err(Errno::EINVAL),
     }
 }
+
+/// One guest fd as execve hands it on: the fd table survives an exec,
+/// close-on-exec fds excepted (execve(2)).
+#[derive(Debug, Clone)]
+pub struct Exported {
+    pub guest: usize,
+    /// Which open file: dups share one, and must share it after the exec too.
+    pub file: usize,
+    /// The host fd, or -1 for a chan without one.
+    pub host: i32,
+    pub cloexec: bool,
+    /// A chan's namespace path, to reopen it in the new image.
+    pub path: Option<String>,
+    /// Linux status flags recorded for a chan.
+    pub flags: u32,
+    /// A chan's offset (a host fd keeps its own, shared through the host).
+    pub offset: u64,
+}
+
+/// The fd table as execve needs it, in guest fd order.
+pub fn export() -> Vec<Exported> {
+    let fds = lock(&FDS);
+    let mut files: Vec<*const OpenFile> = Vec::new();
+    let mut out = Vec::new();
+    for (guest, slot) in fds.iter().enumerate() {
+        let Some(s) = slot else { continue };
+        let ptr = Arc::as_ptr(&s.file);
+        let file = files.iter().position(|&p| p == ptr).unwrap_or_else(|| {
+            files.push(ptr);
+            files.len() - 1
+        });
+        out.push(Exported {
+            guest,
+            file,
+            host: s.file.host,
+            cloexec: s.cloexec,
+            path: s.file.chan.as_ref().map(|c| c.name.clone()),
+            flags: *lock(&s.file.flags),
+            offset: s.file.chan.as_ref().map_or(0, |c| *lock(&c.offset)),
+        });
+    }
+    out
+}
+
+impl OpenFile {
+    /// A file inherited across a re-exec: the host fd the old image passed
+    /// on (owned here, and still the same open description, so offsets stay
+    /// shared with the other processes holding it) and the chan reopened
+    /// from the namespace, when it has one.
+    pub fn inherited(host: i32, chan: Option<kernel::Chan>, flags: u32) -> OpenFile {
+        OpenFile {
+            host,
+            owns_host: host >= 0,
+            chan,
+            flags: Mutex::new(flags),
+            dir_pos: Mutex::new(0),
+        }
+    }
+}
+
+/// Gives a re-exec'd process the fd table it inherited: (guest fd, file).
+pub fn restore(slots: Vec<(usize, Arc<OpenFile>)>) {
+    let mut fds = lock(&FDS);
+    fds.clear();
+    for (guest, file) in slots {
+        if guest >= MAX_FDS {
+            continue;
+        }
+        if fds.len() <= guest {
+            fds.resize(guest + 1, None);
+        }
+        fds[guest] = Some(Slot {
+            file,
+            cloexec: false,
+        });
+    }
+}
