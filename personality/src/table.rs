@@ -108,6 +108,8 @@ const ROWS: &[Entry] = rows! {
     renameat2: Some(fs::dir::renameat2), Partial, [Dirfd, Path, Dirfd, Path, Uint], "RENAME_NOREPLACE; RENAME_EXCHANGE is EINVAL";
     symlink: Some(fs::dir::symlink), Full, [Path, Path], "9P2000.u DMSYMLINK";
     symlinkat: Some(fs::dir::symlinkat), Full, [Path, Dirfd, Path], "";
+    mknod: Some(fs::dir::mknod), Partial, [Path, Mode, Hex], "FIFOs, sockets, device nodes and regular files as the device allows (9P2000.u types)";
+    mknodat: Some(fs::dir::mknodat), Partial, [Dirfd, Path, Mode, Hex], "as mknod";
     link: Some(fs::dir::link), Partial, [Path, Path], "within one device";
     linkat: Some(fs::dir::linkat), Partial, [Dirfd, Path, Dirfd, Path, AtFlags], "within one device";
     access: Some(fs::dir::access), Full, [Path, Int], "";

@@ -192,15 +192,38 @@ pub fn unlinkat(_t: &mut Trap, a: [u64; 6]) -> SysResult {
 
 const RENAME_NOREPLACE: u32 = 1;
 
+/// Whether the last component of a raw path is `.` or `..` (Linux: EBUSY
+/// for rename, which cannot move those names).
+fn ends_in_dot(raw: &[u8]) -> bool {
+    let trimmed = raw.strip_suffix(b"/").unwrap_or(raw);
+    let last = trimmed.rsplit(|&b| b == b'/').next().unwrap_or(trimmed);
+    last == b"." || last == b".."
+}
+
 fn rename_in(old_base: Base, old: &[u8], new_base: Base, new: &[u8], flags: u32) -> SysResult {
     if flags & !RENAME_NOREPLACE != 0 {
         // RENAME_EXCHANGE and RENAME_WHITEOUT need device support ninux lacks.
         return Err(Errno::EINVAL);
     }
+    if ends_in_dot(old) || ends_in_dot(new) {
+        return Err(Errno::EBUSY);
+    }
     let (odir, oname) = path::resolve_parent(&old_base, old)?;
     let (ndir, nname) = path::resolve_parent(&new_base, new)?;
     let (from, to) = (child_path(&odir, &oname), child_path(&ndir, &nname));
     let src = path::resolve(&Base::Cwd, from.as_bytes(), Last::NoFollow)?;
+    // A trailing slash on either name demands a directory.
+    if (old.ends_with(b"/") || new.ends_with(b"/")) && !src.chan.is_dir() {
+        return Err(Errno::ENOTDIR);
+    }
+    // Linux checks ancestry before the types: a directory cannot move below
+    // itself (EINVAL), nor onto one of its ancestors (ENOTEMPTY).
+    if to.starts_with(&format!("{from}/")) {
+        return Err(Errno::EINVAL);
+    }
+    if from.starts_with(&format!("{to}/")) {
+        return Err(Errno::ENOTEMPTY);
+    }
     if let Ok(dst) = path::resolve(&Base::Cwd, to.as_bytes(), Last::NoFollow) {
         if flags & RENAME_NOREPLACE != 0 {
             return Err(Errno::EEXIST);
@@ -213,9 +236,6 @@ fn rename_in(old_base: Base, old: &[u8], new_base: Base, new: &[u8], flags: u32)
             (false, true) => return Err(Errno::EISDIR),
             _ => {}
         }
-    }
-    if to.starts_with(&format!("{from}/")) {
-        return Err(Errno::EINVAL);
     }
     path::ns()?.rename(&from, &to).map_err(kerr)?;
     Ok(0)
@@ -293,13 +313,18 @@ pub fn symlinkat(_t: &mut Trap, a: [u64; 6]) -> SysResult {
 fn link_in(ob: Base, old: &[u8], nb: Base, new: &[u8], follow: bool) -> SysResult {
     let last = if follow { Last::Follow } else { Last::NoFollow };
     let src = path::resolve(&ob, old, last)?;
-    if src.chan.is_dir() {
-        return Err(Errno::EPERM);
-    }
+    // Linux's order: the new name's directory must exist, then the name must
+    // not, and only then is a directory source refused.
     let (dir, name) = path::resolve_parent(&nb, new)?;
     let to = child_path(&dir, &name);
     if path::resolve(&Base::Cwd, to.as_bytes(), Last::NoFollow).is_ok() {
         return Err(Errno::EEXIST);
+    }
+    if new.ends_with(b"/") {
+        return Err(Errno::ENOENT);
+    }
+    if src.chan.is_dir() {
+        return Err(Errno::EPERM);
     }
     path::ns()?.link(&src.path, &to).map_err(kerr)?;
     Ok(0)
