@@ -91,3 +91,82 @@ pub fn host_rlimits() -> [Rlimit; 16] {
     }
     out
 }
+
+/// What the program was started with, as Linux keeps it for /proc/self:
+/// the argument and environment strings, a copy of the auxiliary vector
+/// (Linux's `saved_auxv`) and where the image and the stack landed.
+#[derive(Debug, Default, Clone)]
+pub struct ExecRecord {
+    pub argv: Vec<Vec<u8>>,
+    pub envp: Vec<Vec<u8>>,
+    /// The auxv as the guest saw it: (type, value) u64 pairs up to AT_NULL.
+    pub auxv: Vec<u8>,
+    /// The image's file-backed pages: (start, end, file offset of start).
+    pub segments: Vec<(u64, u64, u64)>,
+    /// The initial stack pointer: the mapping holding it is `[stack]`.
+    pub sp: u64,
+}
+
+static EXEC_RECORD: OnceLock<ExecRecord> = OnceLock::new();
+
+/// Records the program's start (once, from exec, after the initial stack
+/// is written: the auxv is copied from it).
+// Unused until exec.rs calls it (one line, after build_process).
+#[allow(dead_code)]
+pub fn record_exec(argv: &[Vec<u8>], envp: &[Vec<u8>], image: &loader::Image, bias: u64, sp: u64) {
+    let page_down = |x: u64| x & !4095;
+    let page_up = |x: u64| x.saturating_add(4095) & !4095;
+    let segments = image
+        .segments
+        .iter()
+        .filter(|s| s.filesz > 0)
+        .map(|s| {
+            (
+                page_down(s.vaddr) + bias,
+                page_up(s.vaddr + s.filesz) + bias,
+                page_down(s.offset),
+            )
+        })
+        .collect();
+    let _ = EXEC_RECORD.set(ExecRecord {
+        argv: argv.to_vec(),
+        envp: envp.to_vec(),
+        auxv: saved_auxv(sp, argv.len(), envp.len()),
+        segments,
+        sp,
+    });
+}
+
+/// Copies the auxv from the initial stack: argc, argv[] and NULL, envp[]
+/// and NULL, then (type, value) pairs ending with AT_NULL.
+fn saved_auxv(sp: u64, argc: usize, envc: usize) -> Vec<u8> {
+    let mut at = sp + 8 * (1 + argc as u64 + 1 + envc as u64 + 1);
+    let mut out = Vec::new();
+    // Bounded: the auxv has a few dozen entries.
+    for _ in 0..64 {
+        let (Ok(typ), Ok(val)) = (
+            platform::uaccess::read::<u64>(at),
+            platform::uaccess::read::<u64>(at + 8),
+        ) else {
+            break;
+        };
+        out.extend_from_slice(&typ.to_ne_bytes());
+        out.extend_from_slice(&val.to_ne_bytes());
+        at += 16;
+        if typ == 0 {
+            break;
+        }
+    }
+    out
+}
+
+/// The program's start, once exec recorded it.
+pub fn exec_record() -> Option<&'static ExecRecord> {
+    EXEC_RECORD.get()
+}
+
+/// The process state if exec has set it (the /proc device is also used
+/// before, by `ninux ns` and tests).
+pub fn try_process() -> Option<&'static Process> {
+    PROCESS.get()
+}

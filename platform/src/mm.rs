@@ -365,3 +365,10 @@ mod tests {
         drop(host);
     }
 }
+
+/// The guest-owned ranges as (start, end), in address order: what the
+/// personality's /proc/self/maps keeps of the host's maps.
+pub fn owned_ranges() -> Vec<(u64, u64)> {
+    let owned = OWNED.lock().unwrap_or_else(|p| p.into_inner());
+    owned.iter().map(|(&s, &e)| (s, e)).collect()
+}
