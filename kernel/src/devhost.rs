@@ -63,6 +63,9 @@ pub(crate) fn open_io(dir: BorrowedFd, path: &str, mode: u32, is_dir: bool) -> R
         if mode & OTRUNC as u32 != 0 {
             fl |= OFlags::TRUNC;
         }
+        if mode & crate::ONONBLOCK != 0 {
+            fl |= OFlags::NONBLOCK;
+        }
     }
     Ok(rfs::openat2(dir, p, fl, Mode::empty(), NOLINKS)?)
 }

@@ -74,6 +74,11 @@ pub mod trace;
 
 pub use chan::{Chan, DevId, Getattr, Node};
 pub use error::{Error, Result};
+
+/// A ninux extension to the open modes, for in-process callers only (it never
+/// travels in 9P, whose mode is one byte): open without blocking, as Linux's
+/// O_NONBLOCK does for FIFOs and devices. Host-backed devices honour it.
+pub const ONONBLOCK: u32 = 0x0100_0000;
 pub use namespace::{cleanname, Namespace, Walked, MAFTER, MBEFORE, MCACHE, MCREATE, MREPL};
 
 // The kernel is called from many host threads at once.

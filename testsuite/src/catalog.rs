@@ -199,7 +199,7 @@ fn files() -> Vec<Spec> {
         c("files", "links"),
         c("files", "modes"),
         c("files", "truncate_sync"),
-        c("files", "mknod_fifo").diverges("mknod/mknodat are not implemented (ENOSYS)"),
+        c("files", "mknod_fifo"),
     ]
 }
 

@@ -10,7 +10,7 @@ use ninep::{Dir, Qid, DMDEVICE, DMDIR, DMSYMLINK, QTDIR, QTFILE, QTSYMLINK};
 use std::any::Any;
 use std::fs::File;
 use std::os::fd::{AsFd, BorrowedFd};
-use std::os::unix::fs::{FileExt, MetadataExt};
+use std::os::unix::fs::{FileExt, MetadataExt, OpenOptionsExt};
 
 enum Entry {
     /// A host character device.
@@ -166,11 +166,12 @@ impl Node for LinuxNode {
                     1 => (false, true),
                     _ => (true, true),
                 };
-                let file = std::fs::OpenOptions::new()
-                    .read(read)
-                    .write(write)
-                    .open(path)
-                    .map_err(host_error)?;
+                let mut options = std::fs::OpenOptions::new();
+                options.read(read).write(write);
+                if mode & kernel::ONONBLOCK != 0 {
+                    options.custom_flags(libc::O_NONBLOCK);
+                }
+                let file = options.open(path).map_err(host_error)?;
                 self.file = Some(file);
                 Ok(self.qid())
             }

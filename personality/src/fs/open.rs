@@ -34,11 +34,10 @@ fn plan9_mode(flags: OpenFlags) -> u32 {
         1 => OWRITE,
         _ => ORDWR,
     } as u32;
-    if flags.contains(OpenFlags::TRUNC) && flags.bits() & 3 != 0 {
-        access | OTRUNC as u32
-    } else {
-        access
-    }
+    let trunc = if flags.contains(OpenFlags::TRUNC) && flags.bits() & 3 != 0 { OTRUNC as u32 } else { 0 };
+    // A FIFO opened O_NONBLOCK must not wait for its other end.
+    let nonblock = if flags.contains(OpenFlags::NONBLOCK) { kernel::ONONBLOCK } else { 0 };
+    access | trunc | nonblock
 }
 
 /// Linux permission bits (with setuid/setgid/sticky) as Plan 9 mode bits.
