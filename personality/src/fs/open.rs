@@ -64,11 +64,9 @@ fn do_open(base: Base, raw: &[u8], flags: u32, mode: u32) -> SysResult {
     let flags = OpenFlags::from_bits_retain(flags);
     let cloexec = flags.contains(OpenFlags::CLOEXEC);
     let nofollow = flags.contains(OpenFlags::NOFOLLOW);
-    let last = if nofollow {
-        Last::NoFollow
-    } else {
-        Last::Follow
-    };
+    // O_CREAT|O_EXCL never follows a final symlink: it exists, so EEXIST.
+    let excl = flags.contains(OpenFlags::CREAT) && flags.contains(OpenFlags::EXCL);
+    let last = if nofollow || excl { Last::NoFollow } else { Last::Follow };
     if flags.contains(OpenFlags::TMPFILE) {
         return Err(Errno::EOPNOTSUPP);
     }

@@ -65,6 +65,11 @@ pub fn linux_ino(qid_path: u64) -> u64 {
     }
 }
 
+/// The device number of a chan's kernel device.
+fn dev_number(chan: &Chan) -> u64 {
+    ((chan.dev.typ as u64) << 20) | chan.dev.dev as u64
+}
+
 fn numeric_id(n: u32, name: &str) -> u32 {
     if n != !0 {
         n
@@ -77,9 +82,19 @@ fn numeric_id(n: u32, name: &str) -> u32 {
 /// extra attributes. Every path to a file (stat, fstat, getdents) gives the
 /// same device and inode numbers: the kernel device's number and qid.path.
 pub fn stat_of(chan: &Chan) -> Result<Stat, Errno> {
+    use std::os::fd::AsRawFd;
+    // An open host-backed file answers from its host fd, which stays valid
+    // after a rename or unlink (the path would not), renumbered like the rest.
+    if let Some(h) = chan.host_fd() {
+        if let Ok(mut st) = host::fstat(h.as_raw_fd()) {
+            st.st_dev = dev_number(chan);
+            st.st_ino = linux_ino(chan.qid.path);
+            return Ok(st);
+        }
+    }
     let d = chan.stat().map_err(kerr)?;
     let mut st = Stat {
-        st_dev: ((chan.dev.typ as u64) << 20) | chan.dev.dev as u64,
+        st_dev: dev_number(chan),
         st_ino: linux_ino(d.qid.path),
         st_nlink: if d.is_dir() { 2 } else { 1 },
         st_mode: linux_mode(&d),
