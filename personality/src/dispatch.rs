@@ -24,6 +24,15 @@ pub fn set_trace(mode: TraceMode) {
     kernel::trace::set_enabled(mode == TraceMode::Kernel);
 }
 
+/// The trace mode in force (execve hands it to the new image).
+pub fn trace_mode() -> TraceMode {
+    match TRACE.load(Ordering::Relaxed) {
+        0 => TraceMode::Off,
+        1 => TraceMode::Syscalls,
+        _ => TraceMode::Kernel,
+    }
+}
+
 /// One bit per syscall number that was already reported as missing.
 static WARNED: [AtomicU64; 8] = [const { AtomicU64::new(0) }; 8];
 static WARNED_OTHER: AtomicBool = AtomicBool::new(false);
@@ -60,6 +69,14 @@ pub fn syscall(trap: &mut Trap) {
         });
     }
     crate::signal::deliver::after_syscall(trap, nr, &result);
+}
+
+/// Traces a syscall that never returns when it succeeds (execve), before
+/// it goes: its line says `= 0` (a failure then adds a line of its own).
+pub(crate) fn trace_before_leaving(trap: &Trap) {
+    if TRACE.load(Ordering::Relaxed) != 0 {
+        trace_line(trap.nr(), &trap.args(), &Ok(0));
+    }
 }
 
 fn missing(nr: u64, name: &str) -> Result<u64, Errno> {

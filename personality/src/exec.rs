@@ -218,6 +218,14 @@ pub fn resume(s: ExecState) -> Result<std::convert::Infallible, RunError> {
     let ns = kernel::build::from_text(&s.ns, std::path::Path::new("(exec state)"))
         .map_err(|e| platform_err(format!("cannot rebuild the namespace: {e}")))?;
     crate::fs::path::init(ns, s.cwd.clone());
+    if s.trace != 0 {
+        crate::trace::set_trace_output(s.trace_fd);
+        crate::dispatch::set_trace(if s.trace == 1 {
+            crate::dispatch::TraceMode::Syscalls
+        } else {
+            crate::dispatch::TraceMode::Kernel
+        });
+    }
     crate::fs::fd::restore(crate::process::exec::reopen_fds(&s.fds));
     let found = find_program(&s.path, &s.envp)?;
     let (exe, regs, brk) = load_program(found, &s.argv, &s.envp)?;

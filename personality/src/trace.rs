@@ -93,6 +93,11 @@ pub fn set_trace_output(fd: i32) {
     OUTPUT.store(fd, Ordering::Relaxed);
 }
 
+/// The host fd trace lines go to (execve hands it to the new image).
+pub fn trace_output() -> i32 {
+    OUTPUT.load(Ordering::Relaxed)
+}
+
 /// Writes one finished block of lines; a short or failed write loses trace
 /// text, never the guest's work.
 pub(crate) fn write_out(text: &str) {

@@ -38,6 +38,9 @@ pub struct ExecState {
     pub fds: Vec<Fd>,
     /// Host directories this process removes when it ends.
     pub cleanup: Vec<String>,
+    /// `ninux trace`: the mode (0 off) and the host fd the lines go to.
+    pub trace: u8,
+    pub trace_fd: i32,
 }
 
 struct Writer(Vec<u8>);
@@ -130,6 +133,8 @@ impl ExecState {
         for c in &self.cleanup {
             w.bytes(c.as_bytes());
         }
+        w.u64(self.trace as u64);
+        w.u64(self.trace_fd as u32 as u64);
         w.0
     }
 
@@ -176,6 +181,8 @@ impl ExecState {
         }
         let n = r.len()?;
         let cleanup = (0..n).map(|_| r.string()).collect::<Result<_, _>>()?;
+        let trace = r.u64()? as u8;
+        let trace_fd = r.u64()? as u32 as i32;
         Ok(ExecState {
             path,
             argv,
@@ -188,6 +195,8 @@ impl ExecState {
             sigmask,
             fds,
             cleanup,
+            trace,
+            trace_fd,
         })
     }
 }
@@ -230,6 +239,8 @@ mod tests {
                 },
             ],
             cleanup: vec!["/tmp/ninux-upper-x".into()],
+            trace: 1,
+            trace_fd: 1000,
         };
         let bytes = s.encode();
         assert_eq!(ExecState::decode(&bytes).unwrap(), s);

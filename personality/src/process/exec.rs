@@ -100,8 +100,10 @@ fn exec(t: &mut Trap, base: Base, path: Vec<u8>, argv: u64, envp: u64, last: Las
             .iter()
             .map(|d| d.display().to_string())
             .collect(),
+        trace: crate::dispatch::trace_mode() as u8,
+        trace_fd: crate::trace::trace_output(),
     };
-    reexec(state)
+    reexec(t, state)
 }
 
 /// Room for arguments and environment: a quarter of the stack limit, as
@@ -225,7 +227,7 @@ fn ignored_signals() -> u64 {
 }
 
 /// Hands the state to a fresh ninux; returns only if the host exec failed.
-fn reexec(mut state: ExecState) -> SysResult {
+fn reexec(t: &Trap, mut state: ExecState) -> SysResult {
     let exe = crate::exec::self_exe().ok_or_else(|| {
         log::warn!("execve: ninux's own executable is unknown");
         Errno::ENOEXEC
@@ -249,6 +251,10 @@ fn reexec(mut state: ExecState) -> SysResult {
             flags: e.flags,
             offset: e.offset,
         });
+    }
+    // `ninux trace -o FILE` goes on writing to FILE in the new image.
+    if state.trace != 0 && state.trace_fd > 2 {
+        let _ = host::fcntl(state.trace_fd, libc::F_SETFD, 0);
     }
     let memfd = host::memfd_create(c"ninux-exec-state").map_err(from_host)?;
     let bytes = state.encode();
@@ -279,6 +285,7 @@ fn reexec(mut state: ExecState) -> SysResult {
             CString::new(kv).ok()
         })
         .collect();
+    crate::dispatch::trace_before_leaving(t);
     let err = host::execve(&exe, &argv, &envp);
     host::close(memfd);
     log::warn!("execve: cannot re-execute ninux: {}", Errno(err));
