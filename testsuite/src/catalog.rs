@@ -226,8 +226,7 @@ const LIST: &str = "find . | LC_ALL=C sort | while IFS= read -r p; do
   else echo \"$p $(stat -c '%a %s %h' \"$p\") $(md5sum < \"$p\" | cut -c1-8)\"; fi
 done";
 
-/// busybox applets, one per case, on [`TREE`]: execve is not there yet, so a
-/// `busybox sh` script could not run the next applet.
+/// busybox applets, one per case, on [`TREE`] (so a failure names its applet).
 fn files_busybox() -> Vec<Spec> {
     let bb = |name, args: &[&str]| tool("files-busybox", name, Tool::Busybox, args).setup(TREE);
     vec![
