@@ -90,6 +90,13 @@ pub fn exit_process(status: i32) -> ! {
     platform::host::exit_group(status)
 }
 
+/// Ends the guest process by signal `sig` (as its parent will see it),
+/// cleaning up first: nothing is left on the host, however a run ends.
+pub fn die_by_signal(sig: i32) -> ! {
+    cleanup();
+    platform::die_by_signal(sig)
+}
+
 /// Why a program could not be started.
 #[derive(Debug)]
 pub enum RunError {

@@ -238,7 +238,7 @@ pub fn take_default_action(sig: i32) {
         DefaultAction::Stop => platform::stop_self(),
         DefaultAction::Terminate | DefaultAction::Core => {
             platform::write_stderr(format!("ninux: guest killed by {}\n", name(sig)).as_bytes());
-            platform::die_by_signal(sig)
+            crate::exec::die_by_signal(sig)
         }
     }
 }
@@ -246,7 +246,7 @@ pub fn take_default_action(sig: i32) {
 /// Linux's force_sigsegv when a frame cannot be built or read: the guest dies.
 fn force_sigsegv(why: &str) -> ! {
     platform::write_stderr(format!("ninux: guest killed by SIGSEGV: {why}\n").as_bytes());
-    platform::die_by_signal(SIGSEGV)
+    crate::exec::die_by_signal(SIGSEGV)
 }
 
 /// rt_sigreturn(2): back from a handler, through the frame at rsp - 8.

@@ -26,7 +26,7 @@ pub fn fault(t: &mut Trap, f: &Fault) {
     }
     let what = describe(f);
     platform::write_stderr(format!("ninux: guest killed by {what}\n").as_bytes());
-    platform::die_by_signal(f.signo)
+    crate::exec::die_by_signal(f.signo)
 }
 
 fn describe(f: &Fault) -> String {

@@ -17,7 +17,7 @@ pub struct NsArgs {
     #[arg(long = "ns", value_name = "FILE")]
     pub ns_file: Option<PathBuf>,
     /// Writable layer over the root (kept); default: a temporary directory.
-    #[arg(short = 'w', long = "writable", value_name = "DIR")]
+    #[arg(long = "upper", value_name = "DIR")]
     pub upper: Option<PathBuf>,
 }
 

@@ -9,6 +9,10 @@ use std::os::unix::ffi::OsStrExt;
 pub struct Args {
     #[command(flatten)]
     pub ns: NsArgs,
+    /// The guest's working directory, a path in its namespace (default: the
+    /// host's working directory, or `/` with -r).
+    #[arg(short = 'w', long = "workdir", value_name = "DIR")]
+    pub workdir: Option<String>,
     /// Print every syscall the guest makes, strace-style, on stderr.
     #[arg(long)]
     pub trace: bool,
@@ -26,11 +30,12 @@ pub fn run(args: Args) -> anyhow::Result<i32> {
     let mut built = args.ns.spec()?.build()?;
     // The host's working directory is the guest's when the root is the
     // host's own `/`; a different root starts at its `/`.
-    let cwd = match args.ns.root {
-        None => std::env::current_dir()
+    let cwd = match (&args.workdir, &args.ns.root) {
+        (Some(dir), _) => dir.clone(),
+        (None, None) => std::env::current_dir()
             .map(|d| d.display().to_string())
             .unwrap_or_else(|_| "/".into()),
-        Some(_) => "/".into(),
+        (None, Some(_)) => "/".into(),
     };
     let cleanup = built.tmp.take().map(|t| t.keep()).into_iter().collect();
     let program = personality::Program {

@@ -37,6 +37,9 @@ pub struct Args {
     pub kernel: bool,
     #[command(flatten)]
     pub ns: NsArgs,
+    /// The guest's working directory (as for `ninux run`).
+    #[arg(short = 'w', long = "workdir", value_name = "DIR")]
+    pub workdir: Option<String>,
     /// The program and its arguments (put `--` first if arguments start with `-`).
     #[arg(
         required = true,
@@ -65,6 +68,7 @@ pub fn run(args: Args) -> anyhow::Result<i32> {
     });
     run::run(run::Args {
         ns: args.ns,
+        workdir: args.workdir,
         // Already set above, with the mode chosen here.
         trace: false,
         command: args.command,
