@@ -23,6 +23,7 @@ pub fn all() -> Vec<Case> {
         memory(),
         stdio(),
         process_info(),
+        proc(),
         time(),
         errors(),
         signals(),
@@ -40,12 +41,13 @@ pub fn all() -> Vec<Case> {
 }
 
 /// The family names, in report order.
-pub const FAMILIES: [&str; 13] = [
+pub const FAMILIES: [&str; 14] = [
     "startup",
     "threads",
     "memory",
     "stdio",
     "process-info",
+    "proc",
     "time",
     "errors",
     "signals",
@@ -169,6 +171,22 @@ fn process_info() -> Vec<Spec> {
         c("process-info", "cwd"),
         c("process-info", "proc_self"),
         c("process-info", "rlimits"),
+    ]
+}
+
+/// The synthesized /proc (personality/src/devices/proc*.rs): what a program
+/// reads about itself there is the guest's, not ninux's.
+fn proc() -> Vec<Spec> {
+    // Until exec records argv, envp and the image (state::record_exec).
+    const NOT_RECORDED: &str =
+        "cmdline, environ and the program's maps lines need exec to call state::record_exec";
+    vec![
+        c("proc", "self_links"),
+        c("proc", "fd_list"),
+        c("proc", "cmdline_environ")
+            .args(["x", "", "y z"].iter().map(OsString::from).collect())
+            .diverges(NOT_RECORDED),
+        c("proc", "status_maps").pie().diverges(NOT_RECORDED),
     ]
 }
 
