@@ -4,7 +4,7 @@
 
 use super::fd;
 use super::from_host;
-use super::open::{base_of, plan9_perm};
+use super::open::{base_at, plan9_perm};
 use super::path::{self, kerr, Base, Last};
 use crate::mem::{read_path, In};
 use crate::SysResult;
@@ -78,11 +78,7 @@ pub fn fchmod(_t: &mut Trap, a: [u64; 6]) -> SysResult {
 /// fchmodat(2)
 pub fn fchmodat(_t: &mut Trap, a: [u64; 6]) -> SysResult {
     let (path, mode) = (read_path(a[1])?, a[2] as u32);
-    let base = if path.starts_with(b"/") {
-        Base::Cwd
-    } else {
-        base_of(a[0])?
-    };
+    let base = base_at(a[0], &path)?;
     chmod_chan(&path::resolve(&base, &path, Last::Follow)?.chan, mode)
 }
 
@@ -154,11 +150,7 @@ pub fn fchownat(_t: &mut Trap, a: [u64; 6]) -> SysResult {
     if path.is_empty() && flags & at::EMPTY_PATH != 0 {
         return fchown(_t, [a[0], a[2], a[3], 0, 0, 0]);
     }
-    let base = if path.starts_with(b"/") {
-        Base::Cwd
-    } else {
-        base_of(a[0])?
-    };
+    let base = base_at(a[0], &path)?;
     let last = if flags & at::SYMLINK_NOFOLLOW != 0 {
         Last::NoFollow
     } else {
@@ -244,11 +236,7 @@ pub fn utimensat(_t: &mut Trap, a: [u64; 6]) -> SysResult {
             None => host::futimens(file.host, &times).map_err(from_host),
         };
     }
-    let base = if path.starts_with(b"/") {
-        Base::Cwd
-    } else {
-        base_of(dirfd)?
-    };
+    let base = base_at(dirfd, &path)?;
     let last = if flags & at::SYMLINK_NOFOLLOW != 0 {
         Last::NoFollow
     } else {
@@ -277,11 +265,7 @@ fn timevals(p: u64) -> Result<[Timespec; 2], Errno> {
 /// futimesat(2): utimes relative to a dirfd.
 pub fn futimesat(_t: &mut Trap, a: [u64; 6]) -> SysResult {
     let (dirfd, path, times) = (a[0], read_path(a[1])?, timevals(a[2])?);
-    let base = if path.starts_with(b"/") {
-        Base::Cwd
-    } else {
-        base_of(dirfd)?
-    };
+    let base = base_at(dirfd, &path)?;
     set_times(&path::resolve(&base, &path, Last::Follow)?.chan, times)
 }
 

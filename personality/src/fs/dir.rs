@@ -3,7 +3,7 @@
 //! namespace followed by Plan 9's create, remove or wstat-style rename.
 
 use super::fd;
-use super::open::{base_of, plan9_perm, umask};
+use super::open::{base_at, base_of, plan9_perm, umask};
 use super::path::{self, kerr, Base, Last};
 use super::stat::{linux_ino, linux_mode, stat_of};
 use crate::mem::{read_path, write_bytes};
@@ -138,11 +138,7 @@ pub fn mkdir(_t: &mut Trap, a: [u64; 6]) -> SysResult {
 /// mkdirat(2)
 pub fn mkdirat(_t: &mut Trap, a: [u64; 6]) -> SysResult {
     let path = read_path(a[1])?;
-    let base = if path.starts_with(b"/") {
-        Base::Cwd
-    } else {
-        base_of(a[0])?
-    };
+    let base = base_at(a[0], &path)?;
     mkdir_in(base, &path, a[2] as u32)
 }
 
@@ -182,11 +178,7 @@ pub fn unlinkat(_t: &mut Trap, a: [u64; 6]) -> SysResult {
     if flags & !at::REMOVEDIR != 0 {
         return Err(Errno::EINVAL);
     }
-    let base = if path.starts_with(b"/") {
-        Base::Cwd
-    } else {
-        base_of(a[0])?
-    };
+    let base = base_at(a[0], &path)?;
     remove_in(base, &path, flags & at::REMOVEDIR != 0)
 }
 
@@ -260,16 +252,8 @@ pub fn renameat(t: &mut Trap, a: [u64; 6]) -> SysResult {
 /// renameat2(2): RENAME_NOREPLACE; RENAME_EXCHANGE is EINVAL (no device can).
 pub fn renameat2(_t: &mut Trap, a: [u64; 6]) -> SysResult {
     let (old, new) = (read_path(a[1])?, read_path(a[3])?);
-    let ob = if old.starts_with(b"/") {
-        Base::Cwd
-    } else {
-        base_of(a[0])?
-    };
-    let nb = if new.starts_with(b"/") {
-        Base::Cwd
-    } else {
-        base_of(a[2])?
-    };
+    let ob = base_at(a[0], &old)?;
+    let nb = base_at(a[2], &new)?;
     rename_in(ob, &old, nb, &new, a[4] as u32)
 }
 
@@ -302,11 +286,7 @@ pub fn symlink(_t: &mut Trap, a: [u64; 6]) -> SysResult {
 /// symlinkat(2)
 pub fn symlinkat(_t: &mut Trap, a: [u64; 6]) -> SysResult {
     let path = read_path(a[2])?;
-    let base = if path.starts_with(b"/") {
-        Base::Cwd
-    } else {
-        base_of(a[1])?
-    };
+    let base = base_at(a[1], &path)?;
     symlink_in(&read_path(a[0])?, base, &path)
 }
 
@@ -347,16 +327,8 @@ pub fn linkat(_t: &mut Trap, a: [u64; 6]) -> SysResult {
     if flags & !(at::SYMLINK_FOLLOW | at::EMPTY_PATH) != 0 {
         return Err(Errno::EINVAL);
     }
-    let ob = if old.starts_with(b"/") {
-        Base::Cwd
-    } else {
-        base_of(a[0])?
-    };
-    let nb = if new.starts_with(b"/") {
-        Base::Cwd
-    } else {
-        base_of(a[2])?
-    };
+    let ob = base_at(a[0], &old)?;
+    let nb = base_at(a[2], &new)?;
     link_in(ob, &old, nb, &new, flags & at::SYMLINK_FOLLOW != 0)
 }
 
@@ -390,11 +362,7 @@ pub fn readlink(_t: &mut Trap, a: [u64; 6]) -> SysResult {
 /// readlinkat(2)
 pub fn readlinkat(_t: &mut Trap, a: [u64; 6]) -> SysResult {
     let path = read_path(a[1])?;
-    let base = if path.starts_with(b"/") {
-        Base::Cwd
-    } else {
-        base_of(a[0])?
-    };
+    let base = base_at(a[0], &path)?;
     readlink_in(base, &path, a[2], a[3])
 }
 
@@ -451,11 +419,7 @@ pub fn faccessat(t: &mut Trap, a: [u64; 6]) -> SysResult {
 /// faccessat2(2)
 pub fn faccessat2(_t: &mut Trap, a: [u64; 6]) -> SysResult {
     let path = read_path(a[1])?;
-    let base = if path.starts_with(b"/") {
-        Base::Cwd
-    } else {
-        base_of(a[0])?
-    };
+    let base = base_at(a[0], &path)?;
     access_in(base, &path, a[2] as u32, a[3] as u32)
 }
 
@@ -463,11 +427,7 @@ pub fn faccessat2(_t: &mut Trap, a: [u64; 6]) -> SysResult {
 /// device nodes (DMDEVICE with `c|b major minor`), as the device allows.
 pub fn mknodat(_t: &mut Trap, a: [u64; 6]) -> SysResult {
     let (path, mode, dev) = (read_path(a[1])?, a[2] as u32, a[3]);
-    let base = if path.starts_with(b"/") {
-        Base::Cwd
-    } else {
-        base_of(a[0])?
-    };
+    let base = base_at(a[0], &path)?;
     let perm = plan9_perm(mode & 0o7777 & !umask());
     let (kind, ext) = match mode & 0o170000 {
         0 | 0o100000 => (0, String::new()),

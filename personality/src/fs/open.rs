@@ -15,6 +15,15 @@ use ninep::{DMDIR, ORDWR, OREAD, OTRUNC, OWRITE};
 use platform::Trap;
 use std::sync::atomic::Ordering;
 
+/// The base a `*at` call's `path` starts from: an absolute path ignores the
+/// dirfd (even an invalid one), as Linux does.
+pub fn base_at(dirfd: u64, path: &[u8]) -> Result<Base, Errno> {
+    if path.starts_with(b"/") {
+        return Ok(Base::Cwd);
+    }
+    base_of(dirfd)
+}
+
 /// The base a `*at` call's relative path starts from.
 pub fn base_of(dirfd: u64) -> Result<Base, Errno> {
     if dirfd as i32 == at::FDCWD {
@@ -34,9 +43,17 @@ fn plan9_mode(flags: OpenFlags) -> u32 {
         1 => OWRITE,
         _ => ORDWR,
     } as u32;
-    let trunc = if flags.contains(OpenFlags::TRUNC) && flags.bits() & 3 != 0 { OTRUNC as u32 } else { 0 };
+    let trunc = if flags.contains(OpenFlags::TRUNC) && flags.bits() & 3 != 0 {
+        OTRUNC as u32
+    } else {
+        0
+    };
     // A FIFO opened O_NONBLOCK must not wait for its other end.
-    let nonblock = if flags.contains(OpenFlags::NONBLOCK) { kernel::ONONBLOCK } else { 0 };
+    let nonblock = if flags.contains(OpenFlags::NONBLOCK) {
+        kernel::ONONBLOCK
+    } else {
+        0
+    };
     access | trunc | nonblock
 }
 
@@ -66,7 +83,11 @@ fn do_open(base: Base, raw: &[u8], flags: u32, mode: u32) -> SysResult {
     let nofollow = flags.contains(OpenFlags::NOFOLLOW);
     // O_CREAT|O_EXCL never follows a final symlink: it exists, so EEXIST.
     let excl = flags.contains(OpenFlags::CREAT) && flags.contains(OpenFlags::EXCL);
-    let last = if nofollow || excl { Last::NoFollow } else { Last::Follow };
+    let last = if nofollow || excl {
+        Last::NoFollow
+    } else {
+        Last::Follow
+    };
     if flags.contains(OpenFlags::TMPFILE) {
         return Err(Errno::EOPNOTSUPP);
     }
@@ -132,11 +153,7 @@ pub fn open(_t: &mut Trap, a: [u64; 6]) -> SysResult {
 /// openat(2)
 pub fn openat(_t: &mut Trap, a: [u64; 6]) -> SysResult {
     let (dirfd, path, flags, mode) = (a[0], read_path(a[1])?, a[2] as u32, a[3] as u32);
-    let base = if path.starts_with(b"/") {
-        Base::Cwd
-    } else {
-        base_of(dirfd)?
-    };
+    let base = base_at(dirfd, &path)?;
     do_open(base, &path, flags, mode)
 }
 
@@ -160,10 +177,6 @@ pub fn openat2(_t: &mut Trap, a: [u64; 6]) -> SysResult {
     if how.resolve != 0 {
         return Err(Errno::EOPNOTSUPP);
     }
-    let base = if path.starts_with(b"/") {
-        Base::Cwd
-    } else {
-        base_of(dirfd)?
-    };
+    let base = base_at(dirfd, &path)?;
     do_open(base, &path, how.flags as u32, how.mode as u32)
 }

@@ -4,7 +4,7 @@
 
 use super::fd;
 use super::from_host;
-use super::open::base_of;
+use super::open::base_at;
 use super::path::{self, kerr, Base, Last};
 use crate::mem::{read_path, Out};
 use crate::SysResult;
@@ -163,11 +163,7 @@ fn stat_at(dirfd: u64, raw: &[u8], flags: u32) -> Result<Stat, Errno> {
         }
         return stat_fd(dirfd);
     }
-    let base = if raw.starts_with(b"/") {
-        Base::Cwd
-    } else {
-        base_of(dirfd)?
-    };
+    let base = base_at(dirfd, &raw)?;
     let last = if flags & at::SYMLINK_NOFOLLOW != 0 {
         Last::NoFollow
     } else {

@@ -67,11 +67,7 @@ pub fn execveat(t: &mut Trap, a: [u64; 6]) -> SysResult {
             last,
         );
     }
-    let base = if path.starts_with(b"/") {
-        Base::Cwd
-    } else {
-        crate::fs::open::base_of(dirfd)?
-    };
+    let base = crate::fs::open::base_at(dirfd, &path)?;
     exec(t, base, path, a[2], a[3], last)
 }
 
