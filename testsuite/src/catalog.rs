@@ -187,6 +187,18 @@ fn proc() -> Vec<Spec> {
             .args(["x", "", "y z"].iter().map(OsString::from).collect())
             .diverges(NOT_RECORDED),
         c("proc", "status_maps").pie().diverges(NOT_RECORDED),
+        // Only ps's own line: the other processes are the machine's.
+        tool(
+            "proc",
+            "busybox_ps_self",
+            Tool::Busybox,
+            &[
+                "sh",
+                "-c",
+                "busybox ps -o comm,args | busybox grep -v grep | busybox grep ' ps -o comm'",
+            ],
+        )
+        .diverges(NOT_RECORDED),
     ]
 }
 
