@@ -272,6 +272,8 @@ fn load_program(
     let loaded = load_image(&name, &image, &bytes).map_err(RunError::Load)?;
     let (regs, brk) =
         build_process(&name, &exe, argv, envp, &image, &loaded).map_err(RunError::Load)?;
+    // /proc/self/{cmdline,environ,auxv,maps} describe this image.
+    state::record_exec(argv, envp, &image, loaded.bias, regs.rsp);
     Ok((exe, regs, brk))
 }
 

@@ -111,8 +111,6 @@ static EXEC_RECORD: OnceLock<ExecRecord> = OnceLock::new();
 
 /// Records the program's start (once, from exec, after the initial stack
 /// is written: the auxv is copied from it).
-// Unused until exec.rs calls it (one line, after build_process).
-#[allow(dead_code)]
 pub fn record_exec(argv: &[Vec<u8>], envp: &[Vec<u8>], image: &loader::Image, bias: u64, sp: u64) {
     let page_down = |x: u64| x & !4095;
     let page_up = |x: u64| x.saturating_add(4095) & !4095;
