@@ -189,6 +189,8 @@ const ROWS: &[Entry] = rows! {
     sigaltstack: Some(signal::action::sigaltstack), Full, [Struct("stack_t"), Struct("stack_t")], "used for SA_ONSTACK delivery; SS_AUTODISARM";
     pipe: Some(fs::pipe::pipe), Full, [Struct("int[2]")], "host pipes";
     pipe2: Some(fs::pipe::pipe2), Full, [Struct("int[2]"), OpenFlags], "host pipes; O_CLOEXEC, O_NONBLOCK, O_DIRECT";
+    poll: Some(fs::poll::poll), Full, [Struct("pollfd[]"), Uint, Int], "host fds wait in the host kernel; other files are always ready";
+    ppoll: Some(fs::poll::ppoll), Partial, [Struct("pollfd[]"), Uint, Struct("timespec"), Ptr, Size], "as poll, with the mask in force while waiting; the timeout is not updated";
     kill: Some(signal::kill::kill), Full, [Int, Signal], "host signals, to itself too: the host keeps them pending and ninux delivers them";
     tgkill: Some(signal::kill::tgkill), Full, [Int, Int, Signal], "as kill";
     tkill: Some(signal::kill::tkill), Full, [Int, Signal], "as kill";

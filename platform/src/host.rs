@@ -449,3 +449,27 @@ pub fn execve(
     let r = unsafe { libc::syscall(libc::SYS_execve, path.as_ptr(), a.as_ptr(), e.as_ptr()) };
     result(r).err().unwrap_or(libc::EIO)
 }
+
+/// poll(2) on ninux-side pollfds of host fds; `timeout` None waits forever.
+pub fn ppoll(
+    fds: &mut [libc::pollfd],
+    timeout: Option<abi::structs::Timespec>,
+) -> Result<u64, Errno> {
+    let ts = timeout.map(|t| libc::timespec {
+        tv_sec: t.tv_sec,
+        tv_nsec: t.tv_nsec,
+    });
+    let tp = ts
+        .as_ref()
+        .map_or(std::ptr::null(), |t| t as *const libc::timespec);
+    // SAFETY: fds is ninux's own array; the signal mask is the thread's
+    // (callers run this inside uaccess::unblocked).
+    result(unsafe {
+        libc::ppoll(
+            fds.as_mut_ptr(),
+            fds.len() as libc::nfds_t,
+            tp,
+            std::ptr::null(),
+        )
+    } as i64)
+}

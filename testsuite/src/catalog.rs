@@ -161,6 +161,7 @@ fn stdio() -> Vec<Spec> {
         c_from("stdio", "stdin_empty_checksum", "stdin_checksum"),
         c("stdio", "writev_readv"),
         c("stdio", "stdout_stderr"),
+        c("stdio", "poll"),
     ]
 }
 
@@ -334,8 +335,7 @@ fn shell() -> Vec<Spec> {
             Tool::Busybox,
             &["sh"],
             "shell/builtins.sh",
-        )
-        .diverges("busybox's read builtin calls poll, which is not implemented yet"),
+        ),
         script(
             "busybox_sh_pipeline",
             Tool::Busybox,

@@ -9,6 +9,7 @@ pub mod ioctl;
 pub mod open;
 pub mod path;
 pub mod pipe;
+pub mod poll;
 pub mod read_write;
 pub mod stat;
 pub mod xfer;
