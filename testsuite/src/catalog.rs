@@ -468,7 +468,9 @@ impl Spec {
         self
     }
 
-    /// Declares a known divergence from Linux, with its reason.
+    /// Declares a known divergence from Linux, with its reason. No case
+    /// needs one today; a new case that finds a gap uses it until it is fixed.
+    #[allow(dead_code)]
     fn diverges(mut self, reason: &'static str) -> Spec {
         self.divergence = Some(reason);
         self
