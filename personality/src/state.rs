@@ -77,16 +77,8 @@ pub fn host_rlimits() -> [Rlimit; 16] {
         rlim_max: abi::structs::RLIM_INFINITY,
     }; 16];
     for (i, slot) in out.iter_mut().enumerate() {
-        let mut r = libc::rlimit {
-            rlim_cur: 0,
-            rlim_max: 0,
-        };
-        // SAFETY: getrlimit writes one rlimit.
-        if unsafe { libc::getrlimit(i as _, &mut r) } == 0 {
-            *slot = Rlimit {
-                rlim_cur: r.rlim_cur,
-                rlim_max: r.rlim_max,
-            };
+        if let Ok(r) = platform::host::getrlimit(i as u32) {
+            *slot = r;
         }
     }
     out

@@ -473,3 +473,17 @@ pub fn ppoll(
         )
     } as i64)
 }
+
+/// getrlimit(2) of resource `resource` for the ninux process.
+pub fn getrlimit(resource: u32) -> Result<abi::structs::Rlimit, Errno> {
+    let mut r = libc::rlimit {
+        rlim_cur: 0,
+        rlim_max: 0,
+    };
+    // SAFETY: getrlimit writes one rlimit.
+    result(unsafe { libc::getrlimit(resource as _, &mut r) } as i64)?;
+    Ok(abi::structs::Rlimit {
+        rlim_cur: r.rlim_cur,
+        rlim_max: r.rlim_max,
+    })
+}
