@@ -35,51 +35,9 @@ impl fmt::Display for Termination {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match *self {
             Termination::Exited(code) => write!(f, "exit {code}"),
-            Termination::Signaled(sig) => write!(f, "killed by {} ({sig})", signal_name(sig)),
+            Termination::Signaled(sig) => write!(f, "killed by {} ({sig})", abi::signal::name(sig)),
             Termination::TimedOut => write!(f, "timed out"),
         }
-    }
-}
-
-/// The conventional name of a signal number, for messages.
-pub fn signal_name(sig: i32) -> String {
-    const NAMES: [&str; 32] = [
-        "0",
-        "SIGHUP",
-        "SIGINT",
-        "SIGQUIT",
-        "SIGILL",
-        "SIGTRAP",
-        "SIGABRT",
-        "SIGBUS",
-        "SIGFPE",
-        "SIGKILL",
-        "SIGUSR1",
-        "SIGSEGV",
-        "SIGUSR2",
-        "SIGPIPE",
-        "SIGALRM",
-        "SIGTERM",
-        "SIGSTKFLT",
-        "SIGCHLD",
-        "SIGCONT",
-        "SIGSTOP",
-        "SIGTSTP",
-        "SIGTTIN",
-        "SIGTTOU",
-        "SIGURG",
-        "SIGXCPU",
-        "SIGXFSZ",
-        "SIGVTALRM",
-        "SIGPROF",
-        "SIGWINCH",
-        "SIGIO",
-        "SIGPWR",
-        "SIGSYS",
-    ];
-    match usize::try_from(sig).ok().and_then(|s| NAMES.get(s)) {
-        Some(name) => (*name).to_string(),
-        None => format!("SIG{sig}"),
     }
 }
 
