@@ -235,7 +235,7 @@ fn ninux_serve_end_to_end() {
     let sock = t.path().join("ninux.sock");
     let up = t.path().join("up");
     let child = Command::new(&bin)
-        .args(["serve", "-w"])
+        .args(["serve", "--upper"])
         .arg(&up)
         .arg("--listen")
         .arg(format!("unix!{}", sock.display()))
