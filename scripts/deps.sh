@@ -13,6 +13,8 @@ packages=(
 	musl-tools     # musl-gcc
 	gcc            # cc
 	libc6-dev      # glibc headers and libc.a for cc -static
+	gojq           # a static Go program (threads, signals, epoll)
+	shfmt          # another static Go program
 )
 
 check_only=false

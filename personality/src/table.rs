@@ -191,6 +191,13 @@ const ROWS: &[Entry] = rows! {
     pipe2: Some(fs::pipe::pipe2), Full, [Struct("int[2]"), OpenFlags], "host pipes; O_CLOEXEC, O_NONBLOCK, O_DIRECT";
     poll: Some(fs::poll::poll), Full, [Struct("pollfd[]"), Uint, Int], "host fds wait in the host kernel; other files are always ready";
     ppoll: Some(fs::poll::ppoll), Partial, [Struct("pollfd[]"), Uint, Struct("timespec"), Ptr, Size], "as poll, with the mask in force while waiting; the timeout is not updated";
+    epoll_create: Some(fs::epoll::epoll_create), Full, [Int], "a host epoll instance";
+    epoll_create1: Some(fs::epoll::epoll_create1), Full, [Hex], "a host epoll instance";
+    epoll_ctl: Some(fs::epoll::epoll_ctl), Full, [Fd, Int, Fd, Struct("epoll_event")], "host fds; files without one are EPERM, as regular files are";
+    epoll_wait: Some(fs::epoll::epoll_wait), Full, [Fd, Ptr, Int, Int], "";
+    epoll_pwait: Some(fs::epoll::epoll_pwait), Full, [Fd, Ptr, Int, Int, Ptr, Size], "the mask is in force while waiting";
+    eventfd: Some(fs::epoll::eventfd), Full, [Uint], "a host eventfd";
+    eventfd2: Some(fs::epoll::eventfd2), Full, [Uint, Hex], "a host eventfd";
     kill: Some(signal::kill::kill), Full, [Int, Signal], "host signals, to itself too: the host keeps them pending and ninux delivers them";
     tgkill: Some(signal::kill::tgkill), Full, [Int, Int, Signal], "as kill";
     tkill: Some(signal::kill::tkill), Full, [Int, Signal], "as kill";

@@ -487,3 +487,31 @@ pub fn getrlimit(resource: u32) -> Result<abi::structs::Rlimit, Errno> {
         rlim_max: r.rlim_max,
     })
 }
+
+/// epoll_create1(2): a host epoll instance (guest fds are host fds in it).
+pub fn epoll_create1(flags: i32) -> Result<i32, Errno> {
+    // SAFETY: no memory is involved.
+    result(unsafe { libc::epoll_create1(flags | libc::EPOLL_CLOEXEC) } as i64).map(|f| f as i32)
+}
+
+/// epoll_ctl(2) with a ninux-side event (x86-64's packed struct epoll_event).
+pub fn epoll_ctl(epfd: i32, op: i32, fd: i32, events: u32, data: u64) -> Result<u64, Errno> {
+    let mut ev = libc::epoll_event { events, u64: data };
+    // SAFETY: ev is ninux's own; DEL ignores it.
+    result(unsafe { libc::epoll_ctl(epfd, op, fd, &mut ev) } as i64)
+}
+
+/// epoll_pwait(2) into a ninux buffer; returns (events, data) pairs. Run
+/// inside uaccess::unblocked, whose mask is then the one in force.
+pub fn epoll_wait(epfd: i32, max: usize, timeout_ms: i32) -> Result<Vec<(u32, u64)>, Errno> {
+    let mut evs = vec![libc::epoll_event { events: 0, u64: 0 }; max];
+    // SAFETY: evs has room for `max` events.
+    let n = result(unsafe { libc::epoll_wait(epfd, evs.as_mut_ptr(), max as i32, timeout_ms) } as i64)?;
+    Ok(evs[..n as usize].iter().map(|e| (e.events, e.u64)).collect())
+}
+
+/// eventfd2(2).
+pub fn eventfd(initval: u32, flags: i32) -> Result<i32, Errno> {
+    // SAFETY: no memory is involved.
+    result(unsafe { libc::eventfd(initval, flags | libc::EFD_CLOEXEC) } as i64).map(|f| f as i32)
+}

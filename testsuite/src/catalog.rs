@@ -32,6 +32,7 @@ pub fn all() -> Vec<Case> {
         files_busybox(),
         busybox(),
         shell(),
+        go(),
     ];
     specs
         .into_iter()
@@ -41,7 +42,7 @@ pub fn all() -> Vec<Case> {
 }
 
 /// The family names, in report order.
-pub const FAMILIES: [&str; 14] = [
+pub const FAMILIES: [&str; 15] = [
     "startup",
     "threads",
     "memory",
@@ -56,7 +57,41 @@ pub const FAMILIES: [&str; 14] = [
     "files-busybox",
     "busybox",
     "shell",
+    "go",
 ];
+
+/// Static Go programs (Debian's gojq and shfmt): the Go runtime's threads,
+/// futexes, signals (preemption), sigaltstack and epoll, with real work.
+fn go() -> Vec<Spec> {
+    const JSON: &str = "printf '%s' '{\"users\":[{\"name\":\"ada\",\"age\":36},{\"name\":\"bob\",\"age\":7}],\"n\":[3,1,2]}' > in.json";
+    const SCRIPT: &str =
+        "printf 'if true;then echo hi;fi\nf(){ for i in 1 2;do echo $i;done;}\n' > in.sh";
+    vec![
+        tool(
+            "go",
+            "gojq_file",
+            Tool::Gojq,
+            &[
+                "-c",
+                ".users | map(select(.age > 18)) | .[].name",
+                "in.json",
+            ],
+        )
+        .setup(JSON),
+        tool(
+            "go",
+            "gojq_sort",
+            Tool::Gojq,
+            &["-c", ".n | sort, length, add", "in.json"],
+        )
+        .setup(JSON),
+        tool("go", "gojq_error", Tool::Gojq, &[".users[", "in.json"])
+            .setup(JSON)
+            .exit(3),
+        tool("go", "shfmt_file", Tool::Shfmt, &["-i", "2", "in.sh"]).setup(SCRIPT),
+        tool("go", "shfmt_diff", Tool::Shfmt, &["-l", "in.sh"]).setup(SCRIPT),
+    ]
+}
 
 fn signals() -> Vec<Spec> {
     vec![

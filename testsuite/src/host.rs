@@ -11,6 +11,9 @@ use std::path::{Path, PathBuf};
 pub enum Tool {
     Busybox,
     BashStatic,
+    /// Static Go programs from Debian: threads, futexes, signals, epoll.
+    Gojq,
+    Shfmt,
 }
 
 impl Tool {
@@ -18,6 +21,8 @@ impl Tool {
         match self {
             Tool::Busybox => &["busybox"],
             Tool::BashStatic => &["bash-static"],
+            Tool::Gojq => &["gojq"],
+            Tool::Shfmt => &["shfmt"],
         }
     }
 
@@ -26,6 +31,8 @@ impl Tool {
         match self {
             Tool::Busybox => "busybox-static",
             Tool::BashStatic => "bash-static",
+            Tool::Gojq => "gojq",
+            Tool::Shfmt => "shfmt",
         }
     }
 
