@@ -191,3 +191,29 @@ fn without_section_headers_segments_are_decoded_and_the_output_says_so() {
         text(&run.stdout)
     );
 }
+
+/// A static Go binary (Debian's gojq, installed by scripts/deps.sh): Go's
+/// runtime stubs load the number with `mov eax, NR`, so nearly every site
+/// resolves, and the runtime's own calls (clone, futex) are among them.
+#[test]
+fn go_binary_footprint() {
+    const GOJQ: &str = "/usr/bin/gojq";
+    if !Path::new(GOJQ).exists() {
+        eprintln!("skipped: {GOJQ} is not installed (gojq: scripts/deps.sh)");
+        return;
+    }
+    let json = scan_json(Path::new(GOJQ));
+    let sites = json["syscall_sites"].as_u64().unwrap();
+    let resolved = json["resolved"].as_u64().unwrap();
+    assert!(sites >= 30, "only {sites} sites");
+    assert!(resolved + 2 >= sites, "{resolved} of {sites} resolved");
+    let names: Vec<&str> = json["syscalls"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|r| r["name"].as_str())
+        .collect();
+    for needed in ["clone", "futex", "rt_sigaction", "mmap"] {
+        assert!(names.contains(&needed), "{needed} not found in {names:?}");
+    }
+}
