@@ -191,6 +191,8 @@ const ROWS: &[Entry] = rows! {
     pipe2: Some(fs::pipe::pipe2), Full, [Struct("int[2]"), OpenFlags], "host pipes; O_CLOEXEC, O_NONBLOCK, O_DIRECT";
     poll: Some(fs::poll::poll), Full, [Struct("pollfd[]"), Uint, Int], "host fds wait in the host kernel; other files are always ready";
     ppoll: Some(fs::poll::ppoll), Partial, [Struct("pollfd[]"), Uint, Struct("timespec"), Ptr, Size], "as poll, with the mask in force while waiting; the timeout is not updated";
+    select: Some(fs::poll::select), Partial, [Int, Ptr, Ptr, Ptr, Struct("timeval")], "as poll over the three sets; the timeout is not updated";
+    pselect6: Some(fs::poll::pselect6), Partial, [Int, Ptr, Ptr, Ptr, Struct("timespec"), Ptr], "as select, with the mask in force while waiting";
     epoll_create: Some(fs::epoll::epoll_create), Full, [Int], "a host epoll instance";
     epoll_create1: Some(fs::epoll::epoll_create1), Full, [Hex], "a host epoll instance";
     epoll_ctl: Some(fs::epoll::epoll_ctl), Full, [Fd, Int, Fd, Struct("epoll_event")], "host fds; files without one are EPERM, as regular files are";

@@ -197,6 +197,7 @@ fn stdio() -> Vec<Spec> {
         c("stdio", "writev_readv"),
         c("stdio", "stdout_stderr"),
         c("stdio", "poll"),
+        c("stdio", "select"),
     ]
 }
 
