@@ -49,12 +49,22 @@ pub fn epoll_ctl(_t: &mut Trap, a: [u64; 6]) -> SysResult {
     } else {
         // struct epoll_event is packed on x86-64: events[4] data[8].
         let raw = read_bytes(event, 12)?;
-        (u32::from_le_bytes([raw[0], raw[1], raw[2], raw[3]]), u64::from_le_bytes(raw[4..12].try_into().unwrap_or_default()))
+        (
+            u32::from_le_bytes([raw[0], raw[1], raw[2], raw[3]]),
+            u64::from_le_bytes(raw[4..12].try_into().unwrap_or_default()),
+        )
     };
     host::epoll_ctl(ep.host, op, file.host, events, data).map_err(from_host)
 }
 
-fn wait(t: &mut Trap, epfd: u64, events: u64, max: u64, timeout_ms: i32, mask: Option<u64>) -> SysResult {
+fn wait(
+    t: &mut Trap,
+    epfd: u64,
+    events: u64,
+    max: u64,
+    timeout_ms: i32,
+    mask: Option<u64>,
+) -> SysResult {
     if max == 0 || max > MAX_EVENTS {
         return Err(Errno::EINVAL);
     }
@@ -63,7 +73,9 @@ fn wait(t: &mut Trap, epfd: u64, events: u64, max: u64, timeout_ms: i32, mask: O
         return Err(Errno::EINVAL);
     }
     let wait_mask = mask.unwrap_or_else(|| t.sigmask());
-    let got = match uaccess::unblocked(wait_mask, || host::epoll_wait(ep.host, max.min(1024) as usize, timeout_ms)) {
+    let got = match uaccess::unblocked(wait_mask, || {
+        host::epoll_wait(ep.host, max.min(1024) as usize, timeout_ms)
+    }) {
         Ok(v) => v,
         Err(e) => {
             if let (libc::EINTR, Some(m)) = (e, mask) {
@@ -95,7 +107,11 @@ pub fn epoll_pwait(t: &mut Trap, a: [u64; 6]) -> SysResult {
         if setsize != 8 {
             return Err(Errno::EINVAL);
         }
-        Some(SigSet(In::<u64>::new(sigmask).read()?).without_unblockable().0)
+        Some(
+            SigSet(In::<u64>::new(sigmask).read()?)
+                .without_unblockable()
+                .0,
+        )
     };
     wait(t, a[0], a[1], a[2], a[3] as i32, mask)
 }
@@ -110,7 +126,8 @@ pub fn eventfd2(_t: &mut Trap, a: [u64; 6]) -> SysResult {
     if flags & !(EFD_SEMAPHORE | EFD_NONBLOCK | EFD_CLOEXEC) != 0 {
         return Err(Errno::EINVAL);
     }
-    let h = host::eventfd(initval, (flags & (EFD_SEMAPHORE | EFD_NONBLOCK)) as i32).map_err(from_host)?;
+    let h = host::eventfd(initval, (flags & (EFD_SEMAPHORE | EFD_NONBLOCK)) as i32)
+        .map_err(from_host)?;
     fd::install(h, flags & EFD_CLOEXEC != 0)
 }
 
