@@ -506,8 +506,12 @@ pub fn epoll_ctl(epfd: i32, op: i32, fd: i32, events: u32, data: u64) -> Result<
 pub fn epoll_wait(epfd: i32, max: usize, timeout_ms: i32) -> Result<Vec<(u32, u64)>, Errno> {
     let mut evs = vec![libc::epoll_event { events: 0, u64: 0 }; max];
     // SAFETY: evs has room for `max` events.
-    let n = result(unsafe { libc::epoll_wait(epfd, evs.as_mut_ptr(), max as i32, timeout_ms) } as i64)?;
-    Ok(evs[..n as usize].iter().map(|e| (e.events, e.u64)).collect())
+    let n =
+        result(unsafe { libc::epoll_wait(epfd, evs.as_mut_ptr(), max as i32, timeout_ms) } as i64)?;
+    Ok(evs[..n as usize]
+        .iter()
+        .map(|e| (e.events, e.u64))
+        .collect())
 }
 
 /// eventfd2(2).
