@@ -7,7 +7,8 @@ use crate::mm;
 
 pub type Errno = i32;
 
-fn result(r: i64) -> Result<u64, Errno> {
+/// A raw return value as the host errno it carries, if negative.
+pub(crate) fn result(r: i64) -> Result<u64, Errno> {
     if r < 0 {
         Err(std::io::Error::last_os_error()
             .raw_os_error()

@@ -10,15 +10,7 @@ use abi::structs::Timespec;
 
 pub type Errno = i32;
 
-fn result(r: i64) -> Result<u64, Errno> {
-    if r < 0 {
-        Err(std::io::Error::last_os_error()
-            .raw_os_error()
-            .unwrap_or(libc::EIO))
-    } else {
-        Ok(r as u64)
-    }
-}
+use crate::host::result;
 
 const SIGSYS_BIT: u64 = 1 << (libc::SIGSYS - 1);
 

@@ -2,11 +2,11 @@
 //! fds behind guest fds. A file with no host fd cannot be watched (EPERM,
 //! which is also what Linux says for regular files).
 
+use super::poll::wait_mask;
 use super::{fd, from_host};
-use crate::mem::{read_bytes, write_bytes, In};
+use crate::mem::{read_bytes, write_bytes};
 use crate::signal::deliver::set_suspend_mask;
 use crate::SysResult;
-use abi::signal::SigSet;
 use abi::Errno;
 use platform::{host, uaccess, Trap};
 
@@ -101,18 +101,7 @@ pub fn epoll_wait(t: &mut Trap, a: [u64; 6]) -> SysResult {
 /// epoll_pwait(2): the mask is in force while waiting.
 pub fn epoll_pwait(t: &mut Trap, a: [u64; 6]) -> SysResult {
     let (sigmask, setsize) = (a[4], a[5]);
-    let mask = if sigmask == 0 {
-        None
-    } else {
-        if setsize != 8 {
-            return Err(Errno::EINVAL);
-        }
-        Some(
-            SigSet(In::<u64>::new(sigmask).read()?)
-                .without_unblockable()
-                .0,
-        )
-    };
+    let mask = wait_mask(sigmask, setsize)?;
     wait(t, a[0], a[1], a[2], a[3] as i32, mask)
 }
 

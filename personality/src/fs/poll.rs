@@ -17,6 +17,22 @@ const POLLNVAL: i16 = 0x20;
 const POLLRDNORM: i16 = 0x40;
 const POLLWRNORM: i16 = 0x100;
 
+/// The signal mask a ppoll-like call waits with (`None`: the current one),
+/// read from the guest; SIGKILL and SIGSTOP cannot be blocked.
+pub fn wait_mask(sigmask: u64, setsize: u64) -> Result<Option<u64>, Errno> {
+    if sigmask == 0 {
+        return Ok(None);
+    }
+    if setsize != 8 {
+        return Err(Errno::EINVAL);
+    }
+    Ok(Some(
+        SigSet(In::<u64>::new(sigmask).read()?)
+            .without_unblockable()
+            .0,
+    ))
+}
+
 /// Linux's RLIMIT_NOFILE ceiling for nfds.
 const MAX_NFDS: u64 = 1 << 20;
 
@@ -242,17 +258,6 @@ pub fn ppoll(t: &mut Trap, a: [u64; 6]) -> SysResult {
     if timeout.is_some_and(|t| t.tv_sec < 0 || !(0..1_000_000_000).contains(&t.tv_nsec)) {
         return Err(Errno::EINVAL);
     }
-    let mask = if sigmask == 0 {
-        None
-    } else {
-        if setsize != 8 {
-            return Err(Errno::EINVAL);
-        }
-        Some(
-            SigSet(In::<u64>::new(sigmask).read()?)
-                .without_unblockable()
-                .0,
-        )
-    };
+    let mask = wait_mask(sigmask, setsize)?;
     poll_common(t, fds, nfds, timeout, mask)
 }
