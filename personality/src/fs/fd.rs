@@ -22,6 +22,9 @@ pub struct OpenFile {
     pub flags: Mutex<u32>,
     /// getdents64's position in the directory listing.
     pub dir_pos: Mutex<u64>,
+    /// For a chan without a host fd: its stat when opened, so fstat still
+    /// answers after the file is removed (as Linux does, with nlink 0).
+    pub snapshot: Option<abi::structs::Stat>,
 }
 
 impl std::fmt::Debug for OpenFile {
@@ -42,6 +45,7 @@ impl OpenFile {
             chan: None,
             flags: Mutex::new(0),
             dir_pos: Mutex::new(0),
+            snapshot: None,
         }
     }
 
@@ -55,6 +59,7 @@ impl OpenFile {
             chan: Some(chan),
             flags: Mutex::new(flags),
             dir_pos: Mutex::new(0),
+            snapshot: None,
         }
     }
 }
@@ -378,6 +383,7 @@ impl OpenFile {
             chan,
             flags: Mutex::new(flags),
             dir_pos: Mutex::new(0),
+            snapshot: None,
         }
     }
 }

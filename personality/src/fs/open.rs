@@ -137,7 +137,13 @@ fn do_open(base: Base, raw: &[u8], flags: u32, mode: u32) -> SysResult {
         }
     };
     let status = flags.bits() & (3 | OpenFlags::APPEND.bits() | OpenFlags::NONBLOCK.bits());
-    let file = OpenFile::chan(chan, status);
+    let mut file = OpenFile::chan(chan, status);
+    if file.host < 0 {
+        file.snapshot = file
+            .chan
+            .as_ref()
+            .and_then(|c| super::stat::stat_of(c).ok());
+    }
     if file.host >= 0 && flags.contains(OpenFlags::APPEND) {
         let _ = platform::host::fcntl(file.host, libc::F_SETFL, OpenFlags::APPEND.bits() as u64);
     }

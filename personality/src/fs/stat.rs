@@ -143,7 +143,11 @@ pub fn stat_of(chan: &Chan) -> Result<Stat, Errno> {
 fn stat_fd(fd: u64) -> Result<Stat, Errno> {
     let file = fd::get(fd)?;
     match &file.chan {
-        Some(chan) => stat_of(chan),
+        // A removed file without a host fd answers from its stat at open.
+        Some(chan) => stat_of(chan).or_else(|e| match (e, file.snapshot) {
+            (Errno::ENOENT, Some(st)) => Ok(Stat { st_nlink: 0, ..st }),
+            _ => Err(e),
+        }),
         None => host::fstat(file.host).map_err(from_host),
     }
 }
