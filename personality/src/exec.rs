@@ -340,19 +340,10 @@ fn load_error(file: &str, what: String) -> loader::LoadError {
 /// segment's protection. Pages between segments stay PROT_NONE.
 fn load_image(file: &str, image: &Image, bytes: &[u8]) -> Result<Loaded, loader::LoadError> {
     let (lo, hi) = image.span();
-    let anon = libc::MAP_PRIVATE | libc::MAP_ANONYMOUS | libc::MAP_NORESERVE;
     let span = hi - lo;
     let bias = match image.kind {
         ImageKind::Exec => {
-            let req = MapRequest {
-                addr: lo,
-                len: span,
-                prot: libc::PROT_NONE,
-                flags: anon | libc::MAP_FIXED_NOREPLACE,
-                fd: -1,
-                offset: 0,
-            };
-            mm::map(req).map_err(|e| {
+            map_anon(lo, span, libc::PROT_NONE, libc::MAP_FIXED_NOREPLACE).map_err(|e| {
                 load_error(
                     file,
                     format!(
@@ -365,15 +356,7 @@ fn load_image(file: &str, image: &Image, bytes: &[u8]) -> Result<Loaded, loader:
         }
         ImageKind::Dyn => {
             // Like Linux for static PIE: anywhere, with the break right after.
-            let req = MapRequest {
-                addr: 0,
-                len: span + BRK_RESERVE,
-                prot: libc::PROT_NONE,
-                flags: anon,
-                fd: -1,
-                offset: 0,
-            };
-            let at = mm::map(req).map_err(|e| {
+            let at = map_anon(0, span + BRK_RESERVE, libc::PROT_NONE, 0).map_err(|e| {
                 load_error(
                     file,
                     format!("no room for {span:#x} bytes ({})", abi::Errno(e)),
@@ -424,6 +407,20 @@ fn load_image(file: &str, image: &Image, bytes: &[u8]) -> Result<Loaded, loader:
     })
 }
 
+/// Anonymous guest memory, reserved rather than committed; `flags` adds to
+/// that (MAP_FIXED_NOREPLACE to place it exactly, refusing what is there).
+fn map_anon(addr: u64, len: u64, prot: i32, flags: i32) -> Result<u64, mm::Errno> {
+    let flags = libc::MAP_PRIVATE | libc::MAP_ANONYMOUS | libc::MAP_NORESERVE | flags;
+    mm::map(MapRequest {
+        addr,
+        len,
+        prot,
+        flags,
+        fd: -1,
+        offset: 0,
+    })
+}
+
 fn prot_of(s: &loader::Segment) -> i32 {
     (if s.read { libc::PROT_READ } else { 0 })
         | (if s.write { libc::PROT_WRITE } else { 0 })
@@ -439,18 +436,15 @@ fn build_process(
     image: &Image,
     loaded: &Loaded,
 ) -> Result<(GuestRegs, Brk), loader::LoadError> {
-    let anon = libc::MAP_PRIVATE | libc::MAP_ANONYMOUS | libc::MAP_NORESERVE;
     let brk_start = loaded.end;
     if image.kind == ImageKind::Exec {
-        let req = MapRequest {
-            addr: brk_start,
-            len: BRK_RESERVE,
-            prot: libc::PROT_NONE,
-            flags: anon | libc::MAP_FIXED_NOREPLACE,
-            fd: -1,
-            offset: 0,
-        };
-        mm::map(req).map_err(|e| {
+        map_anon(
+            brk_start,
+            BRK_RESERVE,
+            libc::PROT_NONE,
+            libc::MAP_FIXED_NOREPLACE,
+        )
+        .map_err(|e| {
             load_error(
                 file,
                 format!("no room for the heap after the image ({})", abi::Errno(e)),
@@ -464,24 +458,21 @@ fn build_process(
         reserved_end: brk_start + BRK_RESERVE,
     };
 
-    let limit = state::host_rlimits()[libc::RLIMIT_STACK as usize].rlim_cur;
+    let limit = platform::host::getrlimit(libc::RLIMIT_STACK as u32)
+        .map_or(abi::structs::RLIM_INFINITY, |r| r.rlim_cur);
     let stack_size = if limit == abi::structs::RLIM_INFINITY {
         STACK_DEFAULT
     } else {
         limit.clamp(STACK_DEFAULT / 8, STACK_MAX)
     };
-    let req = MapRequest {
-        addr: 0,
-        len: stack_size,
-        prot: libc::PROT_READ
-            | libc::PROT_WRITE
-            | if image.exec_stack { libc::PROT_EXEC } else { 0 },
-        flags: anon | libc::MAP_STACK,
-        fd: -1,
-        offset: 0,
-    };
-    let stack = mm::map(req)
-        .map_err(|e| load_error(file, format!("no room for the stack ({})", abi::Errno(e))))?;
+    let exec = if image.exec_stack { libc::PROT_EXEC } else { 0 };
+    let stack = map_anon(
+        0,
+        stack_size,
+        libc::PROT_READ | libc::PROT_WRITE | exec,
+        libc::MAP_STACK,
+    )
+    .map_err(|e| load_error(file, format!("no room for the stack ({})", abi::Errno(e))))?;
     let top = stack + stack_size;
 
     let mut random = [0u8; 16];

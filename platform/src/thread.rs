@@ -127,7 +127,8 @@ fn release_current_thread() {
     }
 }
 
-fn set_thread_sigmask(mask: u64) -> u64 {
+/// Sets the calling thread's signal mask; returns the old one.
+pub(crate) fn set_thread_sigmask(mask: u64) -> u64 {
     let mut old = 0u64;
     // SAFETY: the kernel reads and writes 8-byte sigsets.
     unsafe {

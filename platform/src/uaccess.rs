@@ -110,28 +110,8 @@ pub fn as_bytes<T: abi::structs::Pod>(value: &T) -> &[u8] {
 /// handler's all-blocked one, so Ctrl-C and friends are not held up
 /// (PLATFORM-NOTES 17). SIGSYS stays blocked: this is still ninux code.
 pub fn unblocked<R>(guest_mask: u64, f: impl FnOnce() -> R) -> R {
-    let mask = guest_mask | (1u64 << (libc::SIGSYS - 1));
-    let mut old = 0u64;
-    // SAFETY: 8-byte kernel sigsets.
-    unsafe {
-        libc::syscall(
-            libc::SYS_rt_sigprocmask,
-            libc::SIG_SETMASK,
-            &mask as *const u64,
-            &mut old as *mut u64,
-            8usize,
-        )
-    };
+    let old = crate::thread::set_thread_sigmask(guest_mask | (1u64 << (libc::SIGSYS - 1)));
     let r = f();
-    // SAFETY: as above.
-    unsafe {
-        libc::syscall(
-            libc::SYS_rt_sigprocmask,
-            libc::SIG_SETMASK,
-            &old as *const u64,
-            std::ptr::null_mut::<u64>(),
-            8usize,
-        )
-    };
+    crate::thread::set_thread_sigmask(old);
     r
 }
