@@ -87,24 +87,29 @@ impl CowDev {
     }
 }
 
+/// A fresh fid for the layer's root: the upper root over the lower device's.
+fn root_node(c: &Arc<Cow>) -> Result<CowNode> {
+    let lower = c.lower.attach()?;
+    let up = c.up_stat("");
+    let qid = c.qid(up.as_ref(), Some(&*lower));
+    Ok(CowNode {
+        c: c.clone(),
+        st: Mutex::new(St {
+            rel: String::new(),
+            up,
+            lower: Some(lower),
+        }),
+        qid,
+        io: None,
+    })
+}
+
 impl Device for CowDev {
     fn id(&self) -> DevId {
         self.c.id
     }
     fn attach(&self) -> Result<Box<dyn Node>> {
-        let lower = self.c.lower.attach()?;
-        let up = self.c.up_stat("");
-        let qid = self.c.qid(up.as_ref(), Some(&*lower));
-        Ok(Box::new(CowNode {
-            c: self.c.clone(),
-            st: Mutex::new(St {
-                rel: String::new(),
-                up,
-                lower: Some(lower),
-            }),
-            qid,
-            io: None,
-        }))
+        Ok(Box::new(root_node(&self.c)?))
     }
 }
 
@@ -738,19 +743,7 @@ impl CowNode {
     }
 
     fn walk_rel(&self, rel: &str) -> Result<CowNode> {
-        let lower = self.c.lower.attach()?;
-        let up = self.c.up_stat("");
-        let qid = self.c.qid(up.as_ref(), Some(&*lower));
-        let mut n: Box<dyn Node> = Box::new(CowNode {
-            c: self.c.clone(),
-            st: Mutex::new(St {
-                rel: String::new(),
-                up,
-                lower: Some(lower),
-            }),
-            qid,
-            io: None,
-        });
+        let mut n: Box<dyn Node> = Box::new(root_node(&self.c)?);
         for e in rel.split('/').filter(|e| !e.is_empty()) {
             n = n.walk1(e)?;
         }
