@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # Installs the Debian packages the conformance suite and the benchmark need,
 # only those missing: static busybox and bash to run as guests, musl-gcc and
-# static glibc to build the C cases. Idempotent; safe with no TTY (CI).
+# static glibc to build the C cases, Go to build the project's own Go guests.
+# Idempotent; safe with no TTY (CI).
 #
-#   scripts/deps.sh            install what is missing
+#   scripts/deps.sh            install what the tests need
+#   scripts/deps.sh --bench    also what the benchmark compares against
 #   scripts/deps.sh --check    only report; exit 1 if anything is missing
 set -euo pipefail
 
@@ -15,17 +17,26 @@ packages=(
 	libc6-dev      # glibc headers and libc.a for cc -static
 	gojq           # a static Go program (threads, signals, epoll)
 	shfmt          # another static Go program
+	golang-go      # builds the project's own static Go guests (CGO_ENABLED=0)
+)
+# Only for `ninux-bench`: the other ways to run Linux binaries, timed beside
+# ninux in the same run.
+bench_packages=(
+	qemu-user # qemu-x86_64
+	proot     # ptrace-based path translation
 )
 
 check_only=false
-case "${1:-}" in
---check) check_only=true ;;
-"") ;;
-*)
-	echo "usage: $0 [--check]" >&2
-	exit 2
-	;;
-esac
+for arg in "$@"; do
+	case "$arg" in
+	--check) check_only=true ;;
+	--bench) packages+=("${bench_packages[@]}") ;;
+	*)
+		echo "usage: $0 [--bench] [--check]" >&2
+		exit 2
+		;;
+	esac
+done
 
 installed() {
 	# dpkg-query exits 0 for packages it has ever seen; the status must say installed.
