@@ -1,6 +1,7 @@
-//! Building C cases: `cc -static`, `musl-gcc -static` and `cc -static-pie`,
-//! into a directory under the cargo target dir, rebuilt only when the source
-//! is newer than the binary.
+//! Building cases: C with `cc -static`, `musl-gcc -static` and
+//! `cc -static-pie`, and Go packages with `go build` (CGO_ENABLED=0, so
+//! static), into a directory under the cargo target dir, rebuilt only when a
+//! source is newer than the binary.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -85,13 +86,69 @@ pub fn build_c(
     Ok(out)
 }
 
+/// Builds the Go main package in directory `package` (its `.go` files, the
+/// standard library only) into `out_dir/go/<rel>` with `CGO_ENABLED=0`, so
+/// the binary is static as Debian's Go tools are, and returns its path.
+/// The build cache lives under `out_dir`, so no home directory is needed.
+pub fn build_go(package: &Path, rel: &str, out_dir: &Path) -> Result<PathBuf, BuildError> {
+    let go = find_program(&["go"]).ok_or_else(|| {
+        BuildError::Missing("go not found (install golang-go: scripts/deps.sh)".into())
+    })?;
+    let out = out_dir.join("go").join(rel);
+    let sources: Vec<PathBuf> = std::fs::read_dir(package)
+        .map_err(|e| BuildError::Failed(format!("{}: {e}", package.display())))?
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| p.extension().is_some_and(|x| x == "go"))
+        .filter(|p| !p.to_string_lossy().ends_with("_test.go"))
+        .collect();
+    if sources.is_empty() {
+        return Err(BuildError::Failed(format!(
+            "{}: no .go files",
+            package.display()
+        )));
+    }
+    if sources.iter().all(|s| is_newer(&out, s)) {
+        return Ok(out);
+    }
+    let parent = out.parent().expect("output path has a parent");
+    std::fs::create_dir_all(parent)
+        .map_err(|e| BuildError::Failed(format!("{}: {e}", parent.display())))?;
+    let tmp = tempfile::Builder::new()
+        .prefix(".build-")
+        .tempfile_in(parent)
+        .map_err(|e| BuildError::Failed(format!("{}: {e}", parent.display())))?
+        .into_temp_path();
+    let cache = out_dir.join("go").join(".cache");
+    let output = Command::new(&go)
+        .arg("build")
+        .arg("-trimpath")
+        .arg("-o")
+        .arg(&tmp)
+        .args(&sources)
+        .current_dir(package)
+        .env("CGO_ENABLED", "0")
+        .env("GO111MODULE", "off")
+        .env("GOFLAGS", "")
+        .env("GOCACHE", cache.join("build"))
+        .env("GOPATH", cache.join("path"))
+        .output()
+        .map_err(|e| BuildError::Failed(format!("cannot run {}: {e}", go.display())))?;
+    if !output.status.success() {
+        return Err(BuildError::Failed(format!(
+            "go build {} failed:\n{}",
+            package.display(),
+            String::from_utf8_lossy(&output.stderr)
+        )));
+    }
+    tmp.persist(&out)
+        .map_err(|e| BuildError::Failed(format!("{}: {e}", out.display())))?;
+    Ok(out)
+}
+
 /// True when `out` exists and is at least as new as `source` and every
 /// header beside it (cases of a family may share a `.h` file).
 fn is_fresh(source: &Path, out: &Path) -> bool {
-    let modified = |p: &Path| p.metadata().and_then(|m| m.modified()).ok();
-    let Some(bin) = modified(out) else {
-        return false;
-    };
     let headers = source
         .parent()
         .and_then(|dir| std::fs::read_dir(dir).ok())
@@ -102,7 +159,16 @@ fn is_fresh(source: &Path, out: &Path) -> bool {
         .filter(|p| p.extension().is_some_and(|x| x == "h"));
     std::iter::once(source.to_path_buf())
         .chain(headers)
-        .all(|p| modified(&p).is_some_and(|m| bin >= m))
+        .all(|p| is_newer(out, &p))
+}
+
+/// True when `out` exists and was modified no earlier than `input`.
+fn is_newer(out: &Path, input: &Path) -> bool {
+    let modified = |p: &Path| p.metadata().and_then(|m| m.modified()).ok();
+    match (modified(out), modified(input)) {
+        (Some(o), Some(i)) => o >= i,
+        _ => false,
+    }
 }
 
 #[cfg(test)]
@@ -132,6 +198,37 @@ mod tests {
         std::fs::write(&bad, "int main(void){ return }\n").unwrap();
         match build_c(&bad, "x/bad", Toolchain::Glibc, &out) {
             Err(BuildError::Failed(msg)) => assert!(msg.contains("bad.c")),
+            other => panic!("expected a build failure, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn builds_a_static_go_program_once() {
+        if find_program(&["go"]).is_none() {
+            return; // no Go: the suite reports its Go cases as skipped
+        }
+        let dir = tempfile::tempdir().unwrap();
+        let package = dir.path().join("hello");
+        std::fs::create_dir(&package).unwrap();
+        std::fs::write(
+            package.join("main.go"),
+            "package main\nimport \"fmt\"\nfunc main() { fmt.Println(\"hi\") }\n",
+        )
+        .unwrap();
+        let out = dir.path().join("out");
+        let built = build_go(&package, "hello", &out).unwrap();
+        let run = Command::new(&built).output().unwrap();
+        assert_eq!(run.stdout, b"hi\n");
+        let first = built.metadata().unwrap().modified().unwrap();
+        let again = build_go(&package, "hello", &out).unwrap();
+        assert_eq!(again.metadata().unwrap().modified().unwrap(), first);
+        // Static: no PT_INTERP, so ninux can load it.
+        let bytes = std::fs::read(&built).unwrap();
+        assert!(!bytes.windows(15).any(|w| w == b"/lib64/ld-linux"));
+
+        std::fs::write(package.join("main.go"), "package main\nfunc main() {\n").unwrap();
+        match build_go(&package, "hello", &out) {
+            Err(BuildError::Failed(msg)) => assert!(msg.contains("hello"), "{msg}"),
             other => panic!("expected a build failure, got {other:?}"),
         }
     }

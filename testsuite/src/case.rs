@@ -47,6 +47,9 @@ pub enum Program {
         source: String,
         toolchain: Toolchain,
     },
+    /// A Go main package: a directory relative to the cases directory, built
+    /// with `go build` and `CGO_ENABLED=0`.
+    Go { package: String },
     /// A third-party static binary found on the host.
     Tool(Tool),
     /// A script (relative to the cases directory) run by a static shell:

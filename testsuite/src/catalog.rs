@@ -419,6 +419,18 @@ fn c_from(family: &'static str, name: &'static str, source: &str) -> Spec {
     )
 }
 
+/// A Go case: the main package in directory `cases/<family>/<name>/`.
+#[allow(dead_code)] // the first Go cases arrive with the processes and network families
+fn go_package(family: &'static str, name: &'static str) -> Spec {
+    Spec::new(
+        family,
+        name,
+        Kind::Ready(Program::Go {
+            package: format!("{family}/{name}"),
+        }),
+    )
+}
+
 fn tool(family: &'static str, name: &'static str, tool: Tool, args: &[&str]) -> Spec {
     Spec::new(family, name, Kind::Ready(Program::Tool(tool)))
         .args(args.iter().map(OsString::from).collect())
@@ -577,6 +589,9 @@ mod tests {
                 Program::Script { script, .. } => {
                     assert!(crate::cases_dir().join(script).is_file(), "{script}")
                 }
+                Program::Go { package } => {
+                    assert!(crate::cases_dir().join(package).is_dir(), "{package}")
+                }
                 Program::Tool(_) => {}
             }
         }
@@ -597,6 +612,7 @@ mod tests {
                 let used = cases.iter().any(|c| match &c.program {
                     Program::C { source, .. } => *source == rel,
                     Program::Script { script, .. } => *script == rel,
+                    Program::Go { package } => *package == rel,
                     Program::Tool(_) => false,
                 });
                 assert!(used, "{rel} is not in the catalog");

@@ -11,7 +11,7 @@ use std::sync::Mutex;
 
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
-use crate::build::{build_c, BuildError};
+use crate::build::{build_c, build_go, BuildError};
 use crate::case::{Case, Hooks, Program, Stdin, NINUX_SLOWDOWN};
 use crate::compare::{differences, native_problems, normalize, Output, NINUX_STDERR_LACKS};
 use crate::exec::{self, Run, Spawn, StdinSource};
@@ -148,6 +148,14 @@ fn prepare(config: &Config, case: &Case, inputs: &Inputs) -> Prepared {
             let path = crate::cases_dir().join(source);
             let rel = source.trim_end_matches(".c");
             match build_c(&path, rel, *toolchain, &config.work_dir.join("bin")) {
+                Ok(binary) => vec![binary.into()],
+                Err(BuildError::Missing(why)) => return Prepared::Skip(why),
+                Err(BuildError::Failed(why)) => return Prepared::Broken(why),
+            }
+        }
+        Program::Go { package } => {
+            let path = crate::cases_dir().join(package);
+            match build_go(&path, package, &config.work_dir.join("bin")) {
                 Ok(binary) => vec![binary.into()],
                 Err(BuildError::Missing(why)) => return Prepared::Skip(why),
                 Err(BuildError::Failed(why)) => return Prepared::Broken(why),
