@@ -1,0 +1,5 @@
+/* A static `true`: the child the process-creation workload executes. */
+int main(void)
+{
+	return 0;
+}
