@@ -22,7 +22,8 @@ use runners::{Resolved, Runner};
 use testsuite::exec::{self, Spawn, StdinSource, Termination};
 use workloads::{Job, Measure, Setup, Workload};
 
-const USAGE: &str = "usage: ninux-bench [--ninux PATH] [--quick] [--only W1,W2…] [--runners R1,R2…] [--list]
+const USAGE: &str =
+    "usage: ninux-bench [--ninux PATH] [--quick] [--only W1,W2…] [--runners R1,R2…] [--list]
   --quick      smaller inputs and fewer runs (a smoke test of the harness)
   --only       run only these workloads (see --list)
   --runners    native, ninux, ninux-sigsys, qemu-user, proot (default: all)";
@@ -74,7 +75,10 @@ pub struct Row {
 
 pub enum Cell {
     /// Measured; `same` is false when the output differed from native's.
-    Value { value: f64, same: bool },
+    Value {
+        value: f64,
+        same: bool,
+    },
     Failed(String),
     NotRun,
 }

@@ -69,8 +69,9 @@ pub fn resolve(runner: Runner, ninux: &Path) -> Resolved {
                 Err("this ninux has no --no-rewrite: every syscall already traps".into())
             }
         }
-        Runner::Qemu => tool(&["qemu-x86_64", "qemu-x86_64-static"], "qemu-user")
-            .map(|p| vec![p.into()]),
+        Runner::Qemu => {
+            tool(&["qemu-x86_64", "qemu-x86_64-static"], "qemu-user").map(|p| vec![p.into()])
+        }
         // -r / keeps the host's root; proot still intercepts every syscall
         // that takes a path, as it would for a real rootfs.
         Runner::Proot => tool(&["proot"], "proot").map(|p| vec![p.into(), "-r".into(), "/".into()]),

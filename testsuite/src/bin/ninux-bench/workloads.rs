@@ -17,7 +17,10 @@ pub enum Measure {
     /// The median wall time of the runs, in milliseconds.
     Wall,
     /// A figure the program prints itself as a line `KEY VALUE`.
-    Reported { key: &'static str, unit: &'static str },
+    Reported {
+        key: &'static str,
+        unit: &'static str,
+    },
 }
 
 pub struct Workload {
@@ -100,7 +103,10 @@ fn busybox(args: &[&str]) -> Result<Vec<OsString>, String> {
 
 fn getpid(setup: &Setup) -> Result<Job, String> {
     let iters = if setup.quick { "200000" } else { "2000000" };
-    Ok(Job::new(vec![c(setup, "getpid_loop.c")?.into(), iters.into()]))
+    Ok(Job::new(vec![
+        c(setup, "getpid_loop.c")?.into(),
+        iters.into(),
+    ]))
 }
 
 fn sh_count(_: &Setup) -> Result<Job, String> {
@@ -141,7 +147,9 @@ fn tree(setup: &Setup) -> Result<PathBuf, String> {
 fn find_tree(setup: &Setup) -> Result<Job, String> {
     let root = tree(setup)?;
     let root = root.to_string_lossy();
-    Ok(Job::new(busybox(&["find", &root, "-name", "f0*", "-type", "f"])?))
+    Ok(Job::new(busybox(&[
+        "find", &root, "-name", "f0*", "-type", "f",
+    ])?))
 }
 
 fn tar_tree(setup: &Setup) -> Result<Job, String> {
@@ -167,8 +175,13 @@ fn pipeline(setup: &Setup) -> Result<Job, String> {
 
 fn hello(setup: &Setup) -> Result<Job, String> {
     let source = testsuite::cases_dir().join("startup/hello.c");
-    let binary =
-        build_c(&source, "startup/hello", Toolchain::Glibc, &setup.work.join("bin")).map_err(why)?;
+    let binary = build_c(
+        &source,
+        "startup/hello",
+        Toolchain::Glibc,
+        &setup.work.join("bin"),
+    )
+    .map_err(why)?;
     Ok(Job::new(vec![binary.into()]))
 }
 
