@@ -34,6 +34,7 @@ use crate::devhost::{
     self, check_elem, host_dir, host_getattr, host_qid, open_io, open_path, NOLINKS,
 };
 use crate::error::*;
+use crate::namespace::walk_epoch;
 
 const WH: &str = ".wh.";
 
@@ -98,6 +99,7 @@ fn root_node(c: &Arc<Cow>) -> Result<CowNode> {
             rel: String::new(),
             up,
             lower: Some(lower),
+            missing_since: 0,
         }),
         qid,
         io: None,
@@ -168,6 +170,9 @@ struct St {
     up: Option<rfs::Stat>,
     /// The lower file this name shows, if not whited out.
     lower: Option<Box<dyn Node>>,
+    /// The namespace walk during which `up` was last found missing: within
+    /// that same walk a child needs no second look (see [`walk_epoch`]).
+    missing_since: u64,
 }
 
 enum Io {
@@ -414,6 +419,7 @@ impl Node for CowNode {
             rel: st.rel.clone(),
             up: st.up,
             lower,
+            missing_since: st.missing_since,
         };
         Ok(Box::new(CowNode {
             c: self.c.clone(),
@@ -431,7 +437,13 @@ impl Node for CowNode {
             return Err(ENOTDIR);
         }
         let mut st = self.st.lock().unwrap();
-        self.refresh(&mut st);
+        // A missing upper directory found missing earlier in this same walk
+        // (by the parent's walk1) is not looked for again: a deep walk then
+        // costs no failing lookup per element in the upper layer.
+        let epoch = walk_epoch();
+        if st.missing_since != epoch {
+            self.refresh(&mut st);
+        }
         let rel = join(&st.rel, name);
         let up_dir = st.up.as_ref().is_some_and(is_dir);
         let up = if up_dir { self.c.up_stat(&rel) } else { None };
@@ -451,7 +463,12 @@ impl Node for CowNode {
         let qid = self.c.qid(up.as_ref(), lower.as_deref());
         Ok(Box::new(CowNode {
             c: self.c.clone(),
-            st: Mutex::new(St { rel, up, lower }),
+            st: Mutex::new(St {
+                rel,
+                up,
+                lower,
+                missing_since: epoch,
+            }),
             qid,
             io: None,
         }))
@@ -514,6 +531,7 @@ impl Node for CowNode {
                 rel: String::new(),
                 up: None,
                 lower: None,
+                missing_since: 0,
             },
         );
         self.qid = child.qid;
@@ -754,6 +772,7 @@ impl CowNode {
                 rel: String::new(),
                 up: None,
                 lower: None,
+                missing_since: 0,
             },
         );
         Ok(CowNode {

@@ -22,6 +22,7 @@ use rustix::fs::{self as rfs, AtFlags, FileType, Mode, OFlags, ResolveFlags, Tim
 
 use crate::chan::{DevId, Getattr, Node};
 use crate::dev::Device;
+use crate::dircache::{host_id, DirCache, HostId};
 use crate::error::*;
 
 pub(crate) const BENEATH: ResolveFlags = ResolveFlags::BENEATH.union(ResolveFlags::NO_MAGICLINKS);
@@ -288,6 +289,7 @@ pub struct HostDev {
     id: DevId,
     root: Arc<OwnedFd>,
     rootdev: u64,
+    dirs: Arc<DirCache>,
 }
 
 impl HostDev {
@@ -305,6 +307,7 @@ impl HostDev {
             id: DevId::new('Z'),
             root: Arc::new(fd),
             rootdev: st.st_dev as u64,
+            dirs: Arc::default(),
         })
     }
 
@@ -318,7 +321,9 @@ impl HostDev {
         Ok(HostNode {
             id: self.id,
             rootdev: self.rootdev,
+            dirs: self.dirs.clone(),
             fd: self.root.clone(),
+            host: host_id(&st),
             at: Mutex::new(None),
             qid: host_qid(&st, self.rootdev),
             io: None,
@@ -339,8 +344,12 @@ impl Device for HostDev {
 pub struct HostNode {
     id: DevId,
     rootdev: u64,
+    /// The device's directories walked through, shared by its fids.
+    dirs: Arc<DirCache>,
     /// `O_PATH` fd of this file.
     fd: Arc<OwnedFd>,
+    /// The file's host identity when walked to.
+    host: HostId,
     /// The parent directory's `O_PATH` fd and this file's name in it; `None`
     /// for the root. Changes on rename.
     at: Mutex<Option<(Arc<OwnedFd>, String)>>,
@@ -362,12 +371,21 @@ impl HostNode {
     }
 
     fn child(&self, name: &str) -> Result<HostNode> {
-        let fd = open_path(self.fd.as_fd(), name)?;
-        let st = rfs::fstat(&fd)?;
+        let (fd, st) = match self.dirs.lookup(self.fd.as_fd(), self.host, name) {
+            Some(hit) => hit,
+            None => {
+                let fd = Arc::new(open_path(self.fd.as_fd(), name)?);
+                let st = rfs::fstat(&*fd)?;
+                self.dirs.insert(self.host, name, &fd, &st);
+                (fd, st)
+            }
+        };
         Ok(HostNode {
             id: self.id,
             rootdev: self.rootdev,
-            fd: Arc::new(fd),
+            dirs: self.dirs.clone(),
+            fd,
+            host: host_id(&st),
             at: Mutex::new(Some((self.fd.clone(), name.into()))),
             qid: host_qid(&st, self.rootdev),
             io: None,
@@ -390,7 +408,9 @@ impl Node for HostNode {
         Ok(Box::new(HostNode {
             id: self.id,
             rootdev: self.rootdev,
+            dirs: self.dirs.clone(),
             fd: self.fd.clone(),
+            host: self.host,
             at: Mutex::new(self.parent()),
             qid: self.qid,
             io: None,

@@ -64,6 +64,7 @@ pub mod devenv;
 pub mod devhost;
 pub mod devmnt;
 pub mod devtar;
+mod dircache;
 pub mod error;
 pub mod exportfs;
 pub mod namespace;

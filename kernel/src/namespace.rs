@@ -86,6 +86,20 @@ static MOUNTID: AtomicU64 = AtomicU64::new(1);
 /// cleanname(2): makes `p` lexically clean: no `.` elements, `..` applied to
 /// the element before it, no repeated or trailing slashes. A rooted `..`
 /// stays at `/`. An empty path becomes `.`.
+static WALK_EPOCH: AtomicU64 = AtomicU64::new(1);
+
+/// A number that changes whenever any thread starts a namespace walk. A
+/// device may trust, for the rest of a walk, what it found earlier in that
+/// walk: nothing else in this process walked meanwhile, and what other
+/// processes did meanwhile may as well have happened after the walk.
+pub(crate) fn walk_epoch() -> u64 {
+    WALK_EPOCH.load(Ordering::Relaxed)
+}
+
+fn next_walk_epoch() {
+    WALK_EPOCH.fetch_add(1, Ordering::Relaxed);
+}
+
 pub fn cleanname(p: &str) -> String {
     let rooted = p.starts_with('/');
     let mut out: Vec<&str> = Vec::new();
@@ -237,6 +251,7 @@ impl Namespace {
     /// Walks `elems` from `c`, stopping at a non-final symlink. `domount_last`
     /// false leaves the final chan as the mounted-on file (for bind's `old`).
     fn walk_elems(&self, mut c: Chan, rest: &str, domount_last: bool) -> Result<Walked> {
+        next_walk_epoch();
         let elems: Vec<&str> = rest.split('/').filter(|e| !e.is_empty()).collect();
         for (i, e) in elems.iter().enumerate() {
             if c.qid.is_symlink() {

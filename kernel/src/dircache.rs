@@ -1,0 +1,117 @@
+//! The `O_PATH` fds of host directories that `#Z` walked through, kept so
+//! that a walk down a deep path costs one `fstatat` per directory instead of
+//! an `openat2`, an `fstat` and a `close`: the part of Linux's dcache that a
+//! device living outside the host kernel can play safely.
+//!
+//! An entry is used only after `fstatat(parent, name, AT_SYMLINK_NOFOLLOW)`
+//! shows the name still refers to the same directory (same device and inode
+//! number; the cached fd keeps that inode alive, so its number cannot have
+//! been reused). The cached fd is then exactly what `openat2` of that name
+//! would return now. A name that became a symlink, a file or another
+//! directory fails the check and is walked afresh.
+
+use std::collections::HashMap;
+use std::os::fd::{BorrowedFd, OwnedFd};
+use std::sync::{Arc, Mutex};
+
+use rustix::fs::{self as rfs, AtFlags, FileType};
+
+/// More entries than this and the cache starts over: it bounds the host
+/// fds ninux holds for walks.
+const CAPACITY: usize = 512;
+
+/// A directory's identity on the host.
+pub(crate) type HostId = (u64, u64);
+
+pub(crate) fn host_id(st: &rfs::Stat) -> HostId {
+    (st.st_dev as u64, st.st_ino as u64)
+}
+
+#[derive(Default)]
+pub(crate) struct DirCache {
+    /// (parent directory, name) → the child directory's fd and identity.
+    map: Mutex<HashMap<(HostId, String), (Arc<OwnedFd>, HostId)>>,
+}
+
+impl DirCache {
+    /// The cached fd of directory `name` in `parent` (whose identity is
+    /// `parent_id`) with its fresh stat, if the name still refers to it.
+    /// Costs no syscall when nothing is cached for the name.
+    pub(crate) fn lookup(
+        &self,
+        parent: BorrowedFd,
+        parent_id: HostId,
+        name: &str,
+    ) -> Option<(Arc<OwnedFd>, rfs::Stat)> {
+        let (fd, id) = self
+            .map
+            .lock()
+            .unwrap()
+            .get(&(parent_id, name.to_string()))
+            .cloned()?;
+        let st = rfs::statat(parent, name, AtFlags::SYMLINK_NOFOLLOW).ok()?;
+        let still =
+            host_id(&st) == id && FileType::from_raw_mode(st.st_mode as _) == FileType::Directory;
+        still.then_some((fd, st))
+    }
+
+    /// Remembers `fd`, just opened as `name` in `parent`, if it is a directory.
+    pub(crate) fn insert(&self, parent_id: HostId, name: &str, fd: &Arc<OwnedFd>, st: &rfs::Stat) {
+        if FileType::from_raw_mode(st.st_mode as _) != FileType::Directory {
+            return;
+        }
+        let mut map = self.map.lock().unwrap();
+        if map.len() >= CAPACITY {
+            map.clear();
+        }
+        map.insert((parent_id, name.to_string()), (fd.clone(), host_id(st)));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rustix::fs::{Mode, OFlags};
+    use std::os::fd::AsFd;
+
+    fn open(dir: BorrowedFd, name: &str) -> (Arc<OwnedFd>, rfs::Stat) {
+        let fd = rfs::openat(dir, name, OFlags::PATH | OFlags::NOFOLLOW, Mode::empty()).unwrap();
+        let st = rfs::fstat(&fd).unwrap();
+        (Arc::new(fd), st)
+    }
+
+    #[test]
+    fn a_hit_only_while_the_name_is_the_same_directory() {
+        let tmp = tempfile::tempdir().unwrap();
+        std::fs::create_dir(tmp.path().join("d")).unwrap();
+        std::fs::write(tmp.path().join("f"), b"x").unwrap();
+        let root = rfs::open(tmp.path(), OFlags::PATH, Mode::empty()).unwrap();
+        let root_id = host_id(&rfs::fstat(&root).unwrap());
+        let cache = DirCache::default();
+        assert!(cache.lookup(root.as_fd(), root_id, "d").is_none(), "empty");
+
+        let (d, st) = open(root.as_fd(), "d");
+        cache.insert(root_id, "d", &d, &st);
+        let (f, fst) = open(root.as_fd(), "f");
+        cache.insert(root_id, "f", &f, &fst);
+        let (hit, hst) = cache.lookup(root.as_fd(), root_id, "d").expect("hit");
+        assert!(Arc::ptr_eq(&hit, &d));
+        assert_eq!(host_id(&hst), host_id(&st));
+        assert!(
+            cache.lookup(root.as_fd(), root_id, "f").is_none(),
+            "files are not kept"
+        );
+
+        // Replaced by another directory, then by a symlink: misses.
+        std::fs::rename(tmp.path().join("d"), tmp.path().join("old")).unwrap();
+        std::fs::create_dir(tmp.path().join("d")).unwrap();
+        assert!(cache.lookup(root.as_fd(), root_id, "d").is_none());
+        std::fs::remove_dir(tmp.path().join("d")).unwrap();
+        std::os::unix::fs::symlink("old", tmp.path().join("d")).unwrap();
+        assert!(cache.lookup(root.as_fd(), root_id, "d").is_none());
+        // Renamed back: the same directory again, a hit.
+        std::fs::remove_file(tmp.path().join("d")).unwrap();
+        std::fs::rename(tmp.path().join("old"), tmp.path().join("d")).unwrap();
+        assert!(cache.lookup(root.as_fd(), root_id, "d").is_some());
+    }
+}
