@@ -23,14 +23,19 @@ const CAPACITY: usize = 512;
 /// A directory's identity on the host.
 pub(crate) type HostId = (u64, u64);
 
+// struct stat's field types differ between architectures.
+#[allow(clippy::unnecessary_cast)]
 pub(crate) fn host_id(st: &rfs::Stat) -> HostId {
     (st.st_dev as u64, st.st_ino as u64)
 }
 
+/// A cached directory: its `O_PATH` fd and identity.
+type Entry = (Arc<OwnedFd>, HostId);
+
 #[derive(Default)]
 pub(crate) struct DirCache {
     /// (parent directory, name) → the child directory's fd and identity.
-    map: Mutex<HashMap<(HostId, String), (Arc<OwnedFd>, HostId)>>,
+    map: Mutex<HashMap<(HostId, String), Entry>>,
 }
 
 impl DirCache {
