@@ -263,18 +263,71 @@ fn load_program(
     let name = found.path.clone();
     let bytes = read_program(found)?;
     let image = Image::parse(&name, &bytes).map_err(RunError::Load)?;
-    if image.interp.is_some() {
-        return Err(RunError::Load(loader::LoadError {
-            file: name,
-            what: "dynamically linked: not supported yet (only static binaries run for now)".into(),
-        }));
-    }
     let loaded = load_image(&name, &image, &bytes).map_err(RunError::Load)?;
-    let (regs, brk) =
-        build_process(&name, &exe, argv, envp, &image, &loaded).map_err(RunError::Load)?;
+    // A dynamically linked program starts in its interpreter (PT_INTERP),
+    // found in the namespace like any file, which then loads the libraries.
+    let interp = match &image.interp {
+        Some(path) => Some(load_interp(&name, path)?),
+        None => None,
+    };
+    let (regs, brk) = build_process(&name, &exe, argv, envp, &image, &loaded, interp.as_ref())
+        .map_err(RunError::Load)?;
     // /proc/self/{cmdline,environ,auxv,maps} describe this image.
-    state::record_exec(argv, envp, &image, loaded.bias, regs.rsp);
+    state::record_exec(
+        argv,
+        envp,
+        (&image, loaded.bias),
+        interp
+            .as_ref()
+            .map(|i| (i.path.as_str(), &i.image, i.loaded.bias)),
+        regs.rsp,
+    );
     Ok((exe, regs, brk))
+}
+
+/// A program's interpreter once mapped.
+struct Interp {
+    path: String,
+    image: Image,
+    loaded: Loaded,
+}
+
+/// Finds the interpreter `path` (PT_INTERP of `program`) in the namespace,
+/// checks it and maps it where the host has room, as Linux maps ld.so.
+fn load_interp(program: &str, path: &str) -> Result<Interp, RunError> {
+    use crate::fs::path::{resolve, Base, Last};
+    let err = |what: String| {
+        RunError::Load(loader::LoadError {
+            file: program.to_string(),
+            what,
+        })
+    };
+    let found = resolve(&Base::Cwd, path.as_bytes(), Last::Follow)
+        .map_err(|e| err(format!("interpreter {path}: {e}")))?;
+    if found.chan.is_dir() {
+        return Err(err(format!("interpreter {path} is a directory")));
+    }
+    let shown = found.path.clone();
+    let bytes = read_program(found)?;
+    let image = Image::parse(path, &bytes).map_err(RunError::Load)?;
+    if image.interp.is_some() {
+        return Err(err(format!(
+            "interpreter {path} asks for an interpreter itself"
+        )));
+    }
+    if image.kind != ImageKind::Dyn {
+        // Linux would load an ET_EXEC interpreter at its fixed address; no
+        // real ld.so is one, and it could collide with the program.
+        return Err(err(format!(
+            "interpreter {path} is not position-independent (ET_EXEC)"
+        )));
+    }
+    let loaded = load_at(path, &image, &bytes, 0).map_err(RunError::Load)?;
+    Ok(Interp {
+        path: shown,
+        image,
+        loaded,
+    })
 }
 
 /// The personality's process state for a new image.
@@ -339,6 +392,17 @@ fn load_error(file: &str, what: String) -> loader::LoadError {
 /// Maps every segment read-write, copies the file bytes, then applies each
 /// segment's protection. Pages between segments stay PROT_NONE.
 fn load_image(file: &str, image: &Image, bytes: &[u8]) -> Result<Loaded, loader::LoadError> {
+    load_at(file, image, bytes, BRK_RESERVE)
+}
+
+/// Like `load_image`, with `extra` bytes of reservation after a
+/// position-independent image (the break's room; none for an interpreter).
+fn load_at(
+    file: &str,
+    image: &Image,
+    bytes: &[u8],
+    extra: u64,
+) -> Result<Loaded, loader::LoadError> {
     let (lo, hi) = image.span();
     let span = hi - lo;
     let bias = match image.kind {
@@ -355,8 +419,9 @@ fn load_image(file: &str, image: &Image, bytes: &[u8]) -> Result<Loaded, loader:
             0
         }
         ImageKind::Dyn => {
-            // Like Linux for static PIE: anywhere, with the break right after.
-            let at = map_anon(0, span + BRK_RESERVE, libc::PROT_NONE, 0).map_err(|e| {
+            // Like Linux for PIE and for ld.so: where the host's mmap
+            // places it (randomised), with the break right after a program.
+            let at = map_anon(0, span + extra, libc::PROT_NONE, 0).map_err(|e| {
                 load_error(
                     file,
                     format!("no room for {span:#x} bytes ({})", abi::Errno(e)),
@@ -435,6 +500,7 @@ fn build_process(
     envp: &[Vec<u8>],
     image: &Image,
     loaded: &Loaded,
+    interp: Option<&Interp>,
 ) -> Result<(GuestRegs, Brk), loader::LoadError> {
     let brk_start = loaded.end;
     if image.kind == ImageKind::Exec {
@@ -495,14 +561,22 @@ fn build_process(
         (AT_PHDR, AuxVal::Value(phdr)),
         (AT_PHENT, AuxVal::Value(image.phentsize)),
         (AT_PHNUM, AuxVal::Value(image.phnum)),
-        (AT_BASE, AuxVal::Value(0)),
+        (AT_BASE, AuxVal::Value(interp.map_or(0, |i| i.loaded.bias))),
         (AT_FLAGS, AuxVal::Value(0)),
         (AT_ENTRY, AuxVal::Value(image.entry + loaded.bias)),
         (AT_UID, AuxVal::Value(ids(libc::SYS_getuid))),
         (AT_EUID, AuxVal::Value(ids(libc::SYS_geteuid))),
         (AT_GID, AuxVal::Value(ids(libc::SYS_getgid))),
         (AT_EGID, AuxVal::Value(ids(libc::SYS_getegid))),
-        (AT_SECURE, AuxVal::Value(0)),
+        // Linux's secureexec: ninux never grants set-id rights, so this is
+        // only set when ninux itself runs with differing real and effective ids.
+        (
+            AT_SECURE,
+            AuxVal::Value(u64::from(
+                ids(libc::SYS_getuid) != ids(libc::SYS_geteuid)
+                    || ids(libc::SYS_getgid) != ids(libc::SYS_getegid),
+            )),
+        ),
         (AT_RANDOM, AuxVal::Random),
         (AT_HWCAP2, AuxVal::Value(platform::host_auxv(AT_HWCAP2))),
         (AT_EXECFN, AuxVal::Execfn),
@@ -521,9 +595,14 @@ fn build_process(
         .ok_or_else(|| load_error(file, "argument list too long".into()))?;
     platform::uaccess::copy_out(built.sp, &built.bytes)
         .map_err(|_| load_error(file, "cannot write the initial stack".into()))?;
+    // The first guest instruction is the interpreter's entry, when there is one.
+    let rip = match interp {
+        Some(i) => i.image.entry + i.loaded.bias,
+        None => image.entry + loaded.bias,
+    };
     let regs = GuestRegs {
         rsp: built.sp,
-        rip: image.entry + loaded.bias,
+        rip,
         rflags: 0x202,
         ..Default::default()
     };

@@ -63,6 +63,8 @@ struct Layout {
     exe: String,
     /// (start, end, file offset) of the image's file-backed pages.
     segments: Vec<(u64, u64, u64)>,
+    /// The interpreter's path and file-backed pages, likewise.
+    interp: (String, Vec<(u64, u64, u64)>),
     sp: u64,
     /// The break: [start, mapped end) is `[heap]`, up to the reserve's end
     /// is reserved address space Linux does not show.
@@ -79,6 +81,7 @@ impl Layout {
                 .map(|p| String::from_utf8_lossy(&p.exe).into_owned())
                 .unwrap_or_default(),
             segments: rec.map(|r| r.segments.clone()).unwrap_or_default(),
+            interp: rec.map(|r| r.interp.clone()).unwrap_or_default(),
             sp: rec.map_or(0, |r| r.sp),
             heap: p.map_or((0, 0, 0), |p| {
                 let b = *state::lock(&p.brk);
@@ -103,6 +106,7 @@ impl Layout {
             let mut cuts: Vec<u64> = self
                 .segments
                 .iter()
+                .chain(&self.interp.1)
                 .flat_map(|&(a, b, _)| [a, b])
                 .chain([hs, hm, he])
                 .filter(|&c| c > s && c < e)
@@ -132,6 +136,10 @@ impl Layout {
         let (hs, hm, he) = self.heap;
         if let Some(&(a, _, off)) = self.segments.iter().find(|&&(a, b, _)| a <= s && s < b) {
             m.path = self.exe.clone();
+            m.offset = off + (s - a);
+        } else if let Some(&(a, _, off)) = self.interp.1.iter().find(|&&(a, b, _)| a <= s && s < b)
+        {
+            m.path = self.interp.0.clone();
             m.offset = off + (s - a);
         } else if line.start <= self.sp && self.sp < line.end && line.inode == 0 {
             m.path = "[stack]".into();
@@ -247,6 +255,7 @@ mod tests {
             owned: vec![(0x400000, 0x503000), (0x7ff000000000, 0x7ff000008000)],
             exe: "/bin/prog".into(),
             segments: vec![(0x400000, 0x401000, 0), (0x401000, 0x402000, 0x1000)],
+            interp: Default::default(),
             sp: 0x7ff000007000,
             heap: (0x403000, 0x403000, 0x503000),
         }
