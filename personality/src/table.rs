@@ -153,7 +153,7 @@ const ROWS: &[Entry] = rows! {
     llistxattr: Some(fs::xattr::llistxattr), Partial, [Path, Ptr, Size], "always an empty list";
     flistxattr: Some(fs::xattr::flistxattr), Partial, [Fd, Ptr, Size], "always an empty list";
     brk: Some(mm::brk::brk), Full, [Ptr] -> Ptr, "grows inside a reservation placed after the image";
-    mmap: Some(mm::mmap::mmap), Partial, [Ptr, Size, MmapProt, MmapFlags, Fd, Off] -> Ptr, "anonymous and host-backed fds; MAP_FIXED over ninux's own memory is ENOMEM";
+    mmap: Some(mm::mmap::mmap), Partial, [Ptr, Size, MmapProt, MmapFlags, Fd, Off] -> Ptr, "anonymous and host-backed fds; files without a host fd (tar members, 9P) are copied in, and MAP_SHARED|PROT_WRITE on those is ENODEV; MAP_FIXED over ninux's own memory is ENOMEM";
     munmap: Some(mm::mmap::munmap), Full, [Ptr, Size], "";
     mprotect: Some(mm::mmap::mprotect), Full, [Ptr, Size, MmapProt], "";
     mremap: Some(mm::mmap::mremap), Full, [Ptr, Size, Size, Hex, Ptr] -> Ptr, "";

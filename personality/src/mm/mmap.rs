@@ -39,6 +39,9 @@ pub fn mmap(_t: &mut Trap, a: [u64; 6]) -> SysResult {
     } else {
         Some(fd::get(fd as u64)?)
     };
+    if let Some(file) = host_fd.as_ref().filter(|f| f.host < 0) {
+        return map_copy(file, addr, len, prot, flags, offset);
+    }
     let req = MapRequest {
         addr,
         len,
@@ -48,6 +51,68 @@ pub fn mmap(_t: &mut Trap, a: [u64; 6]) -> SysResult {
         offset,
     };
     mm::map(req).map_err(from_host)
+}
+
+/// A file without a host fd (a rootfs tar member, a 9P file) cannot be
+/// mapped by the host, so its mapping is anonymous memory filled with the
+/// file's bytes: exact for MAP_PRIVATE and for read-only MAP_SHARED (whose
+/// pages nobody else writes through ninux). A writable MAP_SHARED mapping
+/// would need writing back, which ninux does not do: ENODEV, as Linux
+/// answers for files that cannot be mapped.
+fn map_copy(
+    file: &fd::OpenFile,
+    addr: u64,
+    len: u64,
+    prot: Prot,
+    flags: MapFlags,
+    offset: u64,
+) -> SysResult {
+    let chan = file.chan.as_ref().ok_or(Errno::ENODEV)?;
+    if chan.is_dir() {
+        return Err(Errno::ENODEV);
+    }
+    let shared = !flags.contains(MapFlags::PRIVATE);
+    if shared && prot.contains(Prot::WRITE) {
+        return Err(Errno::ENODEV);
+    }
+    // Linux requires read access to the file for any file mapping.
+    if *crate::state::lock(&file.flags) & 3 == abi::flags::OpenFlags::WRONLY.bits() {
+        return Err(Errno::EACCES);
+    }
+    let kind = MapFlags::PRIVATE | MapFlags::ANONYMOUS;
+    let keep = flags & (MapFlags::FIXED | MapFlags::FIXED_NOREPLACE | MapFlags::NORESERVE);
+    let rw = (Prot::READ | Prot::WRITE).bits() as i32;
+    let at = mm::map(MapRequest {
+        addr,
+        len,
+        prot: rw,
+        flags: (kind | keep).bits() as i32,
+        fd: -1,
+        offset: 0,
+    })
+    .map_err(from_host)?;
+    let fill = || -> Result<(), Errno> {
+        let mut buf = vec![0u8; len.min(1 << 20) as usize];
+        let mut done = 0u64;
+        while done < len {
+            let want = (len - done).min(buf.len() as u64) as usize;
+            let n = chan
+                .pread(&mut buf[..want], Some(offset + done))
+                .map_err(crate::fs::path::kerr)?;
+            if n == 0 {
+                // Past the end of the file the pages read as zero.
+                break;
+            }
+            platform::uaccess::copy_out(at + done, &buf[..n]).map_err(|_| Errno::EFAULT)?;
+            done += n as u64;
+        }
+        mm::protect(at, len, prot.bits() as i32).map_err(from_host)
+    };
+    if let Err(e) = fill() {
+        let _ = mm::unmap(at, len);
+        return Err(e);
+    }
+    Ok(at)
 }
 
 /// munmap(2)
