@@ -1,0 +1,11 @@
+# Debian's own dynamically linked tools, run by Debian's dash on the host's
+# root: directory listings, sorting, find, and pipelines between them.
+set -e
+ls -la /etc
+ls /usr/bin | sort -r | head -5
+find /usr/share/common-licenses -type f | sort | head -5
+find /usr/share -name '*.gz' | wc -l
+printf 'pear\napple\nfig\napple\n' | sort | uniq -c | sort -rn
+expr $(seq 1 5 | tr '\n' ' ' | sed 's/ / + /g') 0
+cat /etc/passwd | cut -d: -f1 | sort | head -3
+sh -c 'exit 7' || echo "child exit $?"
