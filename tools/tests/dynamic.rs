@@ -1,0 +1,202 @@
+//! Dynamically linked programs from a rootfs tar (`ninux run -r root.tar`),
+//! where no file has a host fd, so ld.so's file mappings are copied in:
+//! an Alpine-style musl root built from Debian's `musl` runtime and
+//! `musl-tools` (a musl-gcc program and a shared library, found by its run
+//! path), a glibc root holding Debian's own `dash` and `ls` with their
+//! libraries, and the clear error for a missing interpreter.
+
+use std::ffi::OsString;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::Duration;
+
+use testsuite::exec::{self, Run, Spawn, StdinSource, Termination};
+
+const NINUX: &str = env!("CARGO_BIN_EXE_ninux");
+const MUSL_LD: &str = "/lib/ld-musl-x86_64.so.1";
+
+fn run(argv: &[OsString], cwd: &Path) -> Run {
+    let env: Vec<(OsString, OsString)> = vec![("PATH".into(), "/bin:/usr/bin".into())];
+    let spawn = Spawn {
+        argv,
+        env: &env,
+        cwd,
+        stdin: &StdinSource::Null,
+        timeout: Duration::from_secs(60),
+    };
+    exec::run(&spawn).expect("the program starts")
+}
+
+fn ninux_in_tar(tar: &Path, args: &[&str], cwd: &Path) -> Run {
+    let mut argv: Vec<OsString> = vec![NINUX.into(), "run".into(), "-r".into(), tar.into()];
+    argv.push("--".into());
+    argv.extend(args.iter().map(OsString::from));
+    run(&argv, cwd)
+}
+
+/// Copies `from` (following links) to `root` + `at`.
+fn put(root: &Path, from: &Path, at: &str) {
+    let to = root.join(at.trim_start_matches('/'));
+    std::fs::create_dir_all(to.parent().unwrap()).unwrap();
+    std::fs::copy(from, &to).unwrap_or_else(|e| panic!("{}: {e}", from.display()));
+}
+
+fn tar(root: &Path, out: &Path) {
+    let status = Command::new("tar")
+        .arg("-C")
+        .arg(root)
+        .args(["-cf"])
+        .arg(out)
+        .arg(".")
+        .status()
+        .expect("tar runs");
+    assert!(status.success());
+}
+
+fn compile(args: &[&str], cwd: &Path) -> bool {
+    Command::new(args[0])
+        .args(&args[1..])
+        .current_dir(cwd)
+        .status()
+        .is_ok_and(|s| s.success())
+}
+
+const MUSL_PROGRAM: &str = r#"
+#include <dlfcn.h>
+#include <pthread.h>
+#include <stdio.h>
+static __thread int t = 5;
+extern int plug(int);
+static void *worker(void *a) { t += (long)a; printf("thread t=%d\n", t); return 0; }
+int main(int argc, char **argv)
+{
+    printf("musl dynamic: %d %s\n", argc, argc > 1 ? argv[1] : "");
+    pthread_t th;
+    pthread_create(&th, 0, worker, (void *)3);
+    pthread_join(th, 0);
+    printf("main t=%d plug(20)=%d\n", t, plug(20));
+    void *h = dlopen("libplug.so", RTLD_NOW);
+    int (*p)(int) = h ? (int (*)(int))dlsym(h, "plug") : 0;
+    printf("dlopen again: %s\n", p && p(21) == 43 ? "same library" : "no");
+    return 3;
+}
+"#;
+
+const MUSL_LIBRARY: &str = r#"
+#include <stdio.h>
+__attribute__((constructor)) static void init(void) { printf("plug constructor\n"); }
+int plug(int x) { return x + 22; }
+"#;
+
+#[test]
+fn a_musl_root_runs_its_dynamic_programs() {
+    if !Path::new(MUSL_LD).exists() || testsuite::host::find_program(&["musl-gcc"]).is_none() {
+        eprintln!("skipped: musl and musl-tools are not installed (scripts/deps.sh)");
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    std::fs::write(d.join("prog.c"), MUSL_PROGRAM).unwrap();
+    std::fs::write(d.join("plug.c"), MUSL_LIBRARY).unwrap();
+    assert!(compile(
+        &[
+            "musl-gcc",
+            "-O2",
+            "-shared",
+            "-fPIC",
+            "-o",
+            "libplug.so",
+            "plug.c"
+        ],
+        d
+    ));
+    assert!(compile(
+        &[
+            "musl-gcc",
+            "-O2",
+            "-o",
+            "prog",
+            "prog.c",
+            "-L.",
+            "-lplug",
+            "-Wl,-rpath,/usr/lib/plug"
+        ],
+        d
+    ));
+    // Alpine's layout: the dynamic linker is libc itself.
+    let root = d.join("root");
+    put(&root, Path::new(MUSL_LD), MUSL_LD);
+    put(&root, &d.join("prog"), "/bin/prog");
+    put(&root, &d.join("libplug.so"), "/usr/lib/plug/libplug.so");
+    let image = d.join("alpine.tar");
+    tar(&root, &image);
+
+    let got = ninux_in_tar(&image, &["/bin/prog", "arg"], d);
+    let stdout = String::from_utf8_lossy(&got.stdout);
+    assert_eq!(
+        got.status,
+        Termination::Exited(3),
+        "{stdout}{}",
+        String::from_utf8_lossy(&got.stderr)
+    );
+    let want = "plug constructor\nmusl dynamic: 2 arg\nthread t=8\nmain t=5 plug(20)=42\n\
+                dlopen again: same library\n";
+    assert_eq!(stdout, want);
+}
+
+/// The files `ldd` lists for `program`: its interpreter and libraries.
+fn needed(program: &str) -> Vec<PathBuf> {
+    let out = Command::new("ldd").arg(program).output().expect("ldd runs");
+    String::from_utf8_lossy(&out.stdout)
+        .split_whitespace()
+        .filter(|w| w.starts_with('/'))
+        .map(PathBuf::from)
+        .collect()
+}
+
+#[test]
+fn a_glibc_root_tar_runs_debians_dynamic_tools() {
+    let (dash, ls) = ("/bin/dash", "/bin/ls");
+    if !Path::new(dash).exists() || !Path::new(ls).exists() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().join("root");
+    for program in [dash, ls] {
+        put(&root, Path::new(program), program);
+        for lib in needed(program) {
+            put(&root, &lib, &lib.to_string_lossy());
+        }
+    }
+    let image = dir.path().join("debian.tar");
+    tar(&root, &image);
+    let got = ninux_in_tar(
+        &image,
+        &["/bin/dash", "-c", "echo start; /bin/ls /bin; exit 4"],
+        dir.path(),
+    );
+    let stderr = String::from_utf8_lossy(&got.stderr);
+    assert_eq!(got.status, Termination::Exited(4), "{stderr}");
+    assert_eq!(String::from_utf8_lossy(&got.stdout), "start\ndash\nls\n");
+}
+
+#[test]
+fn a_missing_interpreter_is_a_clear_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().join("root");
+    put(&root, Path::new("/bin/ls"), "/bin/ls");
+    let image = dir.path().join("nold.tar");
+    tar(&root, &image);
+    let got = ninux_in_tar(&image, &["/bin/ls"], dir.path());
+    let stderr = String::from_utf8_lossy(&got.stderr);
+    assert!(
+        matches!(got.status, Termination::Exited(c) if c != 0),
+        "{:?}",
+        got.status
+    );
+    assert!(
+        stderr.contains("interpreter /lib64/ld-linux-x86-64.so.2"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("panicked"), "{stderr}");
+}
