@@ -1,6 +1,7 @@
 //! mmap, munmap, mprotect, mremap, madvise. Linux's flag values are the
 //! host's (both are x86-64 Linux); the checks here are the man page's.
 
+use super::names;
 use crate::fs::{fd, from_host};
 use crate::SysResult;
 use abi::flags::{MapFlags, MremapFlags, Prot};
@@ -39,18 +40,40 @@ pub fn mmap(_t: &mut Trap, a: [u64; 6]) -> SysResult {
     } else {
         Some(fd::get(fd as u64)?)
     };
-    if let Some(file) = host_fd.as_ref().filter(|f| f.host < 0) {
-        return map_copy(file, addr, len, prot, flags, offset);
-    }
-    let req = MapRequest {
-        addr,
-        len,
-        prot: prot.bits() as i32,
-        flags: flags.bits() as i32,
-        fd: host_fd.as_ref().map_or(-1, |f| f.host),
-        offset,
+    let at = match host_fd.as_ref() {
+        Some(file) if file.host < 0 => map_copy(file, addr, len, prot, flags, offset)?,
+        _ => mm::map(MapRequest {
+            addr,
+            len,
+            prot: prot.bits() as i32,
+            flags: flags.bits() as i32,
+            fd: host_fd.as_ref().map_or(-1, |f| f.host),
+            offset,
+        })
+        .map_err(from_host)?,
     };
-    mm::map(req).map_err(from_host)
+    let end = at + len.div_ceil(PAGE) * PAGE;
+    match host_fd.as_ref().and_then(|f| file_name(f, offset)) {
+        Some(name) => names::record(at, end, name),
+        None => names::forget(at, end),
+    }
+    // Newly mapped guest code is trapped like the image's (SUD covers all
+    // guest code); a syscall-site rewriter would scan [at, end) here when
+    // `prot` has PROT_EXEC.
+    Ok(at)
+}
+
+/// How /proc/self/maps names a mapping of `file`: by its path in the
+/// namespace (not the host's), when it is a namespace file.
+fn file_name(file: &fd::OpenFile, offset: u64) -> Option<names::FileName> {
+    let chan = file.chan.as_ref()?;
+    let st = crate::fs::stat::stat_of(chan).ok()?;
+    Some(names::FileName {
+        path: chan.name.clone(),
+        offset,
+        dev: names::dev_text(st.st_dev),
+        inode: st.st_ino,
+    })
 }
 
 /// A file without a host fd (a rootfs tar member, a 9P file) cannot be
@@ -118,7 +141,9 @@ fn map_copy(
 /// munmap(2)
 pub fn munmap(_t: &mut Trap, a: [u64; 6]) -> SysResult {
     let (addr, len) = (a[0], a[1]);
-    mm::unmap(addr, len).map(|_| 0).map_err(from_host)
+    mm::unmap(addr, len).map_err(from_host)?;
+    names::forget(addr, addr.saturating_add(len.div_ceil(PAGE) * PAGE));
+    Ok(0)
 }
 
 /// mprotect(2)
@@ -144,7 +169,18 @@ pub fn mremap(_t: &mut Trap, a: [u64; 6]) -> SysResult {
     if flags.contains(MremapFlags::FIXED) && !flags.contains(MremapFlags::MAYMOVE) {
         return Err(Errno::EINVAL);
     }
-    mm::remap(old, old_len, new_len, flags.bits() as i32, new_addr).map_err(from_host)
+    let at = mm::remap(old, old_len, new_len, flags.bits() as i32, new_addr).map_err(from_host)?;
+    // A moved or resized file mapping keeps its file, from the same offset.
+    let moved = names::at(old).filter(|(s, _, _)| *s == old);
+    if !flags.contains(MremapFlags::DONTUNMAP) {
+        names::forget(old, old + old_len.div_ceil(PAGE) * PAGE);
+    }
+    let end = at + new_len.div_ceil(PAGE) * PAGE;
+    match moved {
+        Some((_, _, name)) => names::record(at, end, name),
+        None => names::forget(at, end),
+    }
+    Ok(at)
 }
 
 /// madvise(2)

@@ -4,3 +4,4 @@
 
 pub mod brk;
 pub mod mmap;
+pub mod names;
