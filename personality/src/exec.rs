@@ -86,6 +86,7 @@ pub fn resume_from_fd(fd: i32) -> Result<std::convert::Infallible, RunError> {
 
 /// Ends the guest process with `status` (exit_group), cleaning up first.
 pub fn exit_process(status: i32) -> ! {
+    crate::mm::shared::write_back_all();
     cleanup();
     platform::host::exit_group(status)
 }
@@ -93,6 +94,7 @@ pub fn exit_process(status: i32) -> ! {
 /// Ends the guest process by signal `sig` (as its parent will see it),
 /// cleaning up first: nothing is left on the host, however a run ends.
 pub fn die_by_signal(sig: i32) -> ! {
+    crate::mm::shared::write_back_all();
     cleanup();
     platform::die_by_signal(sig)
 }

@@ -153,10 +153,11 @@ const ROWS: &[Entry] = rows! {
     llistxattr: Some(fs::xattr::llistxattr), Partial, [Path, Ptr, Size], "always an empty list";
     flistxattr: Some(fs::xattr::flistxattr), Partial, [Fd, Ptr, Size], "always an empty list";
     brk: Some(mm::brk::brk), Full, [Ptr] -> Ptr, "grows inside a reservation placed after the image";
-    mmap: Some(mm::mmap::mmap), Partial, [Ptr, Size, MmapProt, MmapFlags, Fd, Off] -> Ptr, "anonymous and host-backed fds; files without a host fd (tar members, 9P) are copied in, and MAP_SHARED|PROT_WRITE on those is ENODEV; MAP_FIXED over ninux's own memory is ENOMEM";
+    mmap: Some(mm::mmap::mmap), Partial, [Ptr, Size, MmapProt, MmapFlags, Fd, Off] -> Ptr, "anonymous and host-backed fds; files without a host fd (tar members, 9P) are copied in, written back at msync, munmap, execve and exit when MAP_SHARED (other processes see the writes only then); MAP_FIXED over ninux's own memory is ENOMEM";
     munmap: Some(mm::mmap::munmap), Full, [Ptr, Size], "";
     mprotect: Some(mm::mmap::mprotect), Full, [Ptr, Size, MmapProt], "";
-    mremap: Some(mm::mmap::mremap), Full, [Ptr, Size, Size, Hex, Ptr] -> Ptr, "";
+    mremap: Some(mm::mmap::mremap), Full, [Ptr, Size, Size, Hex, Ptr] -> Ptr, "a copied-in shared file mapping is written back when moved, and no longer after";
+    msync: Some(mm::mmap::msync), Full, [Ptr, Size, Hex], "copied-in shared file mappings are written back; host file mappings are the host's";
     madvise: Some(mm::mmap::madvise), Full, [Ptr, Size, Int], "";
     arch_prctl: Some(process::arch::arch_prctl), Partial, [Hex, Ptr], "ARCH_SET_FS, ARCH_GET_FS; GS belongs to ninux (EINVAL)";
     prctl: Some(process::arch::prctl), Partial, [Int, Hex, Hex, Hex, Hex], "PR_SET_NAME, PR_GET_NAME; others EINVAL";

@@ -200,3 +200,86 @@ fn a_missing_interpreter_is_a_clear_error() {
     );
     assert!(!stderr.contains("panicked"), "{stderr}");
 }
+
+const SHARED_PROGRAM: &str = r#"
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+int main(int argc, char **argv)
+{
+    int fd = open(argv[1], O_RDWR);
+    char *p = mmap(0, 4096, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+    if (fd < 0 || p == MAP_FAILED) {
+        perror("mmap");
+        return 1;
+    }
+    printf("mapped: %.7s\n", p);
+    memcpy(p, "FROM", 4);
+    if (msync(p, 4096, MS_SYNC) != 0) {
+        perror("msync");
+        return 1;
+    }
+    char buf[16] = {0};
+    pread(fd, buf, 7, 0);
+    printf("after msync: %s\n", buf);
+    char *q = mmap(0, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE, fd, 0);
+    memcpy(q, "priv", 4);
+    munmap(q, 4096);
+    pread(fd, buf, 7, 0);
+    printf("private stays private: %s\n", buf);
+    int ro = open(argv[1], O_RDONLY);
+    printf("shared writable needs write access: %s\n",
+           mmap(0, 4096, PROT_WRITE, MAP_SHARED, ro, 0) == MAP_FAILED ? "yes" : "no");
+    memcpy(p + 4, " 9P", 3); /* reaches the file when the process exits */
+    return 0;
+}
+"#;
+
+/// A 9P file has no host fd: a writable shared mapping of it is a copy
+/// written back at msync and at exit, and a private one never is.
+#[test]
+fn shared_mappings_of_9p_files_are_written_back() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    std::fs::write(d.join("shared.c"), SHARED_PROGRAM).unwrap();
+    if !compile(&["cc", "-O2", "-o", "shared", "shared.c"], d) {
+        eprintln!("skipped: no C compiler (scripts/deps.sh)");
+        return;
+    }
+    let sock = d.join("ram.sock");
+    let fs = ninep::RamFs::new();
+    fs.add_file("/file", b"from 9p\n");
+    let server = ninep::Server::new(std::sync::Arc::new(fs));
+    let _handle = server
+        .spawn(&format!("unix!{}", sock.display()))
+        .expect("9P server listens");
+    let mnt = d.join("mnt");
+    std::fs::create_dir(&mnt).unwrap();
+    let file = mnt.join("file");
+    let nsfile = d.join("ns");
+    let ns = format!(
+        "bind / /\nmount -c unix!{} {}\n",
+        sock.display(),
+        mnt.display()
+    );
+    std::fs::write(&nsfile, ns).unwrap();
+    let in_ns = |args: &[&Path]| {
+        let mut argv: Vec<OsString> = vec![NINUX.into(), "run".into(), "--ns".into()];
+        argv.push(nsfile.clone().into());
+        argv.push("--".into());
+        argv.extend(args.iter().map(|a| a.as_os_str().to_os_string()));
+        run(&argv, d)
+    };
+    let got = in_ns(&[&d.join("shared"), &file]);
+    let stderr = String::from_utf8_lossy(&got.stderr);
+    assert_eq!(got.status, Termination::Exited(0), "{stderr}");
+    assert_eq!(
+        String::from_utf8_lossy(&got.stdout),
+        "mapped: from 9p\nafter msync: FROM 9p\nprivate stays private: FROM 9p\n\
+         shared writable needs write access: yes\n"
+    );
+    let after = in_ns(&[Path::new("/bin/cat"), &file]);
+    assert_eq!(String::from_utf8_lossy(&after.stdout), "FROM 9P\n");
+}

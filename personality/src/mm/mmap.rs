@@ -1,7 +1,7 @@
 //! mmap, munmap, mprotect, mremap, madvise. Linux's flag values are the
 //! host's (both are x86-64 Linux); the checks here are the man page's.
 
-use super::names;
+use super::{names, shared};
 use crate::fs::{fd, from_host};
 use crate::SysResult;
 use abi::flags::{MapFlags, MremapFlags, Prot};
@@ -40,6 +40,10 @@ pub fn mmap(_t: &mut Trap, a: [u64; 6]) -> SysResult {
     } else {
         Some(fd::get(fd as u64)?)
     };
+    if flags.contains(MapFlags::FIXED) {
+        // What the new mapping replaces is unmapped first, as Linux does.
+        shared::release(addr, addr.saturating_add(len.div_ceil(PAGE) * PAGE));
+    }
     let at = match host_fd.as_ref() {
         Some(file) if file.host < 0 => map_copy(file, addr, len, prot, flags, offset)?,
         _ => mm::map(MapRequest {
@@ -80,10 +84,9 @@ fn file_name(file: &fd::OpenFile, offset: u64) -> Option<names::FileName> {
 /// mapped by the host, so its mapping is anonymous memory filled with the
 /// file's bytes: exact for MAP_PRIVATE and for read-only MAP_SHARED (whose
 /// pages nobody else writes through ninux). A writable MAP_SHARED mapping
-/// would need writing back, which ninux does not do: ENODEV, as Linux
-/// answers for files that cannot be mapped.
+/// is shared anonymous memory written back to the file by `mm::shared`.
 fn map_copy(
-    file: &fd::OpenFile,
+    file: &std::sync::Arc<fd::OpenFile>,
     addr: u64,
     len: u64,
     prot: Prot,
@@ -94,15 +97,20 @@ fn map_copy(
     if chan.is_dir() {
         return Err(Errno::ENODEV);
     }
-    let shared = !flags.contains(MapFlags::PRIVATE);
-    if shared && prot.contains(Prot::WRITE) {
-        return Err(Errno::ENODEV);
-    }
-    // Linux requires read access to the file for any file mapping.
-    if *crate::state::lock(&file.flags) & 3 == abi::flags::OpenFlags::WRONLY.bits() {
+    let writes_back = !flags.contains(MapFlags::PRIVATE) && prot.contains(Prot::WRITE);
+    let mode = *crate::state::lock(&file.flags) & 3;
+    // Linux requires read access to the file for any file mapping, and
+    // write access for a writable shared one.
+    if mode == abi::flags::OpenFlags::WRONLY.bits()
+        || (writes_back && mode != abi::flags::OpenFlags::RDWR.bits())
+    {
         return Err(Errno::EACCES);
     }
-    let kind = MapFlags::PRIVATE | MapFlags::ANONYMOUS;
+    let kind = if writes_back {
+        MapFlags::SHARED | MapFlags::ANONYMOUS
+    } else {
+        MapFlags::PRIVATE | MapFlags::ANONYMOUS
+    };
     let keep = flags & (MapFlags::FIXED | MapFlags::FIXED_NOREPLACE | MapFlags::NORESERVE);
     let rw = (Prot::READ | Prot::WRITE).bits() as i32;
     let at = mm::map(MapRequest {
@@ -135,12 +143,18 @@ fn map_copy(
         let _ = mm::unmap(at, len);
         return Err(e);
     }
+    if writes_back {
+        shared::record(at, at + len.div_ceil(PAGE) * PAGE, file.clone(), offset);
+    }
     Ok(at)
 }
 
 /// munmap(2)
 pub fn munmap(_t: &mut Trap, a: [u64; 6]) -> SysResult {
     let (addr, len) = (a[0], a[1]);
+    if addr % PAGE == 0 && len != 0 {
+        shared::release(addr, addr.saturating_add(len.div_ceil(PAGE) * PAGE));
+    }
     mm::unmap(addr, len).map_err(from_host)?;
     names::forget(addr, addr.saturating_add(len.div_ceil(PAGE) * PAGE));
     Ok(0)
@@ -169,6 +183,8 @@ pub fn mremap(_t: &mut Trap, a: [u64; 6]) -> SysResult {
     if flags.contains(MremapFlags::FIXED) && !flags.contains(MremapFlags::MAYMOVE) {
         return Err(Errno::EINVAL);
     }
+    // A written-back copy is written back now and not after a move.
+    shared::release(old, old.saturating_add(old_len.div_ceil(PAGE) * PAGE));
     let at = mm::remap(old, old_len, new_len, flags.bits() as i32, new_addr).map_err(from_host)?;
     // A moved or resized file mapping keeps its file, from the same offset.
     let moved = names::at(old).filter(|(s, _, _)| *s == old);
@@ -181,6 +197,29 @@ pub fn mremap(_t: &mut Trap, a: [u64; 6]) -> SysResult {
         None => names::forget(at, end),
     }
     Ok(at)
+}
+
+/// msync(2): a copied-in shared mapping is written back to its file; a
+/// host file mapping is the host's to sync.
+pub fn msync(_t: &mut Trap, a: [u64; 6]) -> SysResult {
+    let (addr, len, flags) = (a[0], a[1], a[2] as i32);
+    let known = libc::MS_ASYNC | libc::MS_SYNC | libc::MS_INVALIDATE;
+    if addr % PAGE != 0
+        || flags & !known != 0
+        || flags & (libc::MS_ASYNC | libc::MS_SYNC) == libc::MS_ASYNC | libc::MS_SYNC
+    {
+        return Err(Errno::EINVAL);
+    }
+    let end = addr
+        .checked_add(len.div_ceil(PAGE) * PAGE)
+        .ok_or(Errno::ENOMEM)?;
+    if end > addr && !mm::owns(addr, end - addr) {
+        return Err(Errno::ENOMEM);
+    }
+    shared::write_back(addr, end)?;
+    mm::sync(addr, end - addr, flags)
+        .map(|_| 0)
+        .map_err(from_host)
 }
 
 /// madvise(2)

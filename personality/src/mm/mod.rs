@@ -5,3 +5,4 @@
 pub mod brk;
 pub mod mmap;
 pub mod names;
+pub mod shared;

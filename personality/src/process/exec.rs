@@ -99,6 +99,8 @@ fn exec(t: &mut Trap, base: Base, path: Vec<u8>, argv: u64, envp: u64, last: Las
         trace: crate::dispatch::trace_mode() as u8,
         trace_fd: crate::trace::trace_output(),
     };
+    // The old image's shared file mappings end here, as at exit.
+    crate::mm::shared::write_back_all();
     reexec(t, state)
 }
 
