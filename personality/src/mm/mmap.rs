@@ -172,8 +172,11 @@ pub fn mprotect(_t: &mut Trap, a: [u64; 6]) -> SysResult {
         len,
         (prot - Prot::GROWSDOWN - Prot::GROWSUP).bits() as i32,
     )
-    .map(|_| 0)
-    .map_err(from_host)
+    .map_err(from_host)?;
+    // Memory that becomes executable is trapped like the image (SUD covers
+    // all guest code); a syscall-site rewriter would scan it here when
+    // `prot` has PROT_EXEC.
+    Ok(0)
 }
 
 /// mremap(2)
