@@ -324,7 +324,7 @@ fn load_interp(program: &str, path: &str) -> Result<Interp, RunError> {
             "interpreter {path} is not position-independent (ET_EXEC)"
         )));
     }
-    let loaded = load_at(path, &image, &bytes, 0).map_err(RunError::Load)?;
+    let loaded = load_at(path, &image, &bytes, 0, 0).map_err(RunError::Load)?;
     Ok(Interp {
         path: shown,
         image,
@@ -394,16 +394,32 @@ fn load_error(file: &str, what: String) -> loader::LoadError {
 /// Maps every segment read-write, copies the file bytes, then applies each
 /// segment's protection. Pages between segments stay PROT_NONE.
 fn load_image(file: &str, image: &Image, bytes: &[u8]) -> Result<Loaded, loader::LoadError> {
-    load_at(file, image, bytes, BRK_RESERVE)
+    // Linux places a PIE program that has an interpreter at ELF_ET_DYN_BASE
+    // plus a random page offset (mmap_rnd_bits = 28), and a static PIE, like
+    // ld.so, where mmap would.
+    let hint = if image.interp.is_some() {
+        let mut r = [0u8; 8];
+        let _ = getrandom_host(&mut r);
+        ELF_ET_DYN_BASE + (u64::from_ne_bytes(r) & ((1 << 28) - 1)) * PAGE_SIZE
+    } else {
+        0
+    };
+    load_at(file, image, bytes, BRK_RESERVE, hint)
 }
 
+/// Where Linux places a dynamically linked PIE program before randomising:
+/// two thirds of the 47-bit user address space.
+const ELF_ET_DYN_BASE: u64 = 0x5555_5555_4000;
+
 /// Like `load_image`, with `extra` bytes of reservation after a
-/// position-independent image (the break's room; none for an interpreter).
+/// position-independent image (the break's room; none for an interpreter),
+/// placed at `hint` when that is free (the host's mmap decides otherwise).
 fn load_at(
     file: &str,
     image: &Image,
     bytes: &[u8],
     extra: u64,
+    hint: u64,
 ) -> Result<Loaded, loader::LoadError> {
     let (lo, hi) = image.span();
     let span = hi - lo;
@@ -421,9 +437,8 @@ fn load_at(
             0
         }
         ImageKind::Dyn => {
-            // Like Linux for PIE and for ld.so: where the host's mmap
-            // places it (randomised), with the break right after a program.
-            let at = map_anon(0, span + extra, libc::PROT_NONE, 0).map_err(|e| {
+            // The break's reservation follows a program's image.
+            let at = map_anon(hint, span + extra, libc::PROT_NONE, 0).map_err(|e| {
                 load_error(
                     file,
                     format!("no room for {span:#x} bytes ({})", abi::Errno(e)),
