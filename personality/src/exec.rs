@@ -263,9 +263,11 @@ fn load_program(
 ) -> Result<(Vec<u8>, GuestRegs, Brk), RunError> {
     let exe = found.path.clone().into_bytes();
     let name = found.path.clone();
+    let id = file_id(&found.chan);
     let bytes = read_program(found)?;
     let image = Image::parse(&name, &bytes).map_err(RunError::Load)?;
     let loaded = load_image(&name, &image, &bytes).map_err(RunError::Load)?;
+    name_pages(&name, id, &image, loaded.bias);
     // A dynamically linked program starts in its interpreter (PT_INTERP),
     // found in the namespace like any file, which then loads the libraries.
     let interp = match &image.interp {
@@ -285,6 +287,27 @@ fn load_program(
         regs.rsp,
     );
     Ok((exe, regs, brk))
+}
+
+/// A file's device (as maps prints it) and inode, as stat shows them.
+fn file_id(chan: &kernel::Chan) -> (String, u64) {
+    crate::fs::stat::stat_of(chan).map_or(("00:00".into(), 0), |st| {
+        (crate::mm::names::dev_text(st.st_dev), st.st_ino)
+    })
+}
+
+/// /proc/self/maps shows an image's file-backed pages as the file's, though
+/// the loader copied them into anonymous memory.
+fn name_pages(path: &str, (dev, inode): (String, u64), image: &Image, bias: u64) {
+    for (start, end, offset) in state::file_pages(image, bias) {
+        let name = crate::mm::names::FileName {
+            path: path.to_string(),
+            offset,
+            dev: dev.clone(),
+            inode,
+        };
+        crate::mm::names::record(start, end, name);
+    }
 }
 
 /// A program's interpreter once mapped.
@@ -310,6 +333,7 @@ fn load_interp(program: &str, path: &str) -> Result<Interp, RunError> {
         return Err(err(format!("interpreter {path} is a directory")));
     }
     let shown = found.path.clone();
+    let id = file_id(&found.chan);
     let bytes = read_program(found)?;
     let image = Image::parse(path, &bytes).map_err(RunError::Load)?;
     if image.interp.is_some() {
@@ -325,6 +349,7 @@ fn load_interp(program: &str, path: &str) -> Result<Interp, RunError> {
         )));
     }
     let loaded = load_at(path, &image, &bytes, 0, 0).map_err(RunError::Load)?;
+    name_pages(&shown, id, &image, loaded.bias);
     Ok(Interp {
         path: shown,
         image,

@@ -126,7 +126,7 @@ pub fn record_exec(
 }
 
 /// An image's file-backed pages once placed at `bias`: (start, end, file offset).
-fn file_pages(image: &loader::Image, bias: u64) -> Vec<(u64, u64, u64)> {
+pub(crate) fn file_pages(image: &loader::Image, bias: u64) -> Vec<(u64, u64, u64)> {
     let page_down = |x: u64| x & !4095;
     let page_up = |x: u64| x.saturating_add(4095) & !4095;
     image

@@ -5,7 +5,33 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/auxv.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <unistd.h>
+
+/* Whether the maps line of `path`'s code names its device and inode as
+ * stat does. */
+static int maps_id_matches(const char *path)
+{
+	struct stat st;
+	if (stat(path, &st) != 0)
+		return 0;
+	FILE *f = fopen("/proc/self/maps", "r");
+	char line[512];
+	int ok = 0;
+	while (f && fgets(line, sizeof line, f)) {
+		unsigned long lo, hi, off, ino;
+		unsigned maj, min;
+		char perms[8], name[400];
+		if (sscanf(line, "%lx-%lx %7s %lx %x:%x %lu %399s", &lo, &hi, perms, &off, &maj,
+			   &min, &ino, name) == 8 &&
+		    strcmp(perms, "r-xp") == 0 && strcmp(name, path) == 0)
+			ok = maj == major(st.st_dev) && min == minor(st.st_dev) && ino == st.st_ino;
+	}
+	if (f)
+		fclose(f);
+	return ok;
+}
 
 static int mapped_exec(const char *needle)
 {
@@ -39,6 +65,7 @@ int main(int argc, char **argv)
 	printf("interpreter mapped executable: %s\n", mapped_exec("/ld-linux-x86-64.so.2") ? "yes" : "no");
 	printf("libc mapped executable: %s\n", mapped_exec("/libc.so.6") ? "yes" : "no");
 	printf("program mapped executable: %s\n", mapped_exec(base ? base : argv[0]) ? "yes" : "no");
+	printf("maps names the program's device and inode: %s\n", n > 0 && maps_id_matches(exe) ? "yes" : "no");
 	printf("AT_BASE set: %s\n", getauxval(AT_BASE) ? "yes" : "no");
 	printf("AT_ENTRY is the program's: %s\n",
 	       getauxval(AT_ENTRY) != getauxval(AT_BASE) ? "yes" : "no");
