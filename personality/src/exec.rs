@@ -147,8 +147,22 @@ fn find_program(path: &[u8], envp: &[Vec<u8>]) -> Result<crate::fs::path::Resolv
     Err(RunError::NotFound(shown))
 }
 
+/// A program file: its bytes, and the open chan they came from.
+struct ProgramFile {
+    bytes: Vec<u8>,
+    chan: kernel::Chan,
+}
+
+impl ProgramFile {
+    /// The host fd to map the image's pages from, when the file has one.
+    fn host_fd(&self) -> Option<i32> {
+        use std::os::fd::AsRawFd;
+        self.chan.host_fd().map(|fd| fd.as_raw_fd())
+    }
+}
+
 /// Reads a whole file from the namespace (the program image).
-fn read_program(r: crate::fs::path::Resolved) -> Result<Vec<u8>, RunError> {
+fn read_program(r: crate::fs::path::Resolved) -> Result<ProgramFile, RunError> {
     let err = |what: String| {
         RunError::Load(loader::LoadError {
             file: r.path.clone(),
@@ -167,7 +181,7 @@ fn read_program(r: crate::fs::path::Resolved) -> Result<Vec<u8>, RunError> {
             .pread(&mut buf, Some(bytes.len() as u64))
             .map_err(|e| err(e.to_string()))?;
         if n == 0 {
-            return Ok(bytes);
+            return Ok(ProgramFile { bytes, chan });
         }
         if bytes.len() + n > MAX_IMAGE {
             return Err(err("absurd size for a program".into()));
@@ -264,9 +278,9 @@ fn load_program(
     let exe = found.path.clone().into_bytes();
     let name = found.path.clone();
     let id = file_id(&found.chan);
-    let bytes = read_program(found)?;
-    let image = Image::parse(&name, &bytes).map_err(RunError::Load)?;
-    let loaded = load_image(&name, &image, &bytes).map_err(RunError::Load)?;
+    let program = read_program(found)?;
+    let image = Image::parse(&name, &program.bytes).map_err(RunError::Load)?;
+    let loaded = load_image(&name, &image, &program).map_err(RunError::Load)?;
     name_pages(&name, id, &image, loaded.bias);
     // A dynamically linked program starts in its interpreter (PT_INTERP),
     // found in the namespace like any file, which then loads the libraries.
@@ -334,8 +348,8 @@ fn load_interp(program: &str, path: &str) -> Result<Interp, RunError> {
     }
     let shown = found.path.clone();
     let id = file_id(&found.chan);
-    let bytes = read_program(found)?;
-    let image = Image::parse(path, &bytes).map_err(RunError::Load)?;
+    let program = read_program(found)?;
+    let image = Image::parse(path, &program.bytes).map_err(RunError::Load)?;
     if image.interp.is_some() {
         return Err(err(format!(
             "interpreter {path} asks for an interpreter itself"
@@ -348,7 +362,7 @@ fn load_interp(program: &str, path: &str) -> Result<Interp, RunError> {
             "interpreter {path} is not position-independent (ET_EXEC)"
         )));
     }
-    let loaded = load_at(path, &image, &bytes, 0, 0).map_err(RunError::Load)?;
+    let loaded = load_at(path, &image, &program, 0, 0).map_err(RunError::Load)?;
     name_pages(&shown, id, &image, loaded.bias);
     Ok(Interp {
         path: shown,
@@ -418,7 +432,11 @@ fn load_error(file: &str, what: String) -> loader::LoadError {
 
 /// Maps every segment read-write, copies the file bytes, then applies each
 /// segment's protection. Pages between segments stay PROT_NONE.
-fn load_image(file: &str, image: &Image, bytes: &[u8]) -> Result<Loaded, loader::LoadError> {
+fn load_image(
+    file: &str,
+    image: &Image,
+    program: &ProgramFile,
+) -> Result<Loaded, loader::LoadError> {
     // Linux places a PIE program that has an interpreter at ELF_ET_DYN_BASE
     // plus a random page offset (mmap_rnd_bits = 28), and a static PIE, like
     // ld.so, where mmap would.
@@ -429,7 +447,7 @@ fn load_image(file: &str, image: &Image, bytes: &[u8]) -> Result<Loaded, loader:
     } else {
         0
     };
-    load_at(file, image, bytes, BRK_RESERVE, hint)
+    load_at(file, image, program, BRK_RESERVE, hint)
 }
 
 /// Where Linux places a dynamically linked PIE program before randomising:
@@ -442,7 +460,7 @@ const ELF_ET_DYN_BASE: u64 = 0x5555_5555_4000;
 fn load_at(
     file: &str,
     image: &Image,
-    bytes: &[u8],
+    program: &ProgramFile,
     extra: u64,
     hint: u64,
 ) -> Result<Loaded, loader::LoadError> {
@@ -472,18 +490,54 @@ fn load_at(
             at - lo
         }
     };
+    // Like Linux, map the file's pages (touched pages only are read) when
+    // the host can: not when segments share a page, whose two halves may
+    // come from different places in the file.
+    let shares_pages = image.segments.windows(2).any(|w| {
+        loader::elf::page_up(w[0].vaddr + w[0].memsz) > loader::elf::page_down(w[1].vaddr)
+    });
+    let host = program.host_fd().filter(|_| !shares_pages);
     for s in &image.segments {
         let start = loader::elf::page_down(s.vaddr) + bias;
         let end = loader::elf::page_up(s.vaddr + s.memsz) + bias;
-        mm::protect(start, end - start, libc::PROT_READ | libc::PROT_WRITE).map_err(|e| {
+        let cannot = |e| {
             load_error(
                 file,
                 format!("cannot map segment at {:#x}: {}", s.vaddr, abi::Errno(e)),
             )
-        })?;
-        let data = &bytes[s.offset as usize..(s.offset + s.filesz) as usize];
-        platform::uaccess::copy_out(s.vaddr + bias, data)
-            .map_err(|_| load_error(file, format!("cannot fill segment at {:#x}", s.vaddr)))?;
+        };
+        let rw = libc::PROT_READ | libc::PROT_WRITE;
+        let file_end = s.vaddr + s.filesz + bias;
+        let copied_to = match host {
+            Some(fd) if s.filesz > 0 => {
+                mm::map(MapRequest {
+                    addr: start,
+                    len: loader::elf::page_up(file_end) - start,
+                    prot: rw,
+                    flags: libc::MAP_PRIVATE | libc::MAP_FIXED,
+                    fd,
+                    offset: loader::elf::page_down(s.offset),
+                })
+                .map_err(cannot)?;
+                // The rest of the last file page belongs to the bss: zero.
+                if s.memsz > s.filesz {
+                    let tail = vec![0u8; (loader::elf::page_up(file_end) - file_end) as usize];
+                    platform::uaccess::copy_out(file_end, &tail).map_err(|_| {
+                        load_error(file, format!("cannot fill segment at {:#x}", s.vaddr))
+                    })?;
+                }
+                loader::elf::page_up(file_end)
+            }
+            _ => start,
+        };
+        if end > copied_to {
+            mm::protect(copied_to, end - copied_to, rw).map_err(cannot)?;
+        }
+        if host.is_none() {
+            let data = &program.bytes[s.offset as usize..(s.offset + s.filesz) as usize];
+            platform::uaccess::copy_out(s.vaddr + bias, data)
+                .map_err(|_| load_error(file, format!("cannot fill segment at {:#x}", s.vaddr)))?;
+        }
     }
     for s in &image.segments {
         let start = loader::elf::page_down(s.vaddr) + bias;
