@@ -399,6 +399,7 @@ fn dynamic() -> Vec<Spec> {
         c_dynamic("dynamic", "dlopen").native_stdout_contains("plug: destructor ran"),
         c_dynamic("dynamic", "ifunc").native_stdout_contains("resolver matches cpuid: yes"),
         c_dynamic("dynamic", "maps").native_stdout_contains("AT_BASE set: yes"),
+        c_dynamic("dynamic", "exec_interp").native_stdout_contains("No such file or directory"),
         script_in(
             "dynamic",
             "debian_tools",
