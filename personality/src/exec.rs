@@ -620,7 +620,7 @@ fn build_process(
         reserved_end: brk_start + BRK_RESERVE,
     };
 
-    let limit = platform::host::getrlimit(libc::RLIMIT_STACK as u32)
+    let limit = platform::host::getrlimit(libc::RLIMIT_STACK)
         .map_or(abi::structs::RLIM_INFINITY, |r| r.rlim_cur);
     let stack_size = if limit == abi::structs::RLIM_INFINITY {
         STACK_DEFAULT
