@@ -349,7 +349,8 @@ fn load_interp(program: &str, path: &str) -> Result<Interp, RunError> {
     let shown = found.path.clone();
     let id = file_id(&found.chan);
     let program = read_program(found)?;
-    let image = Image::parse(path, &program.bytes).map_err(RunError::Load)?;
+    let image = Image::parse(path, &program.bytes)
+        .map_err(|e| err(format!("interpreter {path}: {}", e.what)))?;
     if image.interp.is_some() {
         return Err(err(format!(
             "interpreter {path} asks for an interpreter itself"

@@ -283,3 +283,56 @@ fn shared_mappings_of_9p_files_are_written_back() {
     let after = in_ns(&[Path::new("/bin/cat"), &file]);
     assert_eq!(String::from_utf8_lossy(&after.stdout), "FROM 9P\n");
 }
+
+/// An interpreter that is not one is named in the error, never a panic.
+#[test]
+fn a_bad_interpreter_is_a_clear_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().join("root");
+    put(&root, Path::new("/bin/true"), "/bin/true");
+    let ld = root.join("lib64/ld-linux-x86-64.so.2");
+    let cases: [(&dyn Fn(), &str); 3] = [
+        (
+            &|| std::fs::write(&ld, b"hello\n").unwrap(),
+            "not an ELF file",
+        ),
+        (
+            &|| {
+                std::fs::remove_file(&ld).unwrap();
+                std::fs::create_dir(&ld).unwrap();
+            },
+            "is a directory",
+        ),
+        (
+            &|| {
+                std::fs::remove_dir(&ld).unwrap();
+                std::fs::copy("/bin/true", &ld).unwrap();
+            },
+            "asks for an interpreter itself",
+        ),
+    ];
+    std::fs::create_dir_all(ld.parent().unwrap()).unwrap();
+    for (make, want) in cases {
+        make();
+        let argv: Vec<OsString> = vec![
+            NINUX.into(),
+            "run".into(),
+            "-r".into(),
+            root.clone().into(),
+            "--".into(),
+            "/bin/true".into(),
+        ];
+        let got = run(&argv, dir.path());
+        let stderr = String::from_utf8_lossy(&got.stderr);
+        assert!(
+            matches!(got.status, Termination::Exited(c) if c != 0),
+            "{want}: {:?}",
+            got.status
+        );
+        assert!(
+            stderr.contains("/bin/true: interpreter /lib64/ld-linux-x86-64.so.2")
+                && stderr.contains(want),
+            "{stderr}"
+        );
+    }
+}
