@@ -178,6 +178,7 @@ fn memory() -> Vec<Spec> {
         c("memory", "mprotect_fault"),
         c("memory", "brk_growth"),
         c("memory", "mmap_file"),
+        c("memory", "mmap_edges"),
     ]
 }
 

@@ -140,7 +140,7 @@ impl Layout {
         let (hs, hm, he) = self.heap;
         if let Some((a, _, file)) = self.files.iter().find(|(a, b, _)| *a <= s && s < *b) {
             m.path = file.path.clone();
-            m.offset = file.offset + (s - a);
+            m.offset = file.offset.saturating_add(s - a);
             m.dev = file.dev.clone();
             m.inode = file.inode;
         } else if let Some(&(a, _, off)) = self.segments.iter().find(|&&(a, b, _)| a <= s && s < b)

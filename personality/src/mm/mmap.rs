@@ -11,6 +11,12 @@ use platform::Trap;
 
 const PAGE: u64 = abi::auxv::PAGE_SIZE;
 
+/// The page-rounded end of `[addr, addr+len)`, saturating: guest lengths
+/// may be anything.
+fn end_of(addr: u64, len: u64) -> u64 {
+    addr.saturating_add(len.saturating_add(PAGE - 1) & !(PAGE - 1))
+}
+
 /// mmap(2)
 pub fn mmap(_t: &mut Trap, a: [u64; 6]) -> SysResult {
     let (addr, len, prot, flags, fd, offset) =
@@ -33,6 +39,9 @@ pub fn mmap(_t: &mut Trap, a: [u64; 6]) -> SysResult {
     if len > 0x7fff_ffff_f000 {
         return Err(Errno::ENOMEM);
     }
+    if offset.checked_add(len).is_none() {
+        return Err(Errno::EOVERFLOW);
+    }
     // The host must not see flags it does not know as the guest meant them.
     let flags = flags & MapFlags::all() & !MapFlags::UNINITIALIZED;
     let host_fd = if flags.contains(MapFlags::ANONYMOUS) {
@@ -42,7 +51,7 @@ pub fn mmap(_t: &mut Trap, a: [u64; 6]) -> SysResult {
     };
     if flags.contains(MapFlags::FIXED) {
         // What the new mapping replaces is unmapped first, as Linux does.
-        shared::release(addr, addr.saturating_add(len.div_ceil(PAGE) * PAGE));
+        shared::release(addr, end_of(addr, len));
     }
     let at = match host_fd.as_ref() {
         Some(file) if file.host < 0 => map_copy(file, addr, len, prot, flags, offset)?,
@@ -56,7 +65,7 @@ pub fn mmap(_t: &mut Trap, a: [u64; 6]) -> SysResult {
         })
         .map_err(from_host)?,
     };
-    let end = at + len.div_ceil(PAGE) * PAGE;
+    let end = end_of(at, len);
     match host_fd.as_ref().and_then(|f| file_name(f, offset)) {
         Some(name) => names::record(at, end, name),
         None => names::forget(at, end),
@@ -144,7 +153,7 @@ fn map_copy(
         return Err(e);
     }
     if writes_back {
-        shared::record(at, at + len.div_ceil(PAGE) * PAGE, file.clone(), offset);
+        shared::record(at, end_of(at, len), file.clone(), offset);
     }
     Ok(at)
 }
@@ -153,10 +162,10 @@ fn map_copy(
 pub fn munmap(_t: &mut Trap, a: [u64; 6]) -> SysResult {
     let (addr, len) = (a[0], a[1]);
     if addr % PAGE == 0 && len != 0 {
-        shared::release(addr, addr.saturating_add(len.div_ceil(PAGE) * PAGE));
+        shared::release(addr, end_of(addr, len));
     }
     mm::unmap(addr, len).map_err(from_host)?;
-    names::forget(addr, addr.saturating_add(len.div_ceil(PAGE) * PAGE));
+    names::forget(addr, end_of(addr, len));
     Ok(0)
 }
 
@@ -187,14 +196,14 @@ pub fn mremap(_t: &mut Trap, a: [u64; 6]) -> SysResult {
         return Err(Errno::EINVAL);
     }
     // A written-back copy is written back now and not after a move.
-    shared::release(old, old.saturating_add(old_len.div_ceil(PAGE) * PAGE));
+    shared::release(old, end_of(old, old_len));
     let at = mm::remap(old, old_len, new_len, flags.bits() as i32, new_addr).map_err(from_host)?;
     // A moved or resized file mapping keeps its file, from the same offset.
     let moved = names::at(old).filter(|(s, _, _)| *s == old);
     if !flags.contains(MremapFlags::DONTUNMAP) {
-        names::forget(old, old + old_len.div_ceil(PAGE) * PAGE);
+        names::forget(old, end_of(old, old_len));
     }
-    let end = at + new_len.div_ceil(PAGE) * PAGE;
+    let end = end_of(at, new_len);
     match moved {
         Some((_, _, name)) => names::record(at, end, name),
         None => names::forget(at, end),
@@ -213,9 +222,9 @@ pub fn msync(_t: &mut Trap, a: [u64; 6]) -> SysResult {
     {
         return Err(Errno::EINVAL);
     }
-    let end = addr
-        .checked_add(len.div_ceil(PAGE) * PAGE)
-        .ok_or(Errno::ENOMEM)?;
+    // Linux rounds the length up modulo 2^64 (so -1 becomes 0, a no-op).
+    let len = len.wrapping_add(PAGE - 1) & !(PAGE - 1);
+    let end = addr.checked_add(len).ok_or(Errno::ENOMEM)?;
     if end > addr && !mm::owns(addr, end - addr) {
         return Err(Errno::ENOMEM);
     }

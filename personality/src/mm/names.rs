@@ -55,7 +55,7 @@ fn cut(names: &mut BTreeMap<u64, (u64, FileName)>, start: u64, end: u64) {
             names.insert(s, (start, name.clone()));
         }
         if e > end {
-            let offset = name.offset + (end - s);
+            let offset = name.offset.saturating_add(end - s);
             names.insert(end, (e, FileName { offset, ..name }));
         }
     }

@@ -38,7 +38,7 @@ pub fn write_back(start: u64, end: u64) -> Result<(), Errno> {
             continue;
         };
         let (from, to) = (s.max(start), m.end.min(end));
-        let at = m.offset + (from - s);
+        let at = m.offset.saturating_add(from - s);
         let size = chan.stat().map(|d| d.length).unwrap_or(0);
         let len = (to - from).min(size.saturating_sub(at));
         let mut buf = vec![0u8; len as usize];
@@ -76,7 +76,7 @@ pub fn release(start: u64, end: u64) {
             );
         }
         if m.end > end {
-            let offset = m.offset + (end - s);
+            let offset = m.offset.saturating_add(end - s);
             shared.insert(end, Shared { offset, ..m });
         }
     }
