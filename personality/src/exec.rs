@@ -161,6 +161,53 @@ impl ProgramFile {
     }
 }
 
+/// A `#!` script named on the command line runs as execve would run it:
+/// its interpreter, with the script's path among the arguments.
+fn follow_script(
+    found: crate::fs::path::Resolved,
+    argv: Vec<Vec<u8>>,
+) -> Result<(crate::fs::path::Resolved, Vec<Vec<u8>>), RunError> {
+    use crate::fs::path::{resolve, Base, Last};
+    let shown = found.path.clone();
+    let err = |e: abi::Errno| match e {
+        abi::Errno::ENOENT => RunError::NotFound(shown.clone()),
+        e => RunError::Load(loader::LoadError {
+            file: shown.clone(),
+            what: e.to_string(),
+        }),
+    };
+    let (path, argv) = match crate::process::exec::find_image(
+        Base::Cwd,
+        found.path.clone().into_bytes(),
+        argv.clone(),
+        Last::Follow,
+    ) {
+        Ok(script) => script,
+        // Neither ELF nor script, or an ELF file whose interpreter is
+        // missing: the loader says what is wrong with it.
+        Err(abi::Errno::ENOEXEC) => return Ok((found, argv)),
+        Err(abi::Errno::ENOENT) if !is_script(&found.chan) => return Ok((found, argv)),
+        Err(abi::Errno::ENOENT) => {
+            return Err(RunError::Load(loader::LoadError {
+                file: shown.clone(),
+                what: "its #! interpreter is not in the namespace".into(),
+            }))
+        }
+        Err(e) => return Err(err(e)),
+    };
+    let found = resolve(&Base::Cwd, path.as_bytes(), Last::Follow).map_err(err)?;
+    Ok((found, argv))
+}
+
+/// Whether the file starts with `#!`.
+fn is_script(chan: &kernel::Chan) -> bool {
+    let mut head = [0u8; 2];
+    chan.clone_chan()
+        .and_then(|c| kernel::namespace::open_chan(c, ninep::OREAD as u32))
+        .and_then(|c| c.pread(&mut head, Some(0)))
+        .is_ok_and(|n| n == 2 && head == *b"#!")
+}
+
 /// Reads a whole file from the namespace (the program image).
 fn read_program(r: crate::fs::path::Resolved) -> Result<ProgramFile, RunError> {
     let err = |what: String| {
@@ -214,6 +261,7 @@ pub fn run(program: Program) -> Result<std::convert::Infallible, RunError> {
     let _ = CLEANUP.set((std::process::id(), cleanup));
     crate::fs::path::init(ns, cwd);
     let found = find_program(&path, &envp)?;
+    let (found, argv) = follow_script(found, argv)?;
     let (exe, regs, brk) = load_program(found, &argv, &envp)?;
     // The guest starts with ninux's umask; the host's becomes 0 so that
     // files the devices create get exactly the mode the guest asked for.

@@ -336,3 +336,39 @@ fn a_bad_interpreter_is_a_clear_error() {
         );
     }
 }
+
+/// A `#!` script named on the command line runs as execve runs it (many of
+/// the host's tools are scripts: ldd, shims); one without an execute bit
+/// is refused.
+#[test]
+fn a_script_runs_through_its_interpreter() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    let script = dir.path().join("greet");
+    std::fs::write(&script, "#!/bin/sh -e\necho \"$0 says $1\"\nexit 6\n").unwrap();
+    std::fs::set_permissions(&script, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let argv = |path: &Path| -> Vec<OsString> {
+        vec![
+            NINUX.into(),
+            "run".into(),
+            "--".into(),
+            path.into(),
+            "hi".into(),
+        ]
+    };
+    let got = run(&argv(&script), dir.path());
+    assert_eq!(
+        got.status,
+        Termination::Exited(6),
+        "{}",
+        String::from_utf8_lossy(&got.stderr)
+    );
+    assert_eq!(
+        String::from_utf8_lossy(&got.stdout),
+        format!("{} says hi\n", script.display())
+    );
+    std::fs::set_permissions(&script, std::fs::Permissions::from_mode(0o644)).unwrap();
+    let got = run(&argv(&script), dir.path());
+    assert_eq!(got.status, Termination::Exited(126));
+    assert!(String::from_utf8_lossy(&got.stderr).contains("Permission denied"));
+}

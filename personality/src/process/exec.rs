@@ -141,7 +141,7 @@ fn read_strings(addr: u64, total: &mut u64, limit: u64) -> Result<Vec<Vec<u8>>, 
 
 /// Resolves the program as Linux's exec would, following `#!` lines: the
 /// absolute namespace path of the ELF file to load and its argv.
-fn find_image(
+pub(crate) fn find_image(
     mut base: Base,
     mut path: Vec<u8>,
     mut argv: Vec<Vec<u8>>,
