@@ -18,6 +18,8 @@ packages=(
 	gojq           # a static Go program (threads, signals, epoll)
 	shfmt          # another static Go program
 	golang-go      # builds the project's own static Go guests (CGO_ENABLED=0)
+	python3        # a dynamically linked guest (dynamic family, start-up bench)
+	musl           # /lib/ld-musl-x86_64.so.1, for musl dynamic programs
 )
 # Only for `ninux-bench`: the other ways to run Linux binaries, timed beside
 # ninux in the same run.

@@ -597,6 +597,11 @@ impl Node for CowNode {
             split(&st.rel).1
         };
         let mut d = match (&st.up, &st.lower) {
+            // The upper root is the layer's own private directory, never a
+            // copy of the lower root: its times and link count mean nothing
+            // to the guest, so `/` looks like the lower root (as `ls -la /etc`
+            // shows it for `..`).
+            (Some(_), Some(l)) if st.rel.is_empty() => l.stat()?,
             (Some(_), _) => {
                 let fd = self.c.up_fd(&st.rel)?;
                 let s = rfs::fstat(&fd)?;
@@ -681,6 +686,8 @@ impl Node for CowNode {
     fn getattr(&self) -> Option<Getattr> {
         let st = self.st.lock().unwrap();
         match (&st.up, &st.lower) {
+            // As in `stat`: the upper root is the layer's, not the guest's.
+            (Some(_), Some(l)) if st.rel.is_empty() => l.getattr(),
             (Some(_), _) => rfs::fstat(self.c.up_fd(&st.rel).ok()?)
                 .ok()
                 .map(|s| host_getattr(&s)),

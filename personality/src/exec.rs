@@ -86,6 +86,7 @@ pub fn resume_from_fd(fd: i32) -> Result<std::convert::Infallible, RunError> {
 
 /// Ends the guest process with `status` (exit_group), cleaning up first.
 pub fn exit_process(status: i32) -> ! {
+    crate::mm::shared::write_back_all();
     cleanup();
     platform::host::exit_group(status)
 }
@@ -93,6 +94,7 @@ pub fn exit_process(status: i32) -> ! {
 /// Ends the guest process by signal `sig` (as its parent will see it),
 /// cleaning up first: nothing is left on the host, however a run ends.
 pub fn die_by_signal(sig: i32) -> ! {
+    crate::mm::shared::write_back_all();
     cleanup();
     platform::die_by_signal(sig)
 }
@@ -145,8 +147,69 @@ fn find_program(path: &[u8], envp: &[Vec<u8>]) -> Result<crate::fs::path::Resolv
     Err(RunError::NotFound(shown))
 }
 
+/// A program file: its bytes, and the open chan they came from.
+struct ProgramFile {
+    bytes: Vec<u8>,
+    chan: kernel::Chan,
+}
+
+impl ProgramFile {
+    /// The host fd to map the image's pages from, when the file has one.
+    fn host_fd(&self) -> Option<i32> {
+        use std::os::fd::AsRawFd;
+        self.chan.host_fd().map(|fd| fd.as_raw_fd())
+    }
+}
+
+/// A `#!` script named on the command line runs as execve would run it:
+/// its interpreter, with the script's path among the arguments.
+fn follow_script(
+    found: crate::fs::path::Resolved,
+    argv: Vec<Vec<u8>>,
+) -> Result<(crate::fs::path::Resolved, Vec<Vec<u8>>), RunError> {
+    use crate::fs::path::{resolve, Base, Last};
+    let shown = found.path.clone();
+    let err = |e: abi::Errno| match e {
+        abi::Errno::ENOENT => RunError::NotFound(shown.clone()),
+        e => RunError::Load(loader::LoadError {
+            file: shown.clone(),
+            what: e.to_string(),
+        }),
+    };
+    let (path, argv) = match crate::process::exec::find_image(
+        Base::Cwd,
+        found.path.clone().into_bytes(),
+        argv.clone(),
+        Last::Follow,
+    ) {
+        Ok(script) => script,
+        // Neither ELF nor script, or an ELF file whose interpreter is
+        // missing: the loader says what is wrong with it.
+        Err(abi::Errno::ENOEXEC) => return Ok((found, argv)),
+        Err(abi::Errno::ENOENT) if !is_script(&found.chan) => return Ok((found, argv)),
+        Err(abi::Errno::ENOENT) => {
+            return Err(RunError::Load(loader::LoadError {
+                file: shown.clone(),
+                what: "its #! interpreter is not in the namespace".into(),
+            }))
+        }
+        Err(e) => return Err(err(e)),
+    };
+    let found = resolve(&Base::Cwd, path.as_bytes(), Last::Follow).map_err(err)?;
+    Ok((found, argv))
+}
+
+/// Whether the file starts with `#!`.
+fn is_script(chan: &kernel::Chan) -> bool {
+    let mut head = [0u8; 2];
+    chan.clone_chan()
+        .and_then(|c| kernel::namespace::open_chan(c, ninep::OREAD as u32))
+        .and_then(|c| c.pread(&mut head, Some(0)))
+        .is_ok_and(|n| n == 2 && head == *b"#!")
+}
+
 /// Reads a whole file from the namespace (the program image).
-fn read_program(r: crate::fs::path::Resolved) -> Result<Vec<u8>, RunError> {
+fn read_program(r: crate::fs::path::Resolved) -> Result<ProgramFile, RunError> {
     let err = |what: String| {
         RunError::Load(loader::LoadError {
             file: r.path.clone(),
@@ -165,7 +228,7 @@ fn read_program(r: crate::fs::path::Resolved) -> Result<Vec<u8>, RunError> {
             .pread(&mut buf, Some(bytes.len() as u64))
             .map_err(|e| err(e.to_string()))?;
         if n == 0 {
-            return Ok(bytes);
+            return Ok(ProgramFile { bytes, chan });
         }
         if bytes.len() + n > MAX_IMAGE {
             return Err(err("absurd size for a program".into()));
@@ -198,6 +261,7 @@ pub fn run(program: Program) -> Result<std::convert::Infallible, RunError> {
     let _ = CLEANUP.set((std::process::id(), cleanup));
     crate::fs::path::init(ns, cwd);
     let found = find_program(&path, &envp)?;
+    let (found, argv) = follow_script(found, argv)?;
     let (exe, regs, brk) = load_program(found, &argv, &envp)?;
     // The guest starts with ninux's umask; the host's becomes 0 so that
     // files the devices create get exactly the mode the guest asked for.
@@ -261,20 +325,99 @@ fn load_program(
 ) -> Result<(Vec<u8>, GuestRegs, Brk), RunError> {
     let exe = found.path.clone().into_bytes();
     let name = found.path.clone();
-    let bytes = read_program(found)?;
-    let image = Image::parse(&name, &bytes).map_err(RunError::Load)?;
-    if image.interp.is_some() {
-        return Err(RunError::Load(loader::LoadError {
-            file: name,
-            what: "dynamically linked: not supported yet (only static binaries run for now)".into(),
-        }));
-    }
-    let loaded = load_image(&name, &image, &bytes).map_err(RunError::Load)?;
-    let (regs, brk) =
-        build_process(&name, &exe, argv, envp, &image, &loaded).map_err(RunError::Load)?;
+    let id = file_id(&found.chan);
+    let program = read_program(found)?;
+    let image = Image::parse(&name, &program.bytes).map_err(RunError::Load)?;
+    let loaded = load_image(&name, &image, &program).map_err(RunError::Load)?;
+    name_pages(&name, id, &image, loaded.bias);
+    // A dynamically linked program starts in its interpreter (PT_INTERP),
+    // found in the namespace like any file, which then loads the libraries.
+    let interp = match &image.interp {
+        Some(path) => Some(load_interp(&name, path)?),
+        None => None,
+    };
+    let (regs, brk) = build_process(&name, &exe, argv, envp, &image, &loaded, interp.as_ref())
+        .map_err(RunError::Load)?;
     // /proc/self/{cmdline,environ,auxv,maps} describe this image.
-    state::record_exec(argv, envp, &image, loaded.bias, regs.rsp);
+    state::record_exec(
+        argv,
+        envp,
+        (&image, loaded.bias),
+        interp
+            .as_ref()
+            .map(|i| (i.path.as_str(), &i.image, i.loaded.bias)),
+        regs.rsp,
+    );
     Ok((exe, regs, brk))
+}
+
+/// A file's device (as maps prints it) and inode, as stat shows them.
+fn file_id(chan: &kernel::Chan) -> (String, u64) {
+    crate::fs::stat::stat_of(chan).map_or(("00:00".into(), 0), |st| {
+        (crate::mm::names::dev_text(st.st_dev), st.st_ino)
+    })
+}
+
+/// /proc/self/maps shows an image's file-backed pages as the file's, though
+/// the loader copied them into anonymous memory.
+fn name_pages(path: &str, (dev, inode): (String, u64), image: &Image, bias: u64) {
+    for (start, end, offset) in state::file_pages(image, bias) {
+        let name = crate::mm::names::FileName {
+            path: path.to_string(),
+            offset,
+            dev: dev.clone(),
+            inode,
+        };
+        crate::mm::names::record(start, end, name);
+    }
+}
+
+/// A program's interpreter once mapped.
+struct Interp {
+    path: String,
+    image: Image,
+    loaded: Loaded,
+}
+
+/// Finds the interpreter `path` (PT_INTERP of `program`) in the namespace,
+/// checks it and maps it where the host has room, as Linux maps ld.so.
+fn load_interp(program: &str, path: &str) -> Result<Interp, RunError> {
+    use crate::fs::path::{resolve, Base, Last};
+    let err = |what: String| {
+        RunError::Load(loader::LoadError {
+            file: program.to_string(),
+            what,
+        })
+    };
+    let found = resolve(&Base::Cwd, path.as_bytes(), Last::Follow)
+        .map_err(|e| err(format!("interpreter {path}: {e}")))?;
+    if found.chan.is_dir() {
+        return Err(err(format!("interpreter {path} is a directory")));
+    }
+    let shown = found.path.clone();
+    let id = file_id(&found.chan);
+    let program = read_program(found)?;
+    let image = Image::parse(path, &program.bytes)
+        .map_err(|e| err(format!("interpreter {path}: {}", e.what)))?;
+    if image.interp.is_some() {
+        return Err(err(format!(
+            "interpreter {path} asks for an interpreter itself"
+        )));
+    }
+    if image.kind != ImageKind::Dyn {
+        // Linux would load an ET_EXEC interpreter at its fixed address; no
+        // real ld.so is one, and it could collide with the program.
+        return Err(err(format!(
+            "interpreter {path} is not position-independent (ET_EXEC)"
+        )));
+    }
+    let loaded = load_at(path, &image, &program, 0, 0).map_err(RunError::Load)?;
+    name_pages(&shown, id, &image, loaded.bias);
+    Ok(Interp {
+        path: shown,
+        image,
+        loaded,
+    })
 }
 
 /// The personality's process state for a new image.
@@ -338,7 +481,38 @@ fn load_error(file: &str, what: String) -> loader::LoadError {
 
 /// Maps every segment read-write, copies the file bytes, then applies each
 /// segment's protection. Pages between segments stay PROT_NONE.
-fn load_image(file: &str, image: &Image, bytes: &[u8]) -> Result<Loaded, loader::LoadError> {
+fn load_image(
+    file: &str,
+    image: &Image,
+    program: &ProgramFile,
+) -> Result<Loaded, loader::LoadError> {
+    // Linux places a PIE program that has an interpreter at ELF_ET_DYN_BASE
+    // plus a random page offset (mmap_rnd_bits = 28), and a static PIE, like
+    // ld.so, where mmap would.
+    let hint = if image.interp.is_some() {
+        let mut r = [0u8; 8];
+        let _ = getrandom_host(&mut r);
+        ELF_ET_DYN_BASE + (u64::from_ne_bytes(r) & ((1 << 28) - 1)) * PAGE_SIZE
+    } else {
+        0
+    };
+    load_at(file, image, program, BRK_RESERVE, hint)
+}
+
+/// Where Linux places a dynamically linked PIE program before randomising:
+/// two thirds of the 47-bit user address space.
+const ELF_ET_DYN_BASE: u64 = 0x5555_5555_4000;
+
+/// Like `load_image`, with `extra` bytes of reservation after a
+/// position-independent image (the break's room; none for an interpreter),
+/// placed at `hint` when that is free (the host's mmap decides otherwise).
+fn load_at(
+    file: &str,
+    image: &Image,
+    program: &ProgramFile,
+    extra: u64,
+    hint: u64,
+) -> Result<Loaded, loader::LoadError> {
     let (lo, hi) = image.span();
     let span = hi - lo;
     let bias = match image.kind {
@@ -355,8 +529,8 @@ fn load_image(file: &str, image: &Image, bytes: &[u8]) -> Result<Loaded, loader:
             0
         }
         ImageKind::Dyn => {
-            // Like Linux for static PIE: anywhere, with the break right after.
-            let at = map_anon(0, span + BRK_RESERVE, libc::PROT_NONE, 0).map_err(|e| {
+            // The break's reservation follows a program's image.
+            let at = map_anon(hint, span + extra, libc::PROT_NONE, 0).map_err(|e| {
                 load_error(
                     file,
                     format!("no room for {span:#x} bytes ({})", abi::Errno(e)),
@@ -365,18 +539,54 @@ fn load_image(file: &str, image: &Image, bytes: &[u8]) -> Result<Loaded, loader:
             at - lo
         }
     };
+    // Like Linux, map the file's pages (touched pages only are read) when
+    // the host can: not when segments share a page, whose two halves may
+    // come from different places in the file.
+    let shares_pages = image.segments.windows(2).any(|w| {
+        loader::elf::page_up(w[0].vaddr + w[0].memsz) > loader::elf::page_down(w[1].vaddr)
+    });
+    let host = program.host_fd().filter(|_| !shares_pages);
     for s in &image.segments {
         let start = loader::elf::page_down(s.vaddr) + bias;
         let end = loader::elf::page_up(s.vaddr + s.memsz) + bias;
-        mm::protect(start, end - start, libc::PROT_READ | libc::PROT_WRITE).map_err(|e| {
+        let cannot = |e| {
             load_error(
                 file,
                 format!("cannot map segment at {:#x}: {}", s.vaddr, abi::Errno(e)),
             )
-        })?;
-        let data = &bytes[s.offset as usize..(s.offset + s.filesz) as usize];
-        platform::uaccess::copy_out(s.vaddr + bias, data)
-            .map_err(|_| load_error(file, format!("cannot fill segment at {:#x}", s.vaddr)))?;
+        };
+        let rw = libc::PROT_READ | libc::PROT_WRITE;
+        let file_end = s.vaddr + s.filesz + bias;
+        let copied_to = match host {
+            Some(fd) if s.filesz > 0 => {
+                mm::map(MapRequest {
+                    addr: start,
+                    len: loader::elf::page_up(file_end) - start,
+                    prot: rw,
+                    flags: libc::MAP_PRIVATE | libc::MAP_FIXED,
+                    fd,
+                    offset: loader::elf::page_down(s.offset),
+                })
+                .map_err(cannot)?;
+                // The rest of the last file page belongs to the bss: zero.
+                if s.memsz > s.filesz {
+                    let tail = vec![0u8; (loader::elf::page_up(file_end) - file_end) as usize];
+                    platform::uaccess::copy_out(file_end, &tail).map_err(|_| {
+                        load_error(file, format!("cannot fill segment at {:#x}", s.vaddr))
+                    })?;
+                }
+                loader::elf::page_up(file_end)
+            }
+            _ => start,
+        };
+        if end > copied_to {
+            mm::protect(copied_to, end - copied_to, rw).map_err(cannot)?;
+        }
+        if host.is_none() {
+            let data = &program.bytes[s.offset as usize..(s.offset + s.filesz) as usize];
+            platform::uaccess::copy_out(s.vaddr + bias, data)
+                .map_err(|_| load_error(file, format!("cannot fill segment at {:#x}", s.vaddr)))?;
+        }
     }
     for s in &image.segments {
         let start = loader::elf::page_down(s.vaddr) + bias;
@@ -435,6 +645,7 @@ fn build_process(
     envp: &[Vec<u8>],
     image: &Image,
     loaded: &Loaded,
+    interp: Option<&Interp>,
 ) -> Result<(GuestRegs, Brk), loader::LoadError> {
     let brk_start = loaded.end;
     if image.kind == ImageKind::Exec {
@@ -458,7 +669,7 @@ fn build_process(
         reserved_end: brk_start + BRK_RESERVE,
     };
 
-    let limit = platform::host::getrlimit(libc::RLIMIT_STACK as u32)
+    let limit = platform::host::getrlimit(libc::RLIMIT_STACK)
         .map_or(abi::structs::RLIM_INFINITY, |r| r.rlim_cur);
     let stack_size = if limit == abi::structs::RLIM_INFINITY {
         STACK_DEFAULT
@@ -495,14 +706,22 @@ fn build_process(
         (AT_PHDR, AuxVal::Value(phdr)),
         (AT_PHENT, AuxVal::Value(image.phentsize)),
         (AT_PHNUM, AuxVal::Value(image.phnum)),
-        (AT_BASE, AuxVal::Value(0)),
+        (AT_BASE, AuxVal::Value(interp.map_or(0, |i| i.loaded.bias))),
         (AT_FLAGS, AuxVal::Value(0)),
         (AT_ENTRY, AuxVal::Value(image.entry + loaded.bias)),
         (AT_UID, AuxVal::Value(ids(libc::SYS_getuid))),
         (AT_EUID, AuxVal::Value(ids(libc::SYS_geteuid))),
         (AT_GID, AuxVal::Value(ids(libc::SYS_getgid))),
         (AT_EGID, AuxVal::Value(ids(libc::SYS_getegid))),
-        (AT_SECURE, AuxVal::Value(0)),
+        // Linux's secureexec: ninux never grants set-id rights, so this is
+        // only set when ninux itself runs with differing real and effective ids.
+        (
+            AT_SECURE,
+            AuxVal::Value(u64::from(
+                ids(libc::SYS_getuid) != ids(libc::SYS_geteuid)
+                    || ids(libc::SYS_getgid) != ids(libc::SYS_getegid),
+            )),
+        ),
         (AT_RANDOM, AuxVal::Random),
         (AT_HWCAP2, AuxVal::Value(platform::host_auxv(AT_HWCAP2))),
         (AT_EXECFN, AuxVal::Execfn),
@@ -521,9 +740,14 @@ fn build_process(
         .ok_or_else(|| load_error(file, "argument list too long".into()))?;
     platform::uaccess::copy_out(built.sp, &built.bytes)
         .map_err(|_| load_error(file, "cannot write the initial stack".into()))?;
+    // The first guest instruction is the interpreter's entry, when there is one.
+    let rip = match interp {
+        Some(i) => i.image.entry + i.loaded.bias,
+        None => image.entry + loaded.bias,
+    };
     let regs = GuestRegs {
         rsp: built.sp,
-        rip: image.entry + loaded.bias,
+        rip,
         rflags: 0x202,
         ..Default::default()
     };

@@ -95,6 +95,9 @@ pub struct ExecRecord {
     pub auxv: Vec<u8>,
     /// The image's file-backed pages: (start, end, file offset of start).
     pub segments: Vec<(u64, u64, u64)>,
+    /// The interpreter's namespace path and file-backed pages, for a
+    /// dynamically linked program (empty otherwise).
+    pub interp: (String, Vec<(u64, u64, u64)>),
     /// The initial stack pointer: the mapping holding it is `[stack]`.
     pub sp: u64,
 }
@@ -103,10 +106,30 @@ static EXEC_RECORD: OnceLock<ExecRecord> = OnceLock::new();
 
 /// Records the program's start (once, from exec, after the initial stack
 /// is written: the auxv is copied from it).
-pub fn record_exec(argv: &[Vec<u8>], envp: &[Vec<u8>], image: &loader::Image, bias: u64, sp: u64) {
+pub fn record_exec(
+    argv: &[Vec<u8>],
+    envp: &[Vec<u8>],
+    (image, bias): (&loader::Image, u64),
+    interp: Option<(&str, &loader::Image, u64)>,
+    sp: u64,
+) {
+    let _ = EXEC_RECORD.set(ExecRecord {
+        argv: argv.to_vec(),
+        envp: envp.to_vec(),
+        auxv: saved_auxv(sp, argv.len(), envp.len()),
+        segments: file_pages(image, bias),
+        interp: interp
+            .map(|(path, image, bias)| (path.to_string(), file_pages(image, bias)))
+            .unwrap_or_default(),
+        sp,
+    });
+}
+
+/// An image's file-backed pages once placed at `bias`: (start, end, file offset).
+pub(crate) fn file_pages(image: &loader::Image, bias: u64) -> Vec<(u64, u64, u64)> {
     let page_down = |x: u64| x & !4095;
     let page_up = |x: u64| x.saturating_add(4095) & !4095;
-    let segments = image
+    image
         .segments
         .iter()
         .filter(|s| s.filesz > 0)
@@ -117,14 +140,7 @@ pub fn record_exec(argv: &[Vec<u8>], envp: &[Vec<u8>], image: &loader::Image, bi
                 page_down(s.offset),
             )
         })
-        .collect();
-    let _ = EXEC_RECORD.set(ExecRecord {
-        argv: argv.to_vec(),
-        envp: envp.to_vec(),
-        auxv: saved_auxv(sp, argv.len(), envp.len()),
-        segments,
-        sp,
-    });
+        .collect()
 }
 
 /// Copies the auxv from the initial stack: argc, argv[] and NULL, envp[]

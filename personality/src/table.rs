@@ -120,6 +120,7 @@ const ROWS: &[Entry] = rows! {
     fchmodat: Some(fs::attr::fchmodat), Full, [Dirfd, Path, Mode], "";
     fsync: Some(fs::attr::fsync), Full, [Fd], "";
     fdatasync: Some(fs::attr::fsync), Full, [Fd], "as fsync";
+    fadvise64: Some(fs::attr::fadvise64), Partial, [Fd, Off, Size, Int], "checked, then ignored: advice is a hint";
     sync: Some(fs::attr::sync), Full, [], "";
     syncfs: Some(fs::attr::syncfs), Full, [Fd], "";
     chown: Some(fs::attr::chown), Partial, [Path, Int, Int], "numeric ids through 9P2000.u wstat; devices may refuse";
@@ -145,11 +146,18 @@ const ROWS: &[Entry] = rows! {
     ioctl: Some(fs::ioctl::ioctl), Partial, [Fd, IoctlReq, Hex], "TCGETS, TCSETS*, TIOCGWINSZ, TIOCSWINSZ, TIOCGPGRP, FIONREAD, FIOCLEX, FIONCLEX; others ENOTTY";
     readlink: Some(fs::dir::readlink), Full, [Path, OutBuf(2), Size], "/proc/self/exe names the guest program";
     readlinkat: Some(fs::dir::readlinkat), Full, [Dirfd, Path, OutBuf(3), Size], "/proc/self/exe names the guest program";
+    getxattr: Some(fs::xattr::getxattr), Partial, [Path, Str, Ptr, Size], "namespace files have no extended attributes: ENODATA";
+    lgetxattr: Some(fs::xattr::lgetxattr), Partial, [Path, Str, Ptr, Size], "namespace files have no extended attributes: ENODATA";
+    fgetxattr: Some(fs::xattr::fgetxattr), Partial, [Fd, Str, Ptr, Size], "namespace files have no extended attributes: ENODATA";
+    listxattr: Some(fs::xattr::listxattr), Partial, [Path, Ptr, Size], "always an empty list";
+    llistxattr: Some(fs::xattr::llistxattr), Partial, [Path, Ptr, Size], "always an empty list";
+    flistxattr: Some(fs::xattr::flistxattr), Partial, [Fd, Ptr, Size], "always an empty list";
     brk: Some(mm::brk::brk), Full, [Ptr] -> Ptr, "grows inside a reservation placed after the image";
-    mmap: Some(mm::mmap::mmap), Partial, [Ptr, Size, MmapProt, MmapFlags, Fd, Off] -> Ptr, "anonymous and host-backed fds; MAP_FIXED over ninux's own memory is ENOMEM";
+    mmap: Some(mm::mmap::mmap), Partial, [Ptr, Size, MmapProt, MmapFlags, Fd, Off] -> Ptr, "anonymous and host-backed fds; files without a host fd (tar members, 9P) are copied in, written back at msync, munmap, execve and exit when MAP_SHARED (other processes see the writes only then); MAP_FIXED over ninux's own memory is ENOMEM";
     munmap: Some(mm::mmap::munmap), Full, [Ptr, Size], "";
     mprotect: Some(mm::mmap::mprotect), Full, [Ptr, Size, MmapProt], "";
-    mremap: Some(mm::mmap::mremap), Full, [Ptr, Size, Size, Hex, Ptr] -> Ptr, "";
+    mremap: Some(mm::mmap::mremap), Full, [Ptr, Size, Size, Hex, Ptr] -> Ptr, "a copied-in shared file mapping is written back when moved, and no longer after";
+    msync: Some(mm::mmap::msync), Full, [Ptr, Size, Hex], "copied-in shared file mappings are written back; host file mappings are the host's";
     madvise: Some(mm::mmap::madvise), Full, [Ptr, Size, Int], "";
     arch_prctl: Some(process::arch::arch_prctl), Partial, [Hex, Ptr], "ARCH_SET_FS, ARCH_GET_FS; GS belongs to ninux (EINVAL)";
     prctl: Some(process::arch::prctl), Partial, [Int, Hex, Hex, Hex, Hex], "PR_SET_NAME, PR_GET_NAME; others EINVAL";

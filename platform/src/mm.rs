@@ -295,6 +295,23 @@ pub fn remap(
     Ok(p)
 }
 
+/// msync for the guest's own memory.
+pub fn sync(addr: u64, len: u64, flags: i32) -> Result<(), Errno> {
+    if len == 0 {
+        return Ok(());
+    }
+    if !owns(addr, len) {
+        return Err(libc::ENOMEM);
+    }
+    // SAFETY: the range is guest-owned; msync only flushes it.
+    let r = unsafe { libc::msync(addr as *mut libc::c_void, len as usize, flags) };
+    if r < 0 {
+        Err(errno())
+    } else {
+        Ok(())
+    }
+}
+
 /// madvise for the guest's own memory.
 pub fn advise(addr: u64, len: u64, advice: i32) -> Result<(), Errno> {
     if addr % PAGE != 0 {

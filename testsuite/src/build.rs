@@ -1,5 +1,5 @@
-//! Building cases: C with `cc -static`, `musl-gcc -static` and
-//! `cc -static-pie`, and Go packages with `go build` (CGO_ENABLED=0, so
+//! Building cases: C with `cc -static`, `musl-gcc -static`,
+//! `cc -static-pie` and plain (dynamic) `cc` with shared libraries, and Go packages with `go build` (CGO_ENABLED=0, so
 //! static), into a directory under the cargo target dir, rebuilt only when a
 //! source is newer than the binary.
 
@@ -25,6 +25,7 @@ impl Toolchain {
             Toolchain::Glibc => (&["cc", "gcc"], &["-static", "-O2", "-pthread"]),
             Toolchain::GlibcPie => (&["cc", "gcc"], &["-static-pie", "-O2", "-pthread"]),
             Toolchain::Musl => (&["musl-gcc"], &["-static", "-O2", "-pthread"]),
+            Toolchain::GlibcDynamic => (&["cc", "gcc"], &["-O2", "-pthread", "-Wl,-rpath,$ORIGIN"]),
         };
         let compiler = find_program(names).ok_or_else(|| {
             BuildError::Missing(format!(
@@ -52,6 +53,9 @@ pub fn build_c(
 ) -> Result<PathBuf, BuildError> {
     let (compiler, flags) = toolchain.command()?;
     let out = out_dir.join(toolchain.name()).join(rel);
+    if toolchain == Toolchain::GlibcDynamic {
+        build_shared_libraries(&compiler, source, &out)?;
+    }
     if is_fresh(source, &out) {
         return Ok(out);
     }
@@ -70,6 +74,11 @@ pub fn build_c(
         .arg("-o")
         .arg(&tmp)
         .arg(source)
+        .args(if toolchain == Toolchain::GlibcDynamic {
+            &["-ldl"][..]
+        } else {
+            &[]
+        })
         .output()
         .map_err(|e| BuildError::Failed(format!("cannot run {}: {e}", compiler.display())))?;
     if !output.status.success() {
@@ -84,6 +93,62 @@ pub fn build_c(
     tmp.persist(&out)
         .map_err(|e| BuildError::Failed(format!("{}: {e}", out.display())))?;
     Ok(out)
+}
+
+/// Builds every `lib*.so.c` beside `source` into a shared library
+/// (`-shared -fPIC`) beside the program `out`, where its `$ORIGIN` run path
+/// finds it: `libplug.so.c` becomes `libplug.so`.
+fn build_shared_libraries(compiler: &Path, source: &Path, out: &Path) -> Result<(), BuildError> {
+    let dir = source.parent().expect("a source has a directory");
+    let parent = out.parent().expect("output path has a parent");
+    let libraries = std::fs::read_dir(dir)
+        .map_err(|e| BuildError::Failed(format!("{}: {e}", dir.display())))?
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| is_library_source(p));
+    for lib in libraries {
+        let name = lib
+            .file_name()
+            .and_then(|n| n.to_str())
+            .and_then(|n| n.strip_suffix(".c"))
+            .expect("filtered by is_library_source");
+        let built = parent.join(name);
+        if is_newer(&built, &lib) {
+            continue;
+        }
+        std::fs::create_dir_all(parent)
+            .map_err(|e| BuildError::Failed(format!("{}: {e}", parent.display())))?;
+        let tmp = tempfile::Builder::new()
+            .prefix(".build-")
+            .tempfile_in(parent)
+            .map_err(|e| BuildError::Failed(format!("{}: {e}", parent.display())))?
+            .into_temp_path();
+        let output = Command::new(compiler)
+            .args(["-shared", "-fPIC", "-O2", "-pthread", "-o"])
+            .arg(&tmp)
+            .arg(&lib)
+            .output()
+            .map_err(|e| BuildError::Failed(format!("cannot run {}: {e}", compiler.display())))?;
+        if !output.status.success() {
+            return Err(BuildError::Failed(format!(
+                "{} -shared -fPIC {} failed:\n{}",
+                compiler.display(),
+                lib.display(),
+                String::from_utf8_lossy(&output.stderr)
+            )));
+        }
+        tmp.persist(&built)
+            .map_err(|e| BuildError::Failed(format!("{}: {e}", built.display())))?;
+    }
+    Ok(())
+}
+
+/// A shared library's source: `lib<name>.so.c`, built by
+/// [`build_shared_libraries`] rather than as a case of its own.
+pub fn is_library_source(path: &Path) -> bool {
+    path.file_name()
+        .and_then(|n| n.to_str())
+        .is_some_and(|n| n.starts_with("lib") && n.ends_with(".so.c"))
 }
 
 /// Builds the Go main package in directory `package` (its `.go` files, the

@@ -17,6 +17,10 @@ pub enum Toolchain {
     Musl,
     /// `cc -static-pie`: glibc, position independent, self-relocating.
     GlibcPie,
+    /// Plain `cc`: glibc, dynamically linked (PT_INTERP is ld.so), with a
+    /// run path of `$ORIGIN` so the program finds the shared libraries built
+    /// beside it from the family's `lib*.so.c` sources.
+    GlibcDynamic,
 }
 
 impl Toolchain {
@@ -26,6 +30,7 @@ impl Toolchain {
             Toolchain::Glibc => "",
             Toolchain::Musl => "@musl",
             Toolchain::GlibcPie => "@pie",
+            Toolchain::GlibcDynamic => "@dyn",
         }
     }
 
@@ -35,6 +40,7 @@ impl Toolchain {
             Toolchain::Glibc => "glibc",
             Toolchain::Musl => "musl",
             Toolchain::GlibcPie => "glibc-pie",
+            Toolchain::GlibcDynamic => "glibc-dynamic",
         }
     }
 }

@@ -33,6 +33,7 @@ pub fn all() -> Vec<Case> {
         busybox(),
         shell(),
         go(),
+        dynamic(),
     ];
     specs
         .into_iter()
@@ -42,7 +43,7 @@ pub fn all() -> Vec<Case> {
 }
 
 /// The family names, in report order.
-pub const FAMILIES: [&str; 15] = [
+pub const FAMILIES: [&str; 16] = [
     "startup",
     "threads",
     "memory",
@@ -58,6 +59,7 @@ pub const FAMILIES: [&str; 15] = [
     "busybox",
     "shell",
     "go",
+    "dynamic",
 ];
 
 /// Static Go programs (Debian's gojq and shfmt): the Go runtime's threads,
@@ -176,6 +178,7 @@ fn memory() -> Vec<Spec> {
         c("memory", "mprotect_fault"),
         c("memory", "brk_growth"),
         c("memory", "mmap_file"),
+        c("memory", "mmap_edges"),
     ]
 }
 
@@ -383,6 +386,35 @@ fn shell() -> Vec<Spec> {
     ]
 }
 
+/// Dynamically linked programs: C cases built with plain `cc` (ld.so,
+/// libc.so, libraries built beside them from `lib*.so.c`), and Debian's own
+/// dynamic tools on the host's root, ninux's default namespace.
+fn dynamic() -> Vec<Spec> {
+    let python = "import json, hashlib, subprocess\n\
+        d = {'sha256': hashlib.sha256(b'ninux').hexdigest(), 'n': [1, 2, 3]}\n\
+        print(json.dumps(d, sort_keys=True))\n\
+        r = subprocess.run(['/bin/echo', 'from', 'echo'], capture_output=True)\n\
+        print(r.returncode, r.stdout.decode().strip())\n\
+        print(subprocess.call(['/bin/sh', '-c', 'exit 3']))";
+    vec![
+        c_dynamic("dynamic", "dlopen").native_stdout_contains("plug: destructor ran"),
+        c_dynamic("dynamic", "ifunc").native_stdout_contains("resolver matches cpuid: yes"),
+        c_dynamic("dynamic", "maps").native_stdout_contains("AT_BASE set: yes"),
+        c_dynamic("dynamic", "exec_interp").native_stdout_contains("No such file or directory"),
+        script_in(
+            "dynamic",
+            "debian_tools",
+            Tool::Dash,
+            &[],
+            "dynamic/tools.sh",
+        )
+        .native_stdout_contains("child exit 7"),
+        tool("dynamic", "python3", Tool::Python3, &["-c", python])
+            .native_stdout_contains("0 from echo"),
+        tool("dynamic", "python3_pass", Tool::Python3, &["-c", "pass"]),
+    ]
+}
+
 /// A case before its variants are expanded.
 struct Spec {
     family: &'static str,
@@ -394,6 +426,8 @@ struct Spec {
     divergence: Option<&'static str>,
     timeout: Duration,
     pie: bool,
+    /// Only the dynamically linked glibc variant (`@dyn`).
+    dynamic: bool,
     hooks: Hooks,
 }
 
@@ -419,6 +453,13 @@ fn c_from(family: &'static str, name: &'static str, source: &str) -> Spec {
     )
 }
 
+/// A dynamically linked C case (`cases/<family>/<name>.c`, glibc only).
+fn c_dynamic(family: &'static str, name: &'static str) -> Spec {
+    let mut spec = c(family, name);
+    spec.dynamic = true;
+    spec
+}
+
 /// A Go case: the main package in directory `cases/<family>/<name>/`.
 #[allow(dead_code)] // the first Go cases arrive with the processes and network families
 fn go_package(family: &'static str, name: &'static str) -> Spec {
@@ -442,8 +483,18 @@ fn script(
     shell_args: &'static [&'static str],
     script: &'static str,
 ) -> Spec {
+    script_in("shell", name, shell, shell_args, script)
+}
+
+fn script_in(
+    family: &'static str,
+    name: &'static str,
+    shell: Tool,
+    shell_args: &'static [&'static str],
+    script: &'static str,
+) -> Spec {
     Spec::new(
-        "shell",
+        family,
         name,
         Kind::Ready(Program::Script {
             shell,
@@ -465,6 +516,7 @@ impl Spec {
             divergence: None,
             timeout: Duration::from_secs(60),
             pie: false,
+            dynamic: false,
             hooks: Hooks::default(),
         }
     }
@@ -529,6 +581,9 @@ impl Spec {
             Kind::Ready(program) => vec![(self.name.to_string(), program.clone())],
             Kind::C { source } => {
                 let mut toolchains = vec![Toolchain::Glibc, Toolchain::Musl];
+                if self.dynamic {
+                    toolchains = vec![Toolchain::GlibcDynamic];
+                }
                 if self.pie {
                     toolchains.push(Toolchain::GlibcPie);
                 }
@@ -607,6 +662,9 @@ mod tests {
             for entry in dir.flatten() {
                 if entry.path().extension().is_some_and(|x| x == "h") {
                     continue; // a header the family's cases share
+                }
+                if crate::build::is_library_source(&entry.path()) {
+                    continue; // a shared library the family's cases load
                 }
                 let rel = format!("{family}/{}", entry.file_name().to_string_lossy());
                 let used = cases.iter().any(|c| match &c.program {

@@ -1,5 +1,5 @@
-//! Host tools the cases need: compilers and static third-party binaries,
-//! found on the host, and a minimal ELF check so a dynamically linked busybox
+//! Host tools the cases need: compilers, static third-party binaries and a
+//! few of Debian's dynamic ones, found on the host, and a minimal ELF check so a dynamically linked busybox
 //! is reported as a skip rather than as a ninux failure.
 
 use std::fs::File;
@@ -14,6 +14,9 @@ pub enum Tool {
     /// Static Go programs from Debian: threads, futexes, signals, epoll.
     Gojq,
     Shfmt,
+    /// Debian's own dynamically linked tools, run through their ld.so.
+    Dash,
+    Python3,
 }
 
 impl Tool {
@@ -23,6 +26,8 @@ impl Tool {
             Tool::BashStatic => &["bash-static"],
             Tool::Gojq => &["gojq"],
             Tool::Shfmt => &["shfmt"],
+            Tool::Dash => &["dash"],
+            Tool::Python3 => &["python3"],
         }
     }
 
@@ -33,7 +38,15 @@ impl Tool {
             Tool::BashStatic => "bash-static",
             Tool::Gojq => "gojq",
             Tool::Shfmt => "shfmt",
+            Tool::Dash => "dash",
+            Tool::Python3 => "python3",
         }
+    }
+
+    /// Whether the tool is meant to be dynamically linked (Debian's own
+    /// build); the others must be static.
+    fn dynamic(self) -> bool {
+        matches!(self, Tool::Dash | Tool::Python3)
     }
 
     /// The tool's path, or why it cannot be used (missing, or not static).
@@ -46,6 +59,7 @@ impl Tool {
             )
         })?;
         match elf_linkage(&path) {
+            Ok(_) if self.dynamic() => Ok(path),
             Ok(Linkage::Static) => Ok(path),
             Ok(Linkage::Dynamic) => Err(format!(
                 "{} is dynamically linked (install {}: scripts/deps.sh)",

@@ -63,6 +63,10 @@ struct Layout {
     exe: String,
     /// (start, end, file offset) of the image's file-backed pages.
     segments: Vec<(u64, u64, u64)>,
+    /// The interpreter's path and file-backed pages, likewise.
+    interp: (String, Vec<(u64, u64, u64)>),
+    /// The guest's file mappings (mmap of a namespace file).
+    files: Vec<(u64, u64, crate::mm::names::FileName)>,
     sp: u64,
     /// The break: [start, mapped end) is `[heap]`, up to the reserve's end
     /// is reserved address space Linux does not show.
@@ -79,6 +83,8 @@ impl Layout {
                 .map(|p| String::from_utf8_lossy(&p.exe).into_owned())
                 .unwrap_or_default(),
             segments: rec.map(|r| r.segments.clone()).unwrap_or_default(),
+            interp: rec.map(|r| r.interp.clone()).unwrap_or_default(),
+            files: crate::mm::names::all(),
             sp: rec.map_or(0, |r| r.sp),
             heap: p.map_or((0, 0, 0), |p| {
                 let b = *state::lock(&p.brk);
@@ -103,7 +109,9 @@ impl Layout {
             let mut cuts: Vec<u64> = self
                 .segments
                 .iter()
+                .chain(&self.interp.1)
                 .flat_map(|&(a, b, _)| [a, b])
+                .chain(self.files.iter().flat_map(|(a, b, _)| [*a, *b]))
                 .chain([hs, hm, he])
                 .filter(|&c| c > s && c < e)
                 .collect();
@@ -130,8 +138,18 @@ impl Layout {
             ..line.clone()
         };
         let (hs, hm, he) = self.heap;
-        if let Some(&(a, _, off)) = self.segments.iter().find(|&&(a, b, _)| a <= s && s < b) {
+        if let Some((a, _, file)) = self.files.iter().find(|(a, b, _)| *a <= s && s < *b) {
+            m.path = file.path.clone();
+            m.offset = file.offset.saturating_add(s - a);
+            m.dev = file.dev.clone();
+            m.inode = file.inode;
+        } else if let Some(&(a, _, off)) = self.segments.iter().find(|&&(a, b, _)| a <= s && s < b)
+        {
             m.path = self.exe.clone();
+            m.offset = off + (s - a);
+        } else if let Some(&(a, _, off)) = self.interp.1.iter().find(|&&(a, b, _)| a <= s && s < b)
+        {
+            m.path = self.interp.0.clone();
             m.offset = off + (s - a);
         } else if line.start <= self.sp && self.sp < line.end && line.inode == 0 {
             m.path = "[stack]".into();
@@ -244,9 +262,20 @@ mod tests {
 
     fn layout() -> Layout {
         Layout {
-            owned: vec![(0x400000, 0x503000), (0x7ff000000000, 0x7ff000008000)],
+            owned: vec![(0x400000, 0x503000), (0x7ff000000000, 0x7ff000010000)],
             exe: "/bin/prog".into(),
             segments: vec![(0x400000, 0x401000, 0), (0x401000, 0x402000, 0x1000)],
+            interp: Default::default(),
+            files: vec![(
+                0x7ff000008000,
+                0x7ff000010000,
+                crate::mm::names::FileName {
+                    path: "/lib/libc.so.6".into(),
+                    offset: 0x2000,
+                    dev: "00:2a".into(),
+                    inode: 9,
+                },
+            )],
             sp: 0x7ff000007000,
             heap: (0x403000, 0x403000, 0x503000),
         }
@@ -269,7 +298,7 @@ mod tests {
         }
         let text: String = out.iter().map(format_line).collect();
         let lines: Vec<&str> = text.lines().collect();
-        assert_eq!(lines.len(), 5, "{text}");
+        assert_eq!(lines.len(), 6, "{text}");
         assert!(
             lines[0].starts_with("00400000-00401000 r-xp 00000000")
                 && lines[0].ends_with(" /bin/prog")
@@ -282,7 +311,13 @@ mod tests {
         assert!(
             lines[3].starts_with("7ff000000000-7ff000008000 rw-p") && lines[3].ends_with("[stack]")
         );
-        assert!(lines[4].ends_with("[vdso]"));
+        // A file mapping shows the guest's path, offset, device and inode.
+        assert!(
+            lines[4].starts_with("7ff000008000-7ff000010000 rw-p 00002000 00:2a 9 ")
+                && lines[4].ends_with(" /lib/libc.so.6"),
+            "{text}"
+        );
+        assert!(lines[5].ends_with("[vdso]"));
         assert!(!text.contains("nin ux"));
     }
 

@@ -92,6 +92,24 @@ pub fn fsync(_t: &mut Trap, a: [u64; 6]) -> SysResult {
     Ok(0)
 }
 
+/// fadvise64(2): advice is only a hint, so it is checked and dropped;
+/// a pipe answers ESPIPE as on Linux.
+pub fn fadvise64(_t: &mut Trap, a: [u64; 6]) -> SysResult {
+    let (file, advice) = (fd::get(a[0])?, a[3]);
+    // POSIX_FADV_NORMAL … POSIX_FADV_NOREUSE
+    if advice > 5 {
+        return Err(Errno::EINVAL);
+    }
+    if file.chan.is_none() && file.host >= 0 {
+        if let Ok(st) = host::fstat(file.host) {
+            if st.st_mode & 0o170000 == 0o010000 {
+                return Err(Errno::ESPIPE);
+            }
+        }
+    }
+    Ok(0)
+}
+
 /// sync(2)
 pub fn sync(_t: &mut Trap, _a: [u64; 6]) -> SysResult {
     host::sync();

@@ -13,6 +13,7 @@ pub mod pipe;
 pub mod poll;
 pub mod read_write;
 pub mod stat;
+pub mod xattr;
 pub mod xfer;
 
 use abi::Errno;

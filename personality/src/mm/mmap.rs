@@ -1,6 +1,7 @@
 //! mmap, munmap, mprotect, mremap, madvise. Linux's flag values are the
 //! host's (both are x86-64 Linux); the checks here are the man page's.
 
+use super::{names, shared};
 use crate::fs::{fd, from_host};
 use crate::SysResult;
 use abi::flags::{MapFlags, MremapFlags, Prot};
@@ -9,6 +10,12 @@ use platform::mm::{self, MapRequest};
 use platform::Trap;
 
 const PAGE: u64 = abi::auxv::PAGE_SIZE;
+
+/// The page-rounded end of `[addr, addr+len)`, saturating: guest lengths
+/// may be anything.
+fn end_of(addr: u64, len: u64) -> u64 {
+    addr.saturating_add(len.saturating_add(PAGE - 1) & !(PAGE - 1))
+}
 
 /// mmap(2)
 pub fn mmap(_t: &mut Trap, a: [u64; 6]) -> SysResult {
@@ -32,6 +39,9 @@ pub fn mmap(_t: &mut Trap, a: [u64; 6]) -> SysResult {
     if len > 0x7fff_ffff_f000 {
         return Err(Errno::ENOMEM);
     }
+    if offset.checked_add(len).is_none() {
+        return Err(Errno::EOVERFLOW);
+    }
     // The host must not see flags it does not know as the guest meant them.
     let flags = flags & MapFlags::all() & !MapFlags::UNINITIALIZED;
     let host_fd = if flags.contains(MapFlags::ANONYMOUS) {
@@ -39,21 +49,124 @@ pub fn mmap(_t: &mut Trap, a: [u64; 6]) -> SysResult {
     } else {
         Some(fd::get(fd as u64)?)
     };
-    let req = MapRequest {
+    if flags.contains(MapFlags::FIXED) {
+        // What the new mapping replaces is unmapped first, as Linux does.
+        shared::release(addr, end_of(addr, len));
+    }
+    let at = match host_fd.as_ref() {
+        Some(file) if file.host < 0 => map_copy(file, addr, len, prot, flags, offset)?,
+        _ => mm::map(MapRequest {
+            addr,
+            len,
+            prot: prot.bits() as i32,
+            flags: flags.bits() as i32,
+            fd: host_fd.as_ref().map_or(-1, |f| f.host),
+            offset,
+        })
+        .map_err(from_host)?,
+    };
+    let end = end_of(at, len);
+    match host_fd.as_ref().and_then(|f| file_name(f, offset)) {
+        Some(name) => names::record(at, end, name),
+        None => names::forget(at, end),
+    }
+    // Newly mapped guest code is trapped like the image's (SUD covers all
+    // guest code); a syscall-site rewriter would scan [at, end) here when
+    // `prot` has PROT_EXEC.
+    Ok(at)
+}
+
+/// How /proc/self/maps names a mapping of `file`: by its path in the
+/// namespace (not the host's), when it is a namespace file.
+fn file_name(file: &fd::OpenFile, offset: u64) -> Option<names::FileName> {
+    let chan = file.chan.as_ref()?;
+    let st = crate::fs::stat::stat_of(chan).ok()?;
+    Some(names::FileName {
+        path: chan.name.clone(),
+        offset,
+        dev: names::dev_text(st.st_dev),
+        inode: st.st_ino,
+    })
+}
+
+/// A file without a host fd (a rootfs tar member, a 9P file) cannot be
+/// mapped by the host, so its mapping is anonymous memory filled with the
+/// file's bytes: exact for MAP_PRIVATE and for read-only MAP_SHARED (whose
+/// pages nobody else writes through ninux). A writable MAP_SHARED mapping
+/// is shared anonymous memory written back to the file by `mm::shared`.
+fn map_copy(
+    file: &std::sync::Arc<fd::OpenFile>,
+    addr: u64,
+    len: u64,
+    prot: Prot,
+    flags: MapFlags,
+    offset: u64,
+) -> SysResult {
+    let chan = file.chan.as_ref().ok_or(Errno::ENODEV)?;
+    if chan.is_dir() {
+        return Err(Errno::ENODEV);
+    }
+    let writes_back = !flags.contains(MapFlags::PRIVATE) && prot.contains(Prot::WRITE);
+    let mode = *crate::state::lock(&file.flags) & 3;
+    // Linux requires read access to the file for any file mapping, and
+    // write access for a writable shared one.
+    if mode == abi::flags::OpenFlags::WRONLY.bits()
+        || (writes_back && mode != abi::flags::OpenFlags::RDWR.bits())
+    {
+        return Err(Errno::EACCES);
+    }
+    let kind = if writes_back {
+        MapFlags::SHARED | MapFlags::ANONYMOUS
+    } else {
+        MapFlags::PRIVATE | MapFlags::ANONYMOUS
+    };
+    let keep = flags & (MapFlags::FIXED | MapFlags::FIXED_NOREPLACE | MapFlags::NORESERVE);
+    let rw = (Prot::READ | Prot::WRITE).bits() as i32;
+    let at = mm::map(MapRequest {
         addr,
         len,
-        prot: prot.bits() as i32,
-        flags: flags.bits() as i32,
-        fd: host_fd.as_ref().map_or(-1, |f| f.host),
-        offset,
+        prot: rw,
+        flags: (kind | keep).bits() as i32,
+        fd: -1,
+        offset: 0,
+    })
+    .map_err(from_host)?;
+    let fill = || -> Result<(), Errno> {
+        let mut buf = vec![0u8; len.min(1 << 20) as usize];
+        let mut done = 0u64;
+        while done < len {
+            let want = (len - done).min(buf.len() as u64) as usize;
+            let n = chan
+                .pread(&mut buf[..want], Some(offset + done))
+                .map_err(crate::fs::path::kerr)?;
+            if n == 0 {
+                // Past the end of the file the pages read as zero.
+                break;
+            }
+            platform::uaccess::copy_out(at + done, &buf[..n]).map_err(|_| Errno::EFAULT)?;
+            done += n as u64;
+        }
+        mm::protect(at, len, prot.bits() as i32).map_err(from_host)
     };
-    mm::map(req).map_err(from_host)
+    if let Err(e) = fill() {
+        let _ = mm::unmap(at, len);
+        return Err(e);
+    }
+    if writes_back {
+        shared::record(at, end_of(at, len), file.clone(), offset);
+    }
+    Ok(at)
 }
 
 /// munmap(2)
 pub fn munmap(_t: &mut Trap, a: [u64; 6]) -> SysResult {
     let (addr, len) = (a[0], a[1]);
-    mm::unmap(addr, len).map(|_| 0).map_err(from_host)
+    if addr % PAGE == 0 && len != 0 {
+        shared::release(addr, end_of(addr, len));
+    }
+    mm::unmap(addr, len).map_err(from_host)?;
+    names::forget(addr, end_of(addr, len));
+    Ok(0)
 }
 
 /// mprotect(2)
@@ -68,8 +181,11 @@ pub fn mprotect(_t: &mut Trap, a: [u64; 6]) -> SysResult {
         len,
         (prot - Prot::GROWSDOWN - Prot::GROWSUP).bits() as i32,
     )
-    .map(|_| 0)
-    .map_err(from_host)
+    .map_err(from_host)?;
+    // Memory that becomes executable is trapped like the image (SUD covers
+    // all guest code); a syscall-site rewriter would scan it here when
+    // `prot` has PROT_EXEC.
+    Ok(0)
 }
 
 /// mremap(2)
@@ -79,7 +195,43 @@ pub fn mremap(_t: &mut Trap, a: [u64; 6]) -> SysResult {
     if flags.contains(MremapFlags::FIXED) && !flags.contains(MremapFlags::MAYMOVE) {
         return Err(Errno::EINVAL);
     }
-    mm::remap(old, old_len, new_len, flags.bits() as i32, new_addr).map_err(from_host)
+    // A written-back copy is written back now and not after a move.
+    shared::release(old, end_of(old, old_len));
+    let at = mm::remap(old, old_len, new_len, flags.bits() as i32, new_addr).map_err(from_host)?;
+    // A moved or resized file mapping keeps its file, from the same offset.
+    let moved = names::at(old).filter(|(s, _, _)| *s == old);
+    if !flags.contains(MremapFlags::DONTUNMAP) {
+        names::forget(old, end_of(old, old_len));
+    }
+    let end = end_of(at, new_len);
+    match moved {
+        Some((_, _, name)) => names::record(at, end, name),
+        None => names::forget(at, end),
+    }
+    Ok(at)
+}
+
+/// msync(2): a copied-in shared mapping is written back to its file; a
+/// host file mapping is the host's to sync.
+pub fn msync(_t: &mut Trap, a: [u64; 6]) -> SysResult {
+    let (addr, len, flags) = (a[0], a[1], a[2] as i32);
+    let known = libc::MS_ASYNC | libc::MS_SYNC | libc::MS_INVALIDATE;
+    if addr % PAGE != 0
+        || flags & !known != 0
+        || flags & (libc::MS_ASYNC | libc::MS_SYNC) == libc::MS_ASYNC | libc::MS_SYNC
+    {
+        return Err(Errno::EINVAL);
+    }
+    // Linux rounds the length up modulo 2^64 (so -1 becomes 0, a no-op).
+    let len = len.wrapping_add(PAGE - 1) & !(PAGE - 1);
+    let end = addr.checked_add(len).ok_or(Errno::ENOMEM)?;
+    if end > addr && !mm::owns(addr, end - addr) {
+        return Err(Errno::ENOMEM);
+    }
+    shared::write_back(addr, end)?;
+    mm::sync(addr, end - addr, flags)
+        .map(|_| 0)
+        .map_err(from_host)
 }
 
 /// madvise(2)

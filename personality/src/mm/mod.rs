@@ -4,3 +4,5 @@
 
 pub mod brk;
 pub mod mmap;
+pub mod names;
+pub mod shared;

@@ -99,6 +99,8 @@ fn exec(t: &mut Trap, base: Base, path: Vec<u8>, argv: u64, envp: u64, last: Las
         trace: crate::dispatch::trace_mode() as u8,
         trace_fd: crate::trace::trace_output(),
     };
+    // The old image's shared file mappings end here, as at exit.
+    crate::mm::shared::write_back_all();
     reexec(t, state)
 }
 
@@ -139,7 +141,7 @@ fn read_strings(addr: u64, total: &mut u64, limit: u64) -> Result<Vec<Vec<u8>>, 
 
 /// Resolves the program as Linux's exec would, following `#!` lines: the
 /// absolute namespace path of the ELF file to load and its argv.
-fn find_image(
+pub(crate) fn find_image(
     mut base: Base,
     mut path: Vec<u8>,
     mut argv: Vec<Vec<u8>>,
@@ -149,6 +151,7 @@ fn find_image(
         let r = path::resolve(&base, &path, last)?;
         let head = check_and_read_head(&r)?;
         if head.starts_with(b"\x7fELF") {
+            check_interpreter(&r)?;
             return Ok((r.path, argv));
         }
         let Some((interp, arg)) = parse_shebang(&head) else {
@@ -185,6 +188,39 @@ fn check_and_read_head(r: &Resolved) -> Result<Vec<u8>, Errno> {
     let n = chan.pread(&mut head, Some(0)).map_err(kerr)?;
     head.truncate(n);
     Ok(head)
+}
+
+/// A dynamically linked program's interpreter must exist before the old
+/// image is given up: ENOENT otherwise, as Linux answers (the loader checks
+/// the rest in the new process).
+fn check_interpreter(r: &Resolved) -> Result<(), Errno> {
+    let chan = open_chan(r.chan.clone_chan().map_err(kerr)?, ninep::OREAD as u32).map_err(kerr)?;
+    let read = |at: u64, len: usize| -> Result<Vec<u8>, Errno> {
+        let mut buf = vec![0u8; len];
+        let n = chan.pread(&mut buf, Some(at)).map_err(kerr)?;
+        buf.truncate(n);
+        Ok(buf)
+    };
+    let header = read(0, 64)?;
+    if header.len() < 64 {
+        return Ok(()); // the loader reports the truncation
+    }
+    let u64_at =
+        |b: &[u8], o: usize| u64::from_le_bytes(b[o..o + 8].try_into().unwrap_or_default());
+    let phoff = u64_at(&header, 32);
+    let phnum = u16::from_le_bytes([header[56], header[57]]) as usize;
+    let phdrs = read(phoff, phnum.min(256) * 56)?;
+    const PT_INTERP: u32 = 3;
+    for ph in phdrs.chunks_exact(56) {
+        if u32::from_le_bytes([ph[0], ph[1], ph[2], ph[3]]) != PT_INTERP {
+            continue;
+        }
+        let (offset, size) = (u64_at(ph, 8), u64_at(ph, 32));
+        let raw = read(offset, size.min(4096) as usize)?;
+        let interp = raw.split(|&b| b == 0).next().unwrap_or_default();
+        path::resolve(&Base::Cwd, interp, Last::Follow)?;
+    }
+    Ok(())
 }
 
 /// `#!interp [arg]` as Linux reads it: the first line, the interpreter up to
