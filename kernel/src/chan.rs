@@ -96,6 +96,11 @@ pub trait Node: Send + Sync + 'static {
     fn getattr(&self) -> Option<Getattr> {
         None
     }
+    /// Whether the device refuses every change (`#Zro:`), for the calls
+    /// that change a file through its host fd rather than wstat (futimens).
+    fn readonly(&self) -> bool {
+        false
+    }
     /// For same-device checks in `rename` and `link`.
     fn as_any(&self) -> &dyn Any;
 }
@@ -217,6 +222,11 @@ impl Chan {
     /// See [`Node::getattr`].
     pub fn getattr(&self) -> Option<Getattr> {
         self.node.getattr()
+    }
+
+    /// See [`Node::readonly`].
+    pub fn readonly(&self) -> bool {
+        self.node.readonly()
     }
 
     /// The symlink target if this chan names a symlink (readlink).

@@ -173,6 +173,9 @@ fn set_times(chan: &Chan, times: [Timespec; 2]) -> SysResult {
             return Err(Errno::EINVAL);
         }
     }
+    if chan.readonly() {
+        return Err(Errno::EROFS);
+    }
     if !chan.is_dir() && !chan.qid.is_symlink() {
         if let Ok(open) = chan
             .clone_chan()

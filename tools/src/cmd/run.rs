@@ -1,4 +1,4 @@
-//! `ninux run [-r ROOT] [-b HOST:GUEST]… [--ns FILE] [-w DIR] -- PROG ARGS…`:
+//! `ninux run [-r ROOT [--rw]] [-b HOST:GUEST[:ro]]… [--ns FILE] [-w DIR] -- PROG ARGS…`:
 //! run a Linux binary under ninux, in a Plan 9 namespace.
 
 use super::ns::NsArgs;
