@@ -87,6 +87,12 @@ pub trait Node: Send + Sync + 'static {
     fn rename(&self, _newdir: &dyn Node, _name: &str) -> Result<()> {
         Err(EXDEV)
     }
+    /// Swaps this file and `other` (a fid of the same device) atomically, each
+    /// taking the other's name (Linux renameat2 RENAME_EXCHANGE). Devices
+    /// that cannot say "bad arg" (EINVAL), as a Linux file system does.
+    fn exchange(&self, _other: &dyn Node) -> Result<()> {
+        Err(EBADARG)
+    }
     /// Makes a hard link to this file as `name` in `newdir` (same device).
     fn link(&self, _newdir: &dyn Node, _name: &str) -> Result<()> {
         Err(EXDEV)

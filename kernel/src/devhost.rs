@@ -541,6 +541,23 @@ impl Node for HostNode {
         *self.at.lock().unwrap() = Some((nd.fd.clone(), name.into()));
         Ok(())
     }
+    fn exchange(&self, other: &dyn Node) -> Result<()> {
+        self.writable()?;
+        let o = self.other(other)?;
+        let (Some((d1, n1)), Some((d2, n2))) = (self.parent(), o.parent()) else {
+            return Err(EINUSE);
+        };
+        rfs::renameat_with(
+            &*d1,
+            n1.as_str(),
+            &*d2,
+            n2.as_str(),
+            rfs::RenameFlags::EXCHANGE,
+        )?;
+        *self.at.lock().unwrap() = Some((d2, n2));
+        *o.at.lock().unwrap() = Some((d1, n1));
+        Ok(())
+    }
     fn link(&self, newdir: &dyn Node, name: &str) -> Result<()> {
         check_elem(name)?;
         self.writable()?;

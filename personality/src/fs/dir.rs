@@ -183,6 +183,7 @@ pub fn unlinkat(_t: &mut Trap, a: [u64; 6]) -> SysResult {
 }
 
 const RENAME_NOREPLACE: u32 = 1;
+const RENAME_EXCHANGE: u32 = 2;
 
 /// Whether the last component of a raw path is `.` or `..` (Linux: EBUSY
 /// for rename, which cannot move those names).
@@ -193,8 +194,12 @@ fn ends_in_dot(raw: &[u8]) -> bool {
 }
 
 fn rename_in(old_base: Base, old: &[u8], new_base: Base, new: &[u8], flags: u32) -> SysResult {
+    if flags == RENAME_EXCHANGE {
+        return exchange_in(old_base, old, new_base, new);
+    }
     if flags & !RENAME_NOREPLACE != 0 {
-        // RENAME_EXCHANGE and RENAME_WHITEOUT need device support ninux lacks.
+        // RENAME_WHITEOUT needs overlay support ninux lacks; EXCHANGE goes
+        // with no other flag.
         return Err(Errno::EINVAL);
     }
     if ends_in_dot(old) || ends_in_dot(new) {
@@ -233,6 +238,33 @@ fn rename_in(old_base: Base, old: &[u8], new_base: Base, new: &[u8], flags: u32)
     Ok(0)
 }
 
+/// RENAME_EXCHANGE: both names must exist; they swap, whatever their types.
+/// Devices that can (host directories) swap atomically on the host; the
+/// others (the copy-on-write layer, tars, 9P) answer EINVAL.
+fn exchange_in(old_base: Base, old: &[u8], new_base: Base, new: &[u8]) -> SysResult {
+    if ends_in_dot(old) || ends_in_dot(new) {
+        return Err(Errno::EBUSY);
+    }
+    let (odir, oname) = path::resolve_parent(&old_base, old)?;
+    let (ndir, nname) = path::resolve_parent(&new_base, new)?;
+    let (from, to) = (child_path(&odir, &oname), child_path(&ndir, &nname));
+    let a = path::resolve(&Base::Cwd, from.as_bytes(), Last::NoFollow)?;
+    let b = path::resolve(&Base::Cwd, to.as_bytes(), Last::NoFollow)?;
+    // A trailing slash demands a directory of the name it ends.
+    if (old.ends_with(b"/") && !a.chan.is_dir()) || (new.ends_with(b"/") && !b.chan.is_dir()) {
+        return Err(Errno::ENOTDIR);
+    }
+    // Neither may be an ancestor of the other (Linux: EINVAL both ways).
+    if to.starts_with(&format!("{from}/")) || from.starts_with(&format!("{to}/")) {
+        return Err(Errno::EINVAL);
+    }
+    if a.chan.qid == b.chan.qid && a.chan.dev == b.chan.dev {
+        return Ok(0);
+    }
+    path::ns()?.exchange(&from, &to).map_err(kerr)?;
+    Ok(0)
+}
+
 /// rename(2)
 pub fn rename(_t: &mut Trap, a: [u64; 6]) -> SysResult {
     rename_in(
@@ -249,7 +281,7 @@ pub fn renameat(t: &mut Trap, a: [u64; 6]) -> SysResult {
     renameat2(t, [a[0], a[1], a[2], a[3], 0, 0])
 }
 
-/// renameat2(2): RENAME_NOREPLACE; RENAME_EXCHANGE is EINVAL (no device can).
+/// renameat2(2): RENAME_NOREPLACE; RENAME_EXCHANGE where the device can.
 pub fn renameat2(_t: &mut Trap, a: [u64; 6]) -> SysResult {
     let (old, new) = (read_path(a[1])?, read_path(a[3])?);
     let ob = base_at(a[0], &old)?;
