@@ -265,6 +265,7 @@ fn files() -> Vec<Spec> {
         c("files", "modes"),
         c("files", "truncate_sync"),
         c("files", "mknod_fifo"),
+        c("files", "magic_links"),
     ]
 }
 

@@ -60,6 +60,7 @@ fn a_readonly_bind_refuses_changes_and_a_readwrite_bind_reaches_the_host() {
         touch /mnt/ro/f || echo touch refused; \
         chmod 600 /mnt/ro/f || echo chmod refused; \
         mv /mnt/ro/f /mnt/ro/g || echo rename refused; \
+        exec 3</mnt/ro/f; echo x > /dev/fd/3 || echo reopen refused; \
         echo written > /mnt/rw/out";
     let out = ninux(
         t.path(),
@@ -80,7 +81,7 @@ fn a_readonly_bind_refuses_changes_and_a_readwrite_bind_reaches_the_host() {
     assert_eq!(
         stdout,
         "kept\ncreate refused\nappend refused\nremove refused\nmkdir refused\n\
-         touch refused\nchmod refused\nrename refused\n",
+         touch refused\nchmod refused\nrename refused\nreopen refused\n",
         "stderr: {}",
         text(&out.stderr)
     );
@@ -96,6 +97,29 @@ fn a_readonly_bind_refuses_changes_and_a_readwrite_bind_reaches_the_host() {
         std::fs::read_to_string(rw.join("out")).unwrap(),
         "written\n"
     );
+}
+
+#[test]
+fn reopening_a_read_only_fd_for_writing_copies_up_instead_of_writing_the_host() {
+    let Some(bb) = busybox() else { return };
+    let t = tempfile::tempdir().unwrap();
+    let f = t.path().join("host-file");
+    std::fs::write(&f, "original\n").unwrap();
+    let script = format!(
+        "exec 3<{0}; echo changed > /dev/fd/3; cat {0}; echo again > /proc/self/fd/3; cat {0}",
+        f.display()
+    );
+    let out = ninux(
+        t.path(),
+        &["run", "--", bb.to_str().unwrap(), "sh", "-c", &script],
+    );
+    assert_eq!(
+        text(&out.stdout),
+        "changed\nagain\n",
+        "{}",
+        text(&out.stderr)
+    );
+    assert_eq!(std::fs::read_to_string(&f).unwrap(), "original\n");
 }
 
 #[test]

@@ -147,6 +147,24 @@ pub(crate) fn file_mode(name: &str) -> u32 {
     }
 }
 
+/// The guest fd a walked `/proc/PID/fd/N` (or `…/task/TID/fd/N`) chan of
+/// this process stands for, as a Linux magic link (see
+/// [`crate::fs::path::magic_fd`]); `None` for any other chan.
+pub fn magic_fd(chan: &kernel::Chan) -> Option<u64> {
+    if chan.dev.typ != 'P' {
+        return None;
+    }
+    let names: Vec<&str> = chan.name.split('/').filter(|n| !n.is_empty()).collect();
+    let own = super::proc::own_pid().to_string();
+    let n = match names.as_slice() {
+        [.., pid, "fd", n] if *pid == own => n,
+        [.., pid, "task", _, "fd", n] if *pid == own => n,
+        _ => return None,
+    };
+    let fd: u64 = n.parse().ok()?;
+    crate::fs::fd::get(fd).ok().map(|_| fd)
+}
+
 /// What /proc/self/fd/N names: a chan's namespace path, or for a plain host
 /// fd what the host's own link says (`pipe:[ino]`, `/dev/pts/N`).
 fn fd_target(f: &crate::fs::fd::OpenFile) -> String {

@@ -95,6 +95,11 @@ fn do_open(base: Base, raw: &[u8], flags: u32, mode: u32) -> SysResult {
     if creat && raw.ends_with(b"/") {
         return Err(Errno::EISDIR);
     }
+    if last == Last::Follow {
+        if let Some(n) = path::magic_fd(&base, raw)? {
+            return reopen(n, flags, cloexec);
+        }
+    }
     let found = match path::resolve(&base, raw, last) {
         Ok(r) => Some(r),
         Err(Errno::ENOENT) if creat => None,
@@ -148,6 +153,69 @@ fn do_open(base: Base, raw: &[u8], flags: u32, mode: u32) -> SysResult {
         let _ = platform::host::fcntl(file.host, libc::F_SETFL, OpenFlags::APPEND.bits() as u64);
     }
     fd::install_file(file, cloexec)
+}
+
+/// Opens the file behind guest fd `n` anew, as Linux does for a magic link
+/// (`/dev/stdin`, `/proc/self/fd/N`): a new open file description with its
+/// own offset and flags, of the same file even when it has been renamed or
+/// unlinked. A host fd (a host file, pipe, terminal, socket) is reopened by
+/// the host through its own magic link, which refuses what Linux refuses (a
+/// socket: ENXIO); a chan without one (a directory, a synthesized or 9P
+/// file) is opened again through its device. So is any chan opened for
+/// writing: the host fd of a copy-on-write file may be its read-only lower
+/// copy, and only the device knows to copy it up (or to refuse, read-only).
+fn reopen(n: u64, flags: OpenFlags, cloexec: bool) -> SysResult {
+    let old = fd::get(n)?;
+    let status = flags.bits() & (3 | OpenFlags::APPEND.bits() | OpenFlags::NONBLOCK.bits());
+    let is_dir = old.chan.as_ref().is_some_and(|c| c.is_dir());
+    if flags.contains(OpenFlags::DIRECTORY) && old.chan.is_some() && !is_dir {
+        return Err(Errno::ENOTDIR);
+    }
+    if is_dir && flags.bits() & 3 != 0 {
+        return Err(Errno::EISDIR);
+    }
+    let file = match &old.chan {
+        Some(c)
+            if is_dir
+                || old.host < 0
+                || flags.contains(OpenFlags::PATH)
+                || flags.bits() & 3 != 0
+                || flags.contains(OpenFlags::TRUNC) =>
+        {
+            let fresh = c.clone_chan().map_err(kerr)?;
+            let chan = if flags.contains(OpenFlags::PATH) {
+                fresh
+            } else {
+                open_chan(fresh, plan9_mode(flags)).map_err(kerr)?
+            };
+            OpenFile::chan(chan, status)
+        }
+        chan => {
+            let host = reopen_host(old.host, flags)?;
+            let chan = chan.as_ref().and_then(|c| c.clone_chan().ok());
+            OpenFile::inherited(host, chan, status)
+        }
+    };
+    fd::install_file(file, cloexec)
+}
+
+/// A new host open file description for host fd `host`, through the host's
+/// /proc/self/fd (the same file, so nothing outside the namespace is reached).
+fn reopen_host(host: i32, flags: OpenFlags) -> Result<i32, Errno> {
+    use std::os::fd::IntoRawFd;
+    use std::os::unix::fs::OpenOptionsExt;
+    let mut o = std::fs::OpenOptions::new();
+    match flags.bits() & 3 {
+        0 => o.read(true),
+        1 => o.write(true),
+        _ => o.read(true).write(true),
+    };
+    let keep = OpenFlags::APPEND | OpenFlags::NONBLOCK | OpenFlags::DIRECTORY | OpenFlags::TRUNC;
+    o.custom_flags((flags & keep).bits() as i32 | libc::O_NOCTTY);
+    let f = o
+        .open(format!("/proc/self/fd/{host}"))
+        .map_err(|e| Errno(e.raw_os_error().unwrap_or(libc::EIO)))?;
+    Ok(f.into_raw_fd())
 }
 
 /// open(2)

@@ -151,6 +151,38 @@ pub fn resolve(base: &Base, raw: &[u8], last: Last) -> Result<Resolved, Errno> {
     Err(Errno::ELOOP)
 }
 
+/// Linux's "magic links": when `raw`, its symlinks followed, ends at this
+/// process's `/proc/PID/fd/N` (so `/dev/stdin`, `/dev/fd/N`,
+/// `/proc/self/fd/N`), the guest fd N it stands for. Opening or stat-ing
+/// such a path reaches the fd's own file, not the text its readlink shows
+/// (`pipe:[ino]`, a path that may be gone). `None` for any other path,
+/// including ones that do not resolve: those take the ordinary route.
+///
+/// Only paths that name one as written are looked at (`…/fd/N`,
+/// `/dev/std*`), so ordinary opens pay nothing; a user's own symlink to
+/// `/proc/self/fd/N` is followed as a plain symlink.
+pub fn magic_fd(base: &Base, raw: &[u8]) -> Result<Option<u64>, Errno> {
+    let abs = absolute(base, raw)?;
+    if !abs.contains("/fd/") && !abs.starts_with("/dev/std") {
+        return Ok(None);
+    }
+    let mut path = cleanname(&abs);
+    for _ in 0..=MAX_HOPS {
+        let Ok(r) = resolve(&Base::Cwd, path.as_bytes(), Last::NoFollow) else {
+            return Ok(None);
+        };
+        if !r.chan.qid.is_symlink() {
+            return Ok(None);
+        }
+        if let Some(fd) = crate::devices::procpid::magic_fd(&r.chan) {
+            return Ok(Some(fd));
+        }
+        let target = r.chan.readlink().map_err(kerr)?;
+        path = cleanname(&join(parent(&r.path), &target));
+    }
+    Err(Errno::ELOOP)
+}
+
 /// Resolves the directory part of `raw` (following every symlink) and returns
 /// it with the final name, for calls that create or remove that name.
 pub fn resolve_parent(base: &Base, raw: &[u8]) -> Result<(Resolved, String), Errno> {
