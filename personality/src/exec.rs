@@ -306,6 +306,7 @@ fn init_state(
 
 /// Installs the trap handlers and enters the guest with signal mask `mask`.
 fn start(regs: GuestRegs, mask: u64) -> Result<std::convert::Infallible, RunError> {
+    crate::dispatch::open_syscall_log();
     platform::install(platform::Handlers {
         syscall: crate::dispatch::syscall,
         signal: crate::signal::fault::fault,

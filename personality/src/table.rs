@@ -239,8 +239,9 @@ pub static TABLE: LazyLock<Vec<Entry>> = LazyLock::new(|| {
                     name,
                     handler: None,
                     support: Absent,
-                    // Unknown arguments: all six registers in hex.
-                    args: &[Hex, Hex, Hex, Hex, Hex, Hex],
+                    // Specs where listed, else all six registers in hex.
+                    args: crate::absent_args::absent_args(name)
+                        .unwrap_or(&[Hex, Hex, Hex, Hex, Hex, Hex]),
                     ret: Ret::Int,
                     note: "",
                 })

@@ -167,7 +167,7 @@ fn stat_at(dirfd: u64, raw: &[u8], flags: u32) -> Result<Stat, Errno> {
         }
         return stat_fd(dirfd);
     }
-    let base = base_at(dirfd, &raw)?;
+    let base = base_at(dirfd, raw)?;
     let last = if flags & at::SYMLINK_NOFOLLOW != 0 {
         Last::NoFollow
     } else {
