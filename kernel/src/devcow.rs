@@ -662,13 +662,24 @@ impl Node for CowNode {
     }
     fn getattr(&self) -> Option<Getattr> {
         let st = self.st.lock().unwrap();
-        match (&st.up, &st.lower) {
+        let merged_dir = self.qid.is_dir() && st.up.is_some() && st.lower.is_some();
+        let mut g = match (&st.up, &st.lower) {
             (Some(_), _) => rfs::fstat(self.c.up_fd(&st.rel).ok()?)
                 .ok()
                 .map(|s| host_getattr(&s)),
             (None, Some(l)) => l.getattr(),
             _ => None,
+        }?;
+        drop(st);
+        // A directory in both layers links its subdirectories of both, as
+        // the same tree extracted on a Linux disk would: 2 + the merged
+        // listing's directories (the upper copy alone counts only its own).
+        if merged_dir {
+            if let Ok(entries) = self.list() {
+                g.nlink = 2 + entries.iter().filter(|d| d.is_dir()).count() as u64;
+            }
         }
+        Some(g)
     }
     fn as_any(&self) -> &dyn Any {
         self

@@ -250,3 +250,53 @@ fn a_killed_ninux_leaves_a_layer_the_next_run_removes() {
         vec![live.file_name().unwrap().to_string_lossy().into_owned()]
     );
 }
+
+#[test]
+fn directory_link_counts_and_blocks_through_the_layer_match_linux() {
+    let Some(bb) = busybox() else { return };
+    let t = tempfile::tempdir().unwrap();
+    let tree = t.path().join("tree");
+    for d in ["x/y", "x/w", "bin"] {
+        std::fs::create_dir_all(tree.join(d)).unwrap();
+    }
+    std::fs::copy(&bb, tree.join("bin/busybox")).unwrap();
+    let tar = t.path().join("root.tar");
+    assert!(Command::new("tar")
+        .arg("-C")
+        .arg(&tree)
+        .args(["-cf", tar.to_str().unwrap(), "."])
+        .status()
+        .unwrap()
+        .success());
+    // `x` gets copied up by the mkdir below it, while `w` stays in the tar:
+    // `..` must still count both subdirectories, and tar directories a block.
+    let script = "cd x/y && mkdir z && stat -c '%n %h %b %s' .. . ../w z \
+        && ls -la .. | head -1 && rmdir ../w && stat -c '%n %h' ..";
+    let native = Command::new(&bb)
+        .args(["sh", "-c", script])
+        .current_dir(&tree)
+        .output()
+        .unwrap();
+    assert!(native.status.success(), "{}", text(&native.stderr));
+    let out = ninux(
+        t.path(),
+        &[
+            "run",
+            "-r",
+            tar.to_str().unwrap(),
+            "-w",
+            "/",
+            "--",
+            "/bin/busybox",
+            "sh",
+            "-c",
+            script,
+        ],
+    );
+    assert_eq!(
+        text(&out.stdout),
+        text(&native.stdout),
+        "{}",
+        text(&out.stderr)
+    );
+}
