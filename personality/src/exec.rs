@@ -225,6 +225,7 @@ pub fn resume(s: ExecState) -> Result<std::convert::Infallible, RunError> {
     let ns = kernel::build::from_text(&s.ns, std::path::Path::new("(exec state)"))
         .map_err(|e| platform_err(format!("cannot rebuild the namespace: {e}")))?;
     crate::fs::path::init(ns, s.cwd.clone());
+    crate::process::creds::restore(&s.creds);
     if s.trace != 0 {
         crate::trace::set_trace_output(s.trace_fd);
         crate::dispatch::set_trace(if s.trace == 1 {

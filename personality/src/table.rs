@@ -112,7 +112,7 @@ const ROWS: &[Entry] = rows! {
     mknodat: Some(fs::dir::mknodat), Partial, [Dirfd, Path, Mode, Hex], "as mknod";
     link: Some(fs::dir::link), Partial, [Path, Path], "within one device";
     linkat: Some(fs::dir::linkat), Partial, [Dirfd, Path, Dirfd, Path, AtFlags], "within one device";
-    access: Some(fs::dir::access), Full, [Path, Int], "";
+    access: Some(fs::dir::access), Full, [Path, Int], "the real ids decide (see setuid)";
     truncate: Some(fs::attr::truncate), Full, [Path, Off], "wstat of the length";
     ftruncate: Some(fs::attr::ftruncate), Full, [Fd, Off], "";
     chmod: Some(fs::attr::chmod), Full, [Path, Mode], "wstat of the mode";
@@ -141,7 +141,7 @@ const ROWS: &[Entry] = rows! {
     sendfile: Some(fs::xfer::sendfile), Full, [Fd, Fd, Struct("off_t"), Size], "through a ninux buffer";
     copy_file_range: Some(fs::xfer::copy_file_range), Full, [Fd, Struct("off_t"), Fd, Struct("off_t"), Size, Uint], "through a ninux buffer";
     faccessat: Some(fs::dir::faccessat), Full, [Dirfd, Path, Int], "";
-    faccessat2: Some(fs::dir::faccessat2), Full, [Dirfd, Path, Int, AtFlags], "";
+    faccessat2: Some(fs::dir::faccessat2), Full, [Dirfd, Path, Int, AtFlags], "the real ids, or with AT_EACCESS the effective ones";
     ioctl: Some(fs::ioctl::ioctl), Partial, [Fd, IoctlReq, Hex], "TCGETS, TCSETS*, TIOCGWINSZ, TIOCSWINSZ, TIOCGPGRP, FIONREAD, FIOCLEX, FIONCLEX; others ENOTTY";
     readlink: Some(fs::dir::readlink), Full, [Path, OutBuf(2), Size], "/proc/self/exe names the guest program";
     readlinkat: Some(fs::dir::readlinkat), Full, [Dirfd, Path, OutBuf(3), Size], "/proc/self/exe names the guest program";
@@ -171,6 +171,16 @@ const ROWS: &[Entry] = rows! {
     getegid: Some(process::ids::getegid), Full, [], "";
     getresuid: Some(process::ids::getresuid), Full, [Ptr, Ptr, Ptr], "";
     getresgid: Some(process::ids::getresgid), Full, [Ptr, Ptr, Ptr], "";
+    setuid: Some(process::creds::setuid), Full, [Uint], "the personality's credentials (the host process keeps its own; euid 0 stands for the capabilities). A guest that is not root gets EACCES from mode bits on path search, open, creating and removing names (before the name's own EEXIST or ENOENT, unlike Linux), exec, chdir and access; files it creates or mkdirs are given to its fsuid/fsgid (symlinks and nodes are not); sticky directories and protected_hardlinks are not modelled";
+    setgid: Some(process::creds::setgid), Full, [Uint], "as setuid";
+    setreuid: Some(process::creds::setreuid), Full, [Int, Int], "as setuid";
+    setregid: Some(process::creds::setregid), Full, [Int, Int], "as setuid";
+    setresuid: Some(process::creds::setresuid), Full, [Int, Int, Int], "as setuid";
+    setresgid: Some(process::creds::setresgid), Full, [Int, Int, Int], "as setuid";
+    setfsuid: Some(process::creds::setfsuid), Full, [Uint], "as setuid";
+    setfsgid: Some(process::creds::setfsgid), Full, [Uint], "as setuid";
+    getgroups: Some(process::creds::getgroups), Full, [Int, Ptr], "";
+    setgroups: Some(process::creds::setgroups), Full, [Size, Ptr], "as setuid";
     getpgrp: Some(process::ids::getpgrp), Full, [], "";
     getpgid: Some(process::ids::getpgid), Full, [Int], "";
     getsid: Some(process::ids::getsid), Full, [Int], "";

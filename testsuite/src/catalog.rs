@@ -266,6 +266,7 @@ fn files() -> Vec<Spec> {
         c("files", "truncate_sync"),
         c("files", "mknod_fifo"),
         c("files", "magic_links"),
+        c("files", "permissions"),
     ]
 }
 

@@ -106,6 +106,24 @@ fn chown_chan(chan: &Chan, uid: u32, gid: u32) -> SysResult {
     })
 }
 
+/// A file the guest just made belongs to its file-system ids, as on Linux,
+/// not to whoever runs ninux: given to them when they differ from the host
+/// process's own. Best effort: a ninux that is not root cannot give files
+/// away, and a device may refuse.
+pub(crate) fn own_new(chan: &Chan) {
+    let (uid, gid) = crate::process::creds::fs_ids();
+    let host_id = |nr| platform::host::plain(nr, [0; 3]).unwrap_or(0) as u32;
+    if uid == host_id(libc::SYS_geteuid) && gid == host_id(libc::SYS_getegid) {
+        return;
+    }
+    if let Err(e) = chown_chan(chan, uid, gid) {
+        log::debug!(
+            "new file {}: cannot give it to {uid}:{gid}: {e:?}",
+            chan.name
+        );
+    }
+}
+
 fn chown_at(base: Base, raw: &[u8], uid: u32, gid: u32, last: Last) -> SysResult {
     chown_chan(&path::resolve(&base, raw, last)?.chan, uid, gid)
 }

@@ -100,17 +100,30 @@ pub fn chdir(_t: &mut Trap, a: [u64; 6]) -> SysResult {
     if !r.chan.is_dir() {
         return Err(Errno::ENOTDIR);
     }
+    may_search(&r.chan)?;
     path::set_cwd(r.path);
     Ok(0)
 }
 
 /// fchdir(2)
 pub fn fchdir(_t: &mut Trap, a: [u64; 6]) -> SysResult {
-    match base_of(a[0])? {
-        Base::Dir(d) => path::set_cwd(d),
-        Base::Cwd => {}
+    if let Base::Dir(d) = base_of(a[0])? {
+        if let Some(chan) = &fd::get(a[0])?.chan {
+            may_search(chan)?;
+        }
+        path::set_cwd(d);
     }
     Ok(0)
+}
+
+/// A new working directory needs search permission (for a guest that is
+/// not root).
+fn may_search(chan: &kernel::Chan) -> Result<(), Errno> {
+    use crate::process::creds;
+    if creds::privileged() {
+        return Ok(());
+    }
+    creds::may(&stat_of(chan)?, creds::MAY_EXEC)
 }
 
 fn child_path(dir: &path::Resolved, name: &str) -> String {
@@ -124,9 +137,10 @@ fn mkdir_in(base: Base, raw: &[u8], mode: u32) -> SysResult {
         return Err(Errno::EEXIST);
     }
     let perm = DMDIR | plan9_perm(mode & 0o7777 & !umask());
-    path::ns()?
+    let made = path::ns()?
         .create(&target, OREAD as u32 | ninep::OEXCL, perm)
         .map_err(kerr)?;
+    super::attr::own_new(&made);
     Ok(0)
 }
 
@@ -403,9 +417,12 @@ const X_OK: u32 = 1;
 const W_OK: u32 = 2;
 const R_OK: u32 = 4;
 
+/// faccessat's AT_EACCESS.
+const AT_EACCESS: u32 = 0x200;
+
 fn access_in(base: Base, raw: &[u8], mode: u32, flags: u32) -> SysResult {
     if mode & !(R_OK | W_OK | X_OK) != 0
-        || flags & !(at::SYMLINK_NOFOLLOW | at::EMPTY_PATH | 0x200) != 0
+        || flags & !(at::SYMLINK_NOFOLLOW | at::EMPTY_PATH | AT_EACCESS) != 0
     {
         return Err(Errno::EINVAL);
     }
@@ -418,23 +435,13 @@ fn access_in(base: Base, raw: &[u8], mode: u32, flags: u32) -> SysResult {
     if mode == F_OK {
         return Ok(0);
     }
-    let uid = platform::host::plain(libc::SYS_geteuid, [0; 3]).unwrap_or(0) as u32;
-    let gid = platform::host::plain(libc::SYS_getegid, [0; 3]).unwrap_or(0) as u32;
-    let granted = if uid == 0 {
-        // root may read and write anything; execute needs some x bit (or a directory).
-        let any_x = st.st_mode & 0o111 != 0 || st.st_mode & 0o170000 == 0o040000;
-        R_OK | W_OK | if any_x { X_OK } else { 0 }
-    } else if st.st_uid == uid {
-        (st.st_mode >> 6) & 7
-    } else if st.st_gid == gid {
-        (st.st_mode >> 3) & 7
-    } else {
-        st.st_mode & 7
-    };
-    if mode & !granted != 0 {
-        Err(Errno::EACCES)
-    } else {
+    // The real ids decide, unless AT_EACCESS asks for the effective ones
+    // (the file-system ids stand for them). R_OK, W_OK, X_OK are MAY_*.
+    let real = flags & AT_EACCESS == 0;
+    if crate::process::creds::may_as(&crate::process::creds::current(), real, &st, mode) {
         Ok(0)
+    } else {
+        Err(Errno::EACCES)
     }
 }
 

@@ -120,6 +120,18 @@ fn do_open(base: Base, raw: &[u8], flags: u32, mode: u32) -> SysResult {
             if r.chan.is_dir() && flags.bits() & 3 != 0 {
                 return Err(Errno::EISDIR);
             }
+            if !flags.contains(OpenFlags::PATH) && !crate::process::creds::privileged() {
+                use crate::process::creds::{may, MAY_READ, MAY_WRITE};
+                let mut want = match flags.bits() & 3 {
+                    0 => MAY_READ,
+                    1 => MAY_WRITE,
+                    _ => MAY_READ | MAY_WRITE,
+                };
+                if flags.contains(OpenFlags::TRUNC) {
+                    want |= MAY_WRITE;
+                }
+                may(&super::stat::stat_of(&r.chan)?, want)?;
+            }
             if flags.contains(OpenFlags::PATH) {
                 r.chan
             } else {
@@ -133,12 +145,22 @@ fn do_open(base: Base, raw: &[u8], flags: u32, mode: u32) -> SysResult {
             // O_CREAT through a dangling symlink creates the link's target.
             let target =
                 path::dangling_target(&base, raw, flags.contains(OpenFlags::EXCL) || nofollow)?;
-            let (dir, name) = path::resolve_parent(&Base::Cwd, target.as_bytes())?;
+            // The name as written keeps its walk's start (permission checks
+            // walk from the cwd for a relative name); a symlink's target is
+            // absolute.
+            let (dir, name) = if target == kernel::cleanname(&path::absolute(&base, raw)?) {
+                path::resolve_parent(&base, raw)?
+            } else {
+                path::resolve_parent(&Base::Cwd, target.as_bytes())?
+            };
             let target = format!("{}/{name}", dir.path.trim_end_matches('/'));
             let perm = plan9_perm(mode & !umask()) & !DMDIR;
             let ns = path::ns()?;
-            ns.create(&target, plan9_mode(flags) | ninep::OEXCL, perm)
-                .map_err(kerr)?
+            let made = ns
+                .create(&target, plan9_mode(flags) | ninep::OEXCL, perm)
+                .map_err(kerr)?;
+            super::attr::own_new(&made);
+            made
         }
     };
     let status = flags.bits() & (3 | OpenFlags::APPEND.bits() | OpenFlags::NONBLOCK.bits());
