@@ -261,6 +261,20 @@ fn fix_status(host: &str, name: &str) -> String {
                 format!("Name:\t{name}\n")
             } else if let (true, Some(m)) = (l.starts_with("Umask:"), umask) {
                 format!("Umask:\t{m:04o}\n")
+            } else if l.starts_with("Uid:") || l.starts_with("Gid:") || l.starts_with("Groups:") {
+                // The guest's credentials, not the host process's.
+                let c = crate::process::creds::current();
+                let four =
+                    |ids: [u32; 4]| format!("{}\t{}\t{}\t{}", ids[0], ids[1], ids[2], ids[3]);
+                match &l[..4] {
+                    "Uid:" => format!("Uid:\t{}\n", four(c.uid)),
+                    "Gid:" => format!("Gid:\t{}\n", four(c.gid)),
+                    _ => {
+                        let g: Vec<String> = c.groups.iter().map(|g| g.to_string()).collect();
+                        // Linux ends the list with a space, even an empty one.
+                        format!("Groups:\t{} \n", g.join(" "))
+                    }
+                }
             } else {
                 format!("{l}\n")
             }

@@ -31,6 +31,15 @@ static void ids(void)
 	getresgid(&gr, &ge, &gs);
 	printf("uid %u %u %u gid %u %u %u groups %d\n", r, e, s, gr, ge, gs,
 	       getgroups(0, NULL));
+	/* /proc/self/status says the same. */
+	FILE *f = fopen("/proc/self/status", "r");
+	char line[256];
+	while (f && fgets(line, sizeof line, f))
+		if (!strncmp(line, "Uid:", 4) || !strncmp(line, "Gid:", 4) ||
+		    !strncmp(line, "Groups:", 7))
+			fputs(line, stdout);
+	if (f)
+		fclose(f);
 }
 
 int main(void)
@@ -48,6 +57,9 @@ int main(void)
 	T(mkdir("shared", 0777));
 	put("noexec", "#!/bin/sh\nexit 0\n", 0644);
 
+	gid_t some[2] = {5, 7};
+	T(setgroups(2, some));
+	ids();
 	T(setgroups(0, NULL));
 	T(setresgid(65534, 65534, 65534));
 	T(setresuid(65534, 65534, 0)); /* keeps a saved root */
