@@ -18,6 +18,7 @@ use crate::SysResult;
 use abi::structs::Stat;
 use abi::Errno;
 use platform::Trap;
+use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::Mutex;
 
 /// Linux's NGROUPS_MAX.
@@ -37,6 +38,9 @@ const S: usize = 2;
 const FS: usize = 3;
 
 static CREDS: Mutex<Option<Creds>> = Mutex::new(None);
+/// The file-system uid as last set, or -1 before the first look: every
+/// path walk asks [`privileged`], so a root guest never takes the lock.
+static FSUID: AtomicI64 = AtomicI64::new(-1);
 
 fn host_id(nr: i64) -> u32 {
     platform::host::plain(nr, [0; 3]).unwrap_or(0) as u32
@@ -66,7 +70,9 @@ fn from_host() -> Creds {
 
 /// This process's credentials.
 pub fn current() -> Creds {
-    lock(&CREDS).get_or_insert_with(from_host).clone()
+    let c = lock(&CREDS).get_or_insert_with(from_host).clone();
+    FSUID.store(c.uid[FS] as i64, Ordering::Relaxed);
+    c
 }
 
 /// The credentials to hand to the next image at execve, flattened.
@@ -88,6 +94,7 @@ pub fn restore(v: &[u32]) {
         gid: [v[4], v[5], v[6], v[7]],
         groups: v[8..].to_vec(),
     });
+    FSUID.store(v[FS] as i64, Ordering::Relaxed);
 }
 
 fn update(f: impl FnOnce(&mut Creds) -> Result<(), Errno>) -> SysResult {
@@ -95,6 +102,7 @@ fn update(f: impl FnOnce(&mut Creds) -> Result<(), Errno>) -> SysResult {
     let c = g.get_or_insert_with(from_host);
     let mut next = c.clone();
     f(&mut next)?;
+    FSUID.store(next.uid[FS] as i64, Ordering::Relaxed);
     *c = next;
     Ok(0)
 }
@@ -137,9 +145,12 @@ pub fn may(st: &Stat, want: u32) -> Result<(), Errno> {
 }
 
 /// Whether permission checks can be skipped: the file-system uid is root
-/// (and not asked to execute). The common case costs one lock.
+/// (exec's own check for an x bit stays). One atomic load.
 pub fn privileged() -> bool {
-    current().uid[FS] == 0
+    match FSUID.load(Ordering::Relaxed) {
+        -1 => current().uid[FS] == 0,
+        uid => uid == 0,
+    }
 }
 
 /// Whether the effective uid may change ids freely (CAP_SETUID/SETGID).
@@ -282,6 +293,7 @@ fn set_fs(uid: bool, v: u64) -> SysResult {
     if v != u32::MAX && (cap || ids.contains(&v)) {
         ids[FS] = v;
     }
+    FSUID.store(c.uid[FS] as i64, Ordering::Relaxed);
     Ok(old as u64)
 }
 
