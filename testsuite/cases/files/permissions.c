@@ -4,7 +4,8 @@
  * with setgroups/setresgid/setresuid; then open for reading and writing,
  * search through a 0700 directory, create and remove in a directory
  * without write permission, access(2), execve of a file without x bits,
- * and the way back to root refused (EPERM). (Hard links are left out:
+ * chmod, chown and utimensat of others' files (EPERM, EACCES), and the way
+ * back to root refused (EPERM). (Hard links are left out:
  * Linux's protected_hardlinks answers EPERM before the directory check.)
  */
 #define _GNU_SOURCE
@@ -12,6 +13,7 @@
 #include <grp.h>
 #include <stdlib.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 #include "check.h"
 
@@ -97,6 +99,20 @@ int main(void)
 	T(close(fd));
 	T(fstatat(AT_FDCWD, "shared/mine", &st, 0));
 	printf("mine: owner %u group %u mode %o\n", st.st_uid, st.st_gid, st.st_mode & 07777);
+	/* Only the owner changes modes and times; chown keeps the owner. */
+	T(chmod("open/w", 0600));
+	T(chmod("shared/mine", 0640));
+	T(chown("shared/mine", 65534, 65534));
+	T(chown("shared/mine", -1, 0));
+	T(chown("shared/mine", 0, -1));
+	T(chown("open/w", -1, 65534));
+	struct timespec old[2] = {{1000000000, 0}, {1000000000, 0}};
+	T(utimensat(AT_FDCWD, "open/w", old, 0));
+	T(utimensat(AT_FDCWD, "open/w", NULL, 0)); /* "now": write permission will do */
+	T(utimensat(AT_FDCWD, "open/r", NULL, 0));
+	T(utimensat(AT_FDCWD, "shared/mine", old, 0));
+	T(fstatat(AT_FDCWD, "shared/mine", &st, 0));
+	printf("mine: mode %o mtime %ld\n", st.st_mode & 07777, (long)st.st_mtime);
 	T(mkdir("shared/d", 0700));
 	T(rmdir("shared/d"));
 	T(unlink("shared/mine"));
