@@ -136,6 +136,7 @@ fn mkdir_in(base: Base, raw: &[u8], mode: u32) -> SysResult {
     if path::resolve(&Base::Cwd, target.as_bytes(), Last::NoFollow).is_ok() {
         return Err(Errno::EEXIST);
     }
+    path::may_change(&dir)?;
     let perm = DMDIR | plan9_perm(mode & 0o7777 & !umask());
     let made = path::ns()?
         .create(&target, OREAD as u32 | ninep::OEXCL, perm)
@@ -164,6 +165,7 @@ fn remove_in(base: Base, raw: &[u8], want_dir: bool) -> SysResult {
     let (dir, name) = path::resolve_parent(&base, raw)?;
     let target = child_path(&dir, &name);
     let found = path::resolve(&Base::Cwd, target.as_bytes(), Last::NoFollow)?;
+    path::may_change(&dir)?;
     match (want_dir, found.chan.is_dir()) {
         (true, false) => return Err(Errno::ENOTDIR),
         (false, true) => return Err(Errno::EISDIR),
@@ -248,6 +250,8 @@ fn rename_in(old_base: Base, old: &[u8], new_base: Base, new: &[u8], flags: u32)
             _ => {}
         }
     }
+    path::may_change(&odir)?;
+    path::may_change(&ndir)?;
     path::ns()?.rename(&from, &to).map_err(kerr)?;
     Ok(0)
 }
@@ -275,6 +279,8 @@ fn exchange_in(old_base: Base, old: &[u8], new_base: Base, new: &[u8]) -> SysRes
     if a.chan.qid == b.chan.qid && a.chan.dev == b.chan.dev {
         return Ok(0);
     }
+    path::may_change(&odir)?;
+    path::may_change(&ndir)?;
     path::ns()?.exchange(&from, &to).map_err(kerr)?;
     Ok(0)
 }
@@ -313,6 +319,7 @@ fn symlink_in(target: &[u8], base: Base, raw: &[u8]) -> SysResult {
     if path::resolve(&Base::Cwd, path.as_bytes(), Last::NoFollow).is_ok() {
         return Err(Errno::EEXIST);
     }
+    path::may_change(&dir)?;
     path::ns()?
         .create_ext(
             &path,
@@ -352,6 +359,7 @@ fn link_in(ob: Base, old: &[u8], nb: Base, new: &[u8], follow: bool) -> SysResul
     if src.chan.is_dir() {
         return Err(Errno::EPERM);
     }
+    path::may_change(&dir)?;
     path::ns()?.link(&src.path, &to).map_err(kerr)?;
     Ok(0)
 }
@@ -487,6 +495,7 @@ pub fn mknodat(_t: &mut Trap, a: [u64; 6]) -> SysResult {
     if path::resolve(&Base::Cwd, target.as_bytes(), Last::NoFollow).is_ok() {
         return Err(Errno::EEXIST);
     }
+    path::may_change(&dir)?;
     path::ns()?
         .create_ext(&target, OREAD as u32 | ninep::OEXCL, kind | perm, &ext)
         .map_err(kerr)?;

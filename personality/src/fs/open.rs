@@ -153,6 +153,7 @@ fn do_open(base: Base, raw: &[u8], flags: u32, mode: u32) -> SysResult {
             } else {
                 path::resolve_parent(&Base::Cwd, target.as_bytes())?
             };
+            path::may_change(&dir)?;
             let target = format!("{}/{name}", dir.path.trim_end_matches('/'));
             let perm = plan9_perm(mode & !umask()) & !DMDIR;
             let ns = path::ns()?;

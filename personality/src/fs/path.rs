@@ -273,16 +273,19 @@ pub fn resolve_parent(base: &Base, raw: &[u8]) -> Result<(Resolved, String), Err
     if !dir.chan.is_dir() {
         return Err(Errno::ENOTDIR);
     }
-    // Every caller makes or removes `name`: that takes write (and search)
-    // permission on the directory. Linux looks the name up first, so an
-    // existing name (mkdir: EEXIST) or a missing one (unlink: ENOENT) is
-    // reported before EACCES there; here EACCES comes first.
-    if !crate::process::creds::privileged() {
-        let st = crate::fs::stat::stat_of(&dir.chan)?;
-        use crate::process::creds::{may, MAY_EXEC, MAY_WRITE};
-        may(&st, MAY_WRITE | MAY_EXEC)?;
-    }
     Ok((dir, name.to_string()))
+}
+
+/// EACCES unless the guest may add or remove names in `dir` (write and
+/// search permission). Callers ask after looking the name up, as Linux
+/// does: an existing name (mkdir: EEXIST) or a missing one (unlink: ENOENT)
+/// is reported first.
+pub fn may_change(dir: &Resolved) -> Result<(), Errno> {
+    use crate::process::creds::{may, privileged, MAY_EXEC, MAY_WRITE};
+    if privileged() {
+        return Ok(());
+    }
+    may(&crate::fs::stat::stat_of(&dir.chan)?, MAY_WRITE | MAY_EXEC)
 }
 
 /// Where O_CREAT creates a name that does not resolve: the name itself, or,

@@ -91,6 +91,12 @@ int main(void)
 	T(chdir("closed"));
 	T(open("open/new", O_WRONLY | O_CREAT, 0644));
 	T(mkdir("ro/d", 0755));
+	/* The name is looked up before the directory's permission. */
+	T(mkdir("open/r", 0755));
+	T(unlink("open/missing"));
+	T(rmdir("open/missing"));
+	T(symlink("x", "open/r"));
+	T(rename("open/missing", "shared/x"));
 	T(unlink("open/r"));
 	T(rename("open/r", "shared/r"));
 	T(symlink("r", "open/l"));
