@@ -105,7 +105,7 @@ const ROWS: &[Entry] = rows! {
     unlinkat: Some(fs::dir::unlinkat), Full, [Dirfd, Path, AtFlags], "";
     rename: Some(fs::dir::rename), Full, [Path, Path], "";
     renameat: Some(fs::dir::renameat), Full, [Dirfd, Path, Dirfd, Path], "";
-    renameat2: Some(fs::dir::renameat2), Partial, [Dirfd, Path, Dirfd, Path, Uint], "RENAME_NOREPLACE; RENAME_EXCHANGE on host directories (-b binds, -r DIR --rw), EINVAL on the copy-on-write layer, tars and 9P; RENAME_WHITEOUT is EINVAL";
+    renameat2: Some(fs::dir::renameat2), Partial, [Dirfd, Path, Dirfd, Path, Uint], "RENAME_NOREPLACE; RENAME_EXCHANGE on host directories and on the copy-on-write layer (there a directory of the lower layer is EXDEV, as on overlayfs), EINVAL on 9P mounts; RENAME_WHITEOUT is EINVAL";
     symlink: Some(fs::dir::symlink), Full, [Path, Path], "9P2000.u DMSYMLINK";
     symlinkat: Some(fs::dir::symlinkat), Full, [Path, Dirfd, Path], "";
     mknod: Some(fs::dir::mknod), Partial, [Path, Mode, Hex], "FIFOs, sockets, device nodes and regular files as the device allows (9P2000.u types)";

@@ -300,3 +300,69 @@ fn directory_link_counts_and_blocks_through_the_layer_match_linux() {
         text(&out.stderr)
     );
 }
+
+#[test]
+fn rename_exchange_on_the_copy_on_write_layer_over_a_tar() {
+    use testsuite::build::build_c;
+    use testsuite::case::Toolchain;
+    let Some(bb) = busybox() else { return };
+    let t = tempfile::tempdir().unwrap();
+    let tool = build_c(
+        &testsuite::cases_dir().join("differential/exchange.c"),
+        "differential/exchange",
+        Toolchain::Glibc,
+        &t.path().join("build"),
+    )
+    .expect("exchange.c builds");
+    let tree = t.path().join("tree");
+    std::fs::create_dir_all(tree.join("bin")).unwrap();
+    std::fs::create_dir_all(tree.join("d")).unwrap();
+    std::fs::copy(&bb, tree.join("bin/busybox")).unwrap();
+    std::fs::copy(&tool, tree.join("bin/exchange")).unwrap();
+    std::fs::write(tree.join("a"), "A\n").unwrap();
+    std::fs::write(tree.join("b"), "B\n").unwrap();
+    std::fs::write(tree.join("d/x"), "X\n").unwrap();
+    let tar = t.path().join("root.tar");
+    assert!(Command::new("tar")
+        .arg("-C")
+        .arg(&tree)
+        .args(["-cf", tar.to_str().unwrap(), "."])
+        .status()
+        .unwrap()
+        .success());
+    let run = |script: &str| {
+        let out = ninux(
+            t.path(),
+            &[
+                "run",
+                "-r",
+                tar.to_str().unwrap(),
+                "-w",
+                "/",
+                "--",
+                "/bin/busybox",
+                "sh",
+                "-c",
+                script,
+            ],
+        );
+        assert!(out.status.success(), "{}", text(&out.stderr));
+        text(&out.stdout)
+    };
+    // Two files of the tar swap; each keeps its bytes.
+    assert_eq!(
+        run("/bin/exchange a b && cat a b"),
+        "exchange a b = 0 \na: B\nb: A\nB\nA\n"
+    );
+    // A directory made in the layer and a file of the tar.
+    assert_eq!(
+        run("mkdir m && echo M > m/f && /bin/exchange m a && cat a/f && ls /"),
+        "exchange m a = 0 \nm: A\na: dir\nM\na\nb\nbin\nd\ndev\nenv\nm\nmnt\nn\nnet\nproc\nsrv\nsys\n"
+    );
+    // A directory of the tar would merge into its new name's: EXDEV, as
+    // overlayfs answers (Linux on a plain disk swaps them).
+    assert_eq!(
+        run("/bin/exchange d a"),
+        "exchange d a = -1 Invalid cross-device link\nd: dir\na: A\n"
+    );
+}

@@ -257,8 +257,8 @@ fn rename_in(old_base: Base, old: &[u8], new_base: Base, new: &[u8], flags: u32)
 }
 
 /// RENAME_EXCHANGE: both names must exist; they swap, whatever their types.
-/// Devices that can (host directories) swap atomically on the host; the
-/// others (the copy-on-write layer, tars, 9P) answer EINVAL.
+/// Host directories swap atomically on the host, the copy-on-write layer in
+/// its upper directory; the others (9P mounts) answer EINVAL.
 fn exchange_in(old_base: Base, old: &[u8], new_base: Base, new: &[u8]) -> SysResult {
     if ends_in_dot(old) || ends_in_dot(new) {
         return Err(Errno::EBUSY);
