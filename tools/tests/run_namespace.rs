@@ -366,3 +366,14 @@ fn rename_exchange_on_the_copy_on_write_layer_over_a_tar() {
         "exchange d a = -1 Invalid cross-device link\nd: dir\na: A\n"
     );
 }
+
+#[test]
+fn run_help_documents_readonly_binds_and_rw() {
+    let out = Command::new(NINUX)
+        .args(["run", "--help"])
+        .output()
+        .unwrap();
+    let help = text(&out.stdout);
+    assert!(help.contains("HOST:GUEST[:ro]"), "{help}");
+    assert!(help.contains("--rw"), "{help}");
+}
