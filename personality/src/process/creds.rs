@@ -307,6 +307,15 @@ pub fn setfsgid(_t: &mut Trap, a: [u64; 6]) -> SysResult {
     set_fs(false, a[0])
 }
 
+/// The address of the `i`th gid of a guest array at `list`; one past the
+/// address space is EFAULT, not an overflow.
+fn element(list: u64, i: usize) -> Result<u64, Errno> {
+    (i as u64)
+        .checked_mul(4)
+        .and_then(|o| list.checked_add(o))
+        .ok_or(Errno::EFAULT)
+}
+
 /// getgroups(2)
 pub fn getgroups(_t: &mut Trap, a: [u64; 6]) -> SysResult {
     let (size, list) = (a[0] as i32, a[1]);
@@ -321,7 +330,7 @@ pub fn getgroups(_t: &mut Trap, a: [u64; 6]) -> SysResult {
         return Err(Errno::EINVAL);
     }
     for (i, g) in groups.iter().enumerate() {
-        Out::<u32>::new(list + 4 * i as u64).write(g)?;
+        Out::<u32>::new(element(list, i)?).write(g)?;
     }
     Ok(groups.len() as u64)
 }
@@ -334,7 +343,7 @@ pub fn setgroups(_t: &mut Trap, a: [u64; 6]) -> SysResult {
     }
     let mut groups = Vec::with_capacity(size);
     for i in 0..size {
-        groups.push(In::<u32>::new(list + 4 * i as u64).read()?);
+        groups.push(In::<u32>::new(element(list, i)?).read()?);
     }
     update(|c| {
         if !capable(c) {
