@@ -171,7 +171,7 @@ const ROWS: &[Entry] = rows! {
     getegid: Some(process::ids::getegid), Full, [], "";
     getresuid: Some(process::ids::getresuid), Full, [Ptr, Ptr, Ptr], "";
     getresgid: Some(process::ids::getresgid), Full, [Ptr, Ptr, Ptr], "";
-    setuid: Some(process::creds::setuid), Full, [Uint], "the personality's credentials (the host process keeps its own; euid 0 stands for the capabilities). A guest that is not root gets EACCES from mode bits on path search, open, creating and removing names, exec, chdir and access, and EPERM from chmod, chown and utimensat of others' files; files it creates or mkdirs are given to its fsuid/fsgid (symlinks and nodes are not); sticky directories and protected_hardlinks are not modelled";
+    setuid: Some(process::creds::setuid), Full, [Uint], "the personality's credentials (the host process keeps its own; euid 0 stands for the capabilities). A guest that is not root gets EACCES from mode bits on path search, open, creating and removing names, exec, chdir and access, and EPERM from chmod, chown and utimensat of others' files; the files, directories, symlinks and nodes it makes are given to its fsuid/fsgid; sticky directories and protected_hardlinks are not modelled";
     setgid: Some(process::creds::setgid), Full, [Uint], "as setuid";
     setreuid: Some(process::creds::setreuid), Full, [Int, Int], "as setuid";
     setregid: Some(process::creds::setregid), Full, [Int, Int], "as setuid";

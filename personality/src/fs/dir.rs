@@ -320,7 +320,7 @@ fn symlink_in(target: &[u8], base: Base, raw: &[u8]) -> SysResult {
         return Err(Errno::EEXIST);
     }
     path::may_change(&dir)?;
-    path::ns()?
+    let made = path::ns()?
         .create_ext(
             &path,
             OREAD as u32 | ninep::OEXCL,
@@ -328,6 +328,7 @@ fn symlink_in(target: &[u8], base: Base, raw: &[u8]) -> SysResult {
             target,
         )
         .map_err(kerr)?;
+    super::attr::own_new(&made);
     Ok(0)
 }
 
@@ -496,9 +497,10 @@ pub fn mknodat(_t: &mut Trap, a: [u64; 6]) -> SysResult {
         return Err(Errno::EEXIST);
     }
     path::may_change(&dir)?;
-    path::ns()?
+    let made = path::ns()?
         .create_ext(&target, OREAD as u32 | ninep::OEXCL, kind | perm, &ext)
         .map_err(kerr)?;
+    super::attr::own_new(&made);
     Ok(0)
 }
 

@@ -119,6 +119,14 @@ int main(void)
 	T(utimensat(AT_FDCWD, "shared/mine", old, 0));
 	T(fstatat(AT_FDCWD, "shared/mine", &st, 0));
 	printf("mine: mode %o mtime %ld\n", st.st_mode & 07777, (long)st.st_mtime);
+	T(symlink("mine", "shared/ln"));
+	T(mkfifo("shared/fifo", 0600));
+	T(fstatat(AT_FDCWD, "shared/ln", &st, AT_SYMLINK_NOFOLLOW));
+	printf("ln: owner %u group %u\n", st.st_uid, st.st_gid);
+	T(fstatat(AT_FDCWD, "shared/fifo", &st, 0));
+	printf("fifo: owner %u group %u\n", st.st_uid, st.st_gid);
+	T(unlink("shared/ln"));
+	T(unlink("shared/fifo"));
 	T(mkdir("shared/d", 0700));
 	T(rmdir("shared/d"));
 	T(unlink("shared/mine"));
