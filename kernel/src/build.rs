@@ -12,9 +12,14 @@
 //!    directory (`#Z/ROOT`) or a rootfs tar (`#T/ROOT.tar[.gz]`). UPPER is
 //!    `-w DIR`, else a fresh private temp directory removed when the
 //!    [`Built`] is dropped. So a Linux program may write anywhere while the
-//!    host (or the tar) is untouched.
+//!    host (or the tar) is untouched. A temporary UPPER is named
+//!    `ninux-upper-PID-…` after the ninux that made it, so when that ninux
+//!    dies without cleaning up (SIGKILL), the next build removes it.
+//!    With `--rw` and a host directory ROOT there is no layer: `bind -bc
+//!    '#Z/ROOT' /`, and the guest writes ROOT in place.
 //! 3. For each `-b HOST:GUEST`: `bind -c '#Z/HOST' GUEST`, the host directory
-//!    read-write (as far as the host allows), GUEST made if missing.
+//!    read-write (as far as the host allows), GUEST made if missing;
+//!    `-b HOST:GUEST:ro` binds `#Zro:/HOST`, which refuses changes (EROFS).
 //! 4. The `--ns FILE` namespace file, last.
 
 use std::path::{Path, PathBuf};
@@ -29,8 +34,11 @@ use crate::nsfile::{quote, NsRun};
 pub struct NsSpec {
     /// A host directory or a tar(.gz); `None`: the host's `/`.
     pub root: Option<PathBuf>,
-    /// `-b HOST:GUEST`.
-    pub binds: Vec<(PathBuf, String)>,
+    /// `-b HOST:GUEST[:ro]`.
+    pub binds: Vec<Bind>,
+    /// `--rw`: a host directory root is written in place, without the
+    /// copy-on-write layer.
+    pub rw: bool,
     /// `--ns FILE`.
     pub ns_file: Option<PathBuf>,
     /// `-w DIR`: the writable layer (kept); `None`: a temp directory.
@@ -38,6 +46,14 @@ pub struct NsSpec {
     /// Devices bound before the root layer's directories (`bind -b`), e.g.
     /// the Linux personality's `#L` at `/dev`: (device name, mount point).
     pub devices: Vec<(String, String)>,
+}
+
+/// One `-b HOST:GUEST[:ro]`.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Bind {
+    pub host: PathBuf,
+    pub guest: String,
+    pub readonly: bool,
 }
 
 /// A built namespace and the writable layer it uses.
@@ -52,16 +68,26 @@ pub struct Built {
 }
 
 impl NsSpec {
-    /// Parses `HOST:GUEST` (GUEST defaults to HOST).
-    pub fn parse_bind(s: &str) -> Result<(PathBuf, String)> {
-        let (h, g) = match s.split_once(':') {
+    /// Parses `HOST:GUEST[:ro]` (GUEST defaults to HOST).
+    pub fn parse_bind(s: &str) -> Result<Bind> {
+        let (rest, readonly) = match s.strip_suffix(":ro") {
+            Some(r) => (r, true),
+            None => (s, false),
+        };
+        let (h, g) = match rest.split_once(':') {
             Some((h, g)) => (h, g),
-            None => (s, s),
+            None => (rest, rest),
         };
         if h.is_empty() || !g.starts_with('/') {
-            return Err(Error::msg(format!("bad bind {s:?}: want HOST:/GUEST")));
+            return Err(Error::msg(format!(
+                "bad bind {s:?}: want HOST:/GUEST or HOST:/GUEST:ro"
+            )));
         }
-        Ok((PathBuf::from(h), g.to_string()))
+        Ok(Bind {
+            host: PathBuf::from(h),
+            guest: g.to_string(),
+            readonly,
+        })
     }
 
     /// Builds the namespace.
@@ -80,7 +106,18 @@ impl NsSpec {
                 }
             }
         };
+        if self.rw {
+            match &self.root {
+                Some(_) if lower.starts_with("#Z") && self.upper.is_none() => {}
+                _ => {
+                    return Err(Error::msg(
+                        "--rw wants -r DIR, a host directory, and no --upper",
+                    ))
+                }
+            }
+        }
         let (upper, tmp) = match &self.upper {
+            _ if self.rw => (PathBuf::from(&lower[2..]), None),
             Some(u) => {
                 std::fs::create_dir_all(u).map_err(|e| Error::from(e).context(u.display()))?;
                 let abs =
@@ -88,14 +125,19 @@ impl NsSpec {
                 (abs, None)
             }
             None => {
+                sweep_stale_uppers(&std::env::temp_dir());
                 let t = tempfile::Builder::new()
-                    .prefix("ninux-upper-")
+                    .prefix(&format!("{UPPER_PREFIX}{}-", std::process::id()))
                     .tempdir()
                     .map_err(|e| Error::from(e).context("temp dir"))?;
                 (t.path().to_path_buf(), Some(t))
             }
         };
-        let root_dev = format!("#W{}:{lower}", upper.display());
+        let root_dev = if self.rw {
+            lower
+        } else {
+            format!("#W{}:{lower}", upper.display())
+        };
         ns.bind(&root_dev, "/", MBEFORE | MCREATE)?;
         let mut layer = crate::dev::attach(&root_dev)?.0;
         layer.name = "/".into();
@@ -104,10 +146,16 @@ impl NsSpec {
             ns.bind(dev, at, MBEFORE)
                 .map_err(|e| e.context(format!("bind {dev} {at}")))?;
         }
-        for (host, guest) in &self.binds {
+        for Bind {
+            host,
+            guest,
+            readonly,
+        } in &self.binds
+        {
             let abs =
                 std::fs::canonicalize(host).map_err(|e| Error::from(e).context(host.display()))?;
-            let dev = format!("#Z{}", abs.display());
+            let ro = if *readonly { crate::dev::READONLY } else { "" };
+            let dev = format!("#Z{ro}{}", abs.display());
             make_mount_point(&ns, &layer, guest, abs.is_dir())?;
             ns.bind(&dev, guest, MCREATE)
                 .map_err(|e| e.context(format!("-b {}:{guest}", host.display())))?;
@@ -121,6 +169,47 @@ impl NsSpec {
             root_dev,
             tmp,
         })
+    }
+}
+
+/// How a temporary upper directory's name starts; the owner's pid follows.
+const UPPER_PREFIX: &str = "ninux-upper-";
+
+/// Removes the temporary upper directories in `tmp` whose owning ninux is
+/// gone (killed before it could clean up). A directory is judged by the pid
+/// in its name; one whose name carries none (an older ninux's) is left alone.
+/// Pids of another pid namespace sharing `tmp` would be misjudged: ninux
+/// does not run across pid namespaces.
+pub fn sweep_stale_uppers(tmp: &Path) {
+    let Ok(entries) = std::fs::read_dir(tmp) else {
+        return;
+    };
+    for e in entries.flatten() {
+        let name = e.file_name();
+        let Some(pid) = name
+            .to_str()
+            .and_then(|n| n.strip_prefix(UPPER_PREFIX))
+            .and_then(|rest| rest.split('-').next())
+            .and_then(|p| p.parse::<i32>().ok())
+        else {
+            continue;
+        };
+        if pid_alive(pid) {
+            continue;
+        }
+        // Best effort: another ninux may be sweeping the same directory.
+        let _ = std::fs::remove_dir_all(e.path());
+    }
+}
+
+fn pid_alive(pid: i32) -> bool {
+    match rustix::process::Pid::from_raw(pid) {
+        // EPERM means it exists, owned by someone else.
+        Some(p) => !matches!(
+            rustix::process::test_kill_process(p),
+            Err(rustix::io::Errno::SRCH)
+        ),
+        None => true,
     }
 }
 
@@ -215,4 +304,65 @@ pub fn from_text(text: &str, name: &Path) -> Result<Namespace> {
     let mut ns = Namespace::new(crate::dev::attach("#/")?.0);
     NsRun::new(&mut ns).run_text(text, name, 0)?;
     Ok(ns)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn binds_parse_with_and_without_ro() {
+        let b = NsSpec::parse_bind("/h:/g:ro").unwrap();
+        assert_eq!(
+            (b.host, b.guest, b.readonly),
+            ("/h".into(), "/g".into(), true)
+        );
+        let b = NsSpec::parse_bind("/h:/g").unwrap();
+        assert_eq!(
+            (b.host, b.guest, b.readonly),
+            ("/h".into(), "/g".into(), false)
+        );
+        let b = NsSpec::parse_bind("/h").unwrap();
+        assert_eq!((b.host, b.guest), ("/h".into(), "/h".into()));
+        assert!(NsSpec::parse_bind("/h:g").is_err());
+        assert!(NsSpec::parse_bind(":/g:ro").is_err());
+    }
+
+    #[test]
+    fn a_readonly_host_device_refuses_every_change() {
+        let t = tempfile::tempdir().unwrap();
+        std::fs::write(t.path().join("f"), "x").unwrap();
+        let name = format!("#Z{}{}", crate::dev::READONLY, t.path().display());
+        let (root, _) = crate::dev::attach(&name).unwrap();
+        let f = root.walk1("f", "/f".into()).unwrap();
+        assert!(f.readonly());
+        let mut n = f.node.clone_node().unwrap();
+        assert_eq!(n.open(ninep::OWRITE as u32).unwrap_err(), EROFS);
+        assert_eq!(n.remove().unwrap_err(), EROFS);
+        n.open(ninep::OREAD as u32).unwrap();
+        let mut d = root.node.clone_node().unwrap();
+        assert_eq!(
+            d.create("g", 0o644, ninep::OWRITE as u32, "").unwrap_err(),
+            EROFS
+        );
+        assert!(!t.path().join("g").exists());
+    }
+
+    #[test]
+    fn stale_uppers_of_dead_owners_are_swept() {
+        let t = tempfile::tempdir().unwrap();
+        let mut dead = std::process::Command::new("true").spawn().unwrap();
+        dead.wait().unwrap();
+        let gone = t.path().join(format!("{UPPER_PREFIX}{}-abc", dead.id()));
+        let live = t
+            .path()
+            .join(format!("{UPPER_PREFIX}{}-abc", std::process::id()));
+        let other = t.path().join(format!("{UPPER_PREFIX}abc"));
+        for d in [&gone, &live, &other] {
+            std::fs::create_dir_all(d.join("sub")).unwrap();
+        }
+        sweep_stale_uppers(t.path());
+        assert!(!gone.exists());
+        assert!(live.exists() && other.exists());
+    }
 }

@@ -87,6 +87,12 @@ pub trait Node: Send + Sync + 'static {
     fn rename(&self, _newdir: &dyn Node, _name: &str) -> Result<()> {
         Err(EXDEV)
     }
+    /// Swaps this file and `other` (a fid of the same device) atomically, each
+    /// taking the other's name (Linux renameat2 RENAME_EXCHANGE). Devices
+    /// that cannot say "bad arg" (EINVAL), as a Linux file system does.
+    fn exchange(&self, _other: &dyn Node) -> Result<()> {
+        Err(EBADARG)
+    }
     /// Makes a hard link to this file as `name` in `newdir` (same device).
     fn link(&self, _newdir: &dyn Node, _name: &str) -> Result<()> {
         Err(EXDEV)
@@ -95,6 +101,11 @@ pub trait Node: Send + Sync + 'static {
     /// count, nanosecond times, device numbers. Host-backed devices have it.
     fn getattr(&self) -> Option<Getattr> {
         None
+    }
+    /// Whether the device refuses every change (`#Zro:`), for the calls
+    /// that change a file through its host fd rather than wstat (futimens).
+    fn readonly(&self) -> bool {
+        false
     }
     /// For same-device checks in `rename` and `link`.
     fn as_any(&self) -> &dyn Any;
@@ -217,6 +228,11 @@ impl Chan {
     /// See [`Node::getattr`].
     pub fn getattr(&self) -> Option<Getattr> {
         self.node.getattr()
+    }
+
+    /// See [`Node::readonly`].
+    pub fn readonly(&self) -> bool {
+        self.node.readonly()
     }
 
     /// The symlink target if this chan names a symlink (readlink).

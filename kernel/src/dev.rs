@@ -51,6 +51,9 @@ pub fn fork_guard() -> impl Drop {
     registry().lock().unwrap()
 }
 
+/// The `#Z` spec prefix of a read-only host directory (`#Zro:/dir`).
+pub const READONLY: &str = "ro:";
+
 /// Splits `#Xrest` into (registry key, path inside the device).
 fn parse(name: &str) -> Result<(char, String, String)> {
     let mut it = name.strip_prefix('#').ok_or(EBADSHARP)?.chars();
@@ -58,12 +61,17 @@ fn parse(name: &str) -> Result<(char, String, String)> {
     let rest: String = it.collect();
     Ok(match typ {
         'Z' | 'T' => {
-            let spec = if rest.is_empty() {
+            // `#Zro:/dir`: the host directory, read-only.
+            let (ro, path) = match rest.strip_prefix(READONLY) {
+                Some(p) if typ == 'Z' => (READONLY, p),
+                _ => ("", rest.as_str()),
+            };
+            let spec = if path.is_empty() {
                 "/".into()
             } else {
-                crate::namespace::cleanname(&rest)
+                crate::namespace::cleanname(path)
             };
-            (typ, spec, String::new())
+            (typ, format!("{ro}{spec}"), String::new())
         }
         'W' => (typ, rest, String::new()),
         _ => (typ, String::new(), rest),
@@ -82,7 +90,16 @@ pub fn device(name: &str) -> Result<(Arc<dyn Device>, String, String)> {
         '/' => Arc::new(RootDev::new()),
         'c' => Arc::new(crate::devcons::ConsDev::new()),
         'e' => Arc::new(crate::devenv::EnvDev::from_host()),
-        'Z' => Arc::new(crate::devhost::HostDev::new(std::path::Path::new(&spec))?),
+        'Z' => {
+            let (ro, path) = match spec.strip_prefix(READONLY) {
+                Some(p) => (true, p),
+                None => (false, spec.as_str()),
+            };
+            Arc::new(crate::devhost::HostDev::with_mode(
+                std::path::Path::new(path),
+                ro,
+            )?)
+        }
         'T' => Arc::new(crate::devtar::TarDev::open(std::path::Path::new(&spec))?),
         'W' => Arc::new(crate::devcow::CowDev::from_spec(&spec)?),
         _ => return Err(EBADSHARP),

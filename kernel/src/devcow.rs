@@ -672,6 +672,35 @@ impl Node for CowNode {
         let dir = nd.rel();
         self.rename_to(&dir, name)
     }
+    /// Both names keep existing, so copying both files up and swapping
+    /// them in the upper layer is the whole exchange: the upper files hide
+    /// the lower ones of those names. A directory with a lower part cannot
+    /// move without merging into the lower directory of its new name: EXDEV,
+    /// as for rename (and as overlayfs answers).
+    fn exchange(&self, other: &dyn Node) -> Result<()> {
+        let o = self.other(other)?;
+        let (ra, rb) = (self.rel(), o.rel());
+        if ra.is_empty() || rb.is_empty() {
+            return Err(EINUSE);
+        }
+        for n in [self, o] {
+            if n.qid.is_dir() && n.st.lock().unwrap().lower.is_some() {
+                return Err(EXDEV);
+            }
+        }
+        self.copy_up()?;
+        o.copy_up()?;
+        let ((pa, na), (pb, nb)) = (split(&ra), split(&rb));
+        let (fa, fb) = (self.c.up_fd(pa)?, self.c.up_fd(pb)?);
+        rfs::renameat_with(&fa, na, &fb, nb, rfs::RenameFlags::EXCHANGE)?;
+        for (n, rel) in [(self, &rb), (o, &ra)] {
+            let mut st = n.st.lock().unwrap();
+            st.rel = rel.clone();
+            st.up = self.c.up_stat(rel);
+            st.lower = None;
+        }
+        Ok(())
+    }
     fn link(&self, newdir: &dyn Node, name: &str) -> Result<()> {
         check_elem(name)?;
         let nd = self.other(newdir)?;
@@ -685,7 +714,8 @@ impl Node for CowNode {
     }
     fn getattr(&self) -> Option<Getattr> {
         let st = self.st.lock().unwrap();
-        match (&st.up, &st.lower) {
+        let merged_dir = self.qid.is_dir() && st.up.is_some() && st.lower.is_some();
+        let mut g = match (&st.up, &st.lower) {
             // As in `stat`: the upper root is the layer's, not the guest's.
             (Some(_), Some(l)) if st.rel.is_empty() => l.getattr(),
             (Some(_), _) => rfs::fstat(self.c.up_fd(&st.rel).ok()?)
@@ -693,7 +723,17 @@ impl Node for CowNode {
                 .map(|s| host_getattr(&s)),
             (None, Some(l)) => l.getattr(),
             _ => None,
+        }?;
+        drop(st);
+        // A directory in both layers links its subdirectories of both, as
+        // the same tree extracted on a Linux disk would: 2 + the merged
+        // listing's directories (the upper copy alone counts only its own).
+        if merged_dir {
+            if let Ok(entries) = self.list() {
+                g.nlink = 2 + entries.iter().filter(|d| d.is_dir()).count() as u64;
+            }
         }
+        Some(g)
     }
     fn as_any(&self) -> &dyn Any {
         self

@@ -290,12 +290,20 @@ pub struct HostDev {
     root: Arc<OwnedFd>,
     rootdev: u64,
     dirs: Arc<DirCache>,
+    /// `#Zro:` — every change is refused with EROFS (a `-b HOST:GUEST:ro`
+    /// bind). Plan 9 has no read-only bind; the device refuses instead.
+    readonly: bool,
 }
 
 impl HostDev {
     /// A device rooted at the host directory `path` (symlinks in `path`
     /// itself are followed: the user named it).
     pub fn new(path: &Path) -> Result<HostDev> {
+        HostDev::with_mode(path, false)
+    }
+
+    /// As [`HostDev::new`], refusing every change when `readonly`.
+    pub fn with_mode(path: &Path, readonly: bool) -> Result<HostDev> {
         let fd = rfs::open(
             path,
             OFlags::PATH | OFlags::DIRECTORY | OFlags::CLOEXEC,
@@ -308,6 +316,7 @@ impl HostDev {
             root: Arc::new(fd),
             rootdev: st.st_dev as u64,
             dirs: Arc::default(),
+            readonly,
         })
     }
 
@@ -327,6 +336,7 @@ impl HostDev {
             at: Mutex::new(None),
             qid: host_qid(&st, self.rootdev),
             io: None,
+            readonly: self.readonly,
         })
     }
 }
@@ -356,6 +366,7 @@ pub struct HostNode {
     qid: Qid,
     /// The I/O fd once opened.
     io: Option<OwnedFd>,
+    readonly: bool,
 }
 
 impl HostNode {
@@ -389,7 +400,16 @@ impl HostNode {
             at: Mutex::new(Some((self.fd.clone(), name.into()))),
             qid: host_qid(&st, self.rootdev),
             io: None,
+            readonly: self.readonly,
         })
+    }
+
+    /// EROFS on a read-only device, before any change is tried.
+    fn writable(&self) -> Result<()> {
+        if self.readonly {
+            return Err(EROFS);
+        }
+        Ok(())
     }
 
     fn other<'a>(&self, n: &'a dyn Node) -> Result<&'a HostNode> {
@@ -414,6 +434,7 @@ impl Node for HostNode {
             at: Mutex::new(self.parent()),
             qid: self.qid,
             io: None,
+            readonly: self.readonly,
         }))
     }
     fn walk1(&self, name: &str) -> Result<Box<dyn Node>> {
@@ -424,6 +445,9 @@ impl Node for HostNode {
         Ok(Box::new(self.child(name)?))
     }
     fn open(&mut self, mode: u32) -> Result<Qid> {
+        if mode & 3 == OWRITE as u32 || mode & 3 == ORDWR as u32 || mode & OTRUNC as u32 != 0 {
+            self.writable()?;
+        }
         let (dir, name) = self.addr();
         self.io = Some(open_io(dir.as_fd(), &name, mode, self.qid.is_dir())?);
         Ok(self.qid)
@@ -432,6 +456,7 @@ impl Node for HostNode {
         if !self.qid.is_dir() {
             return Err(ENOTDIR);
         }
+        self.writable()?;
         let io = host_create(self.fd.as_fd(), name, perm, mode, ext)?;
         let mut c = self.child(name)?;
         c.io = match io {
@@ -474,6 +499,7 @@ impl Node for HostNode {
         Ok(rustix::io::pwrite(f, buf, off)?)
     }
     fn remove(&self) -> Result<()> {
+        self.writable()?;
         let Some((dir, name)) = self.parent() else {
             return Err(EPERM);
         };
@@ -501,6 +527,7 @@ impl Node for HostNode {
         ))
     }
     fn wstat(&self, d: &Dir) -> Result<()> {
+        self.writable()?;
         let (dir, name) = self.addr();
         host_wstat(dir.as_fd(), &name, self.fd.as_fd(), d)?;
         if !d.name.is_empty() && d.name != name {
@@ -525,6 +552,7 @@ impl Node for HostNode {
     }
     fn rename(&self, newdir: &dyn Node, name: &str) -> Result<()> {
         check_elem(name)?;
+        self.writable()?;
         let nd = self.other(newdir)?;
         let Some((dir, old)) = self.parent() else {
             return Err(EINUSE);
@@ -533,8 +561,26 @@ impl Node for HostNode {
         *self.at.lock().unwrap() = Some((nd.fd.clone(), name.into()));
         Ok(())
     }
+    fn exchange(&self, other: &dyn Node) -> Result<()> {
+        self.writable()?;
+        let o = self.other(other)?;
+        let (Some((d1, n1)), Some((d2, n2))) = (self.parent(), o.parent()) else {
+            return Err(EINUSE);
+        };
+        rfs::renameat_with(
+            &*d1,
+            n1.as_str(),
+            &*d2,
+            n2.as_str(),
+            rfs::RenameFlags::EXCHANGE,
+        )?;
+        *self.at.lock().unwrap() = Some((d2, n2));
+        *o.at.lock().unwrap() = Some((d1, n1));
+        Ok(())
+    }
     fn link(&self, newdir: &dyn Node, name: &str) -> Result<()> {
         check_elem(name)?;
+        self.writable()?;
         let nd = self.other(newdir)?;
         let (dir, old) = self.addr();
         Ok(rfs::linkat(
@@ -547,6 +593,9 @@ impl Node for HostNode {
     }
     fn getattr(&self) -> Option<Getattr> {
         rfs::fstat(&*self.fd).ok().map(|st| host_getattr(&st))
+    }
+    fn readonly(&self) -> bool {
+        self.readonly
     }
     fn as_any(&self) -> &dyn Any {
         self

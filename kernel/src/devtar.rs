@@ -236,9 +236,14 @@ impl Node for TarNode {
             mtime: t,
             ctime: t,
             rdev: e.rdev,
-            blocks: e.size.div_ceil(512),
+            // An extracted directory on a Linux disk file system reports a
+            // block: 4096 bytes, 8 of stat's 512-byte blocks.
+            blocks: if e.kind == Kind::Dir {
+                8
+            } else {
+                e.size.div_ceil(512)
+            },
             blksize: 4096,
-            // An extracted directory on a Linux disk file system reports a block.
             size: if e.kind == Kind::Dir { 4096 } else { e.size },
         })
     }

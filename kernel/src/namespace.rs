@@ -481,6 +481,16 @@ impl Namespace {
         c.node.rename(d.node(), &name)
     }
 
+    /// Swaps the files at `a` and `b` (Linux RENAME_EXCHANGE): both must
+    /// exist, on one device that can.
+    pub fn exchange(&self, a: &str, b: &str) -> Result<()> {
+        let (ca, cb) = (self.walk(a)?, self.walk(b)?);
+        if ca.dev != cb.dev {
+            return Err(EXDEV);
+        }
+        ca.node.exchange(cb.node())
+    }
+
     /// Hard link `new` to the file at `old` (same device).
     pub fn link(&self, old: &str, new: &str) -> Result<()> {
         let c = self.walk(old)?;

@@ -27,7 +27,11 @@ fn default_namespace_is_host_root_copy_on_write() {
     std::fs::create_dir(&host).unwrap();
     std::fs::write(host.join("h"), b"host file").unwrap();
     let spec = NsSpec {
-        binds: vec![(host.clone(), "/n/made/here".into())],
+        binds: vec![kernel::build::Bind {
+            host: host.clone(),
+            guest: "/n/made/here".into(),
+            readonly: false,
+        }],
         ..Default::default()
     };
     let built = spec.build().unwrap();

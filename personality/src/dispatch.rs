@@ -5,7 +5,7 @@
 use crate::table::{self, Support};
 use abi::Errno;
 use platform::Trap;
-use std::sync::atomic::{AtomicBool, AtomicU64, AtomicU8, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicI32, AtomicU64, AtomicU8, Ordering};
 
 /// How much `ninux trace` prints.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -45,11 +45,66 @@ fn first_warning(nr: u64) -> bool {
     WARNED[(nr / 64) as usize].fetch_or(bit, Ordering::Relaxed) & bit == 0
 }
 
+/// The environment variable naming the file where each ninux process of a
+/// run appends the name of every syscall its guest makes, once per process
+/// (the conformance suite's coverage; see `docs/coverage.tsv`). ninux keeps
+/// it in its own environment, for re-execs, and out of the guest's.
+pub const SYSCALL_LOG_ENV: &str = "NINUX_SYSCALL_LOG";
+
+/// The open log (a host fd), or -1.
+static SYSCALL_LOG: AtomicI32 = AtomicI32::new(-1);
+/// One bit per syscall number already logged by this process.
+static LOGGED: [AtomicU64; 8] = [const { AtomicU64::new(0) }; 8];
+
+/// Opens the syscall log named by [`SYSCALL_LOG_ENV`], if any (at start and
+/// after each re-exec, before the guest runs).
+pub fn open_syscall_log() {
+    use std::os::fd::IntoRawFd;
+    use std::os::unix::fs::OpenOptionsExt;
+    let Some(path) = std::env::var_os(SYSCALL_LOG_ENV) else {
+        return;
+    };
+    match std::fs::OpenOptions::new()
+        .append(true)
+        .create(true)
+        .custom_flags(libc::O_CLOEXEC)
+        .open(&path)
+    {
+        // Kept above the guest's fds, as ninux's other host fds are.
+        Ok(f) => {
+            let fd = f.into_raw_fd();
+            let high = platform::host::dup_above(fd, 200).unwrap_or(fd);
+            if high != fd {
+                platform::host::close(fd);
+            }
+            SYSCALL_LOG.store(high, Ordering::Relaxed);
+        }
+        Err(e) => log::warn!("{}: {e}: syscalls are not logged", path.to_string_lossy()),
+    }
+}
+
+/// Appends `name` to the syscall log the first time this process makes it.
+/// One small O_APPEND write per line, so processes sharing the file do not
+/// interleave within a line.
+fn log_syscall(nr: u64, name: &str) {
+    let fd = SYSCALL_LOG.load(Ordering::Relaxed);
+    if fd < 0 || nr >= 512 {
+        return;
+    }
+    let bit = 1u64 << (nr % 64);
+    if LOGGED[(nr / 64) as usize].fetch_or(bit, Ordering::Relaxed) & bit == 0 {
+        let _ = platform::host::write_local(fd, format!("{name}\n").as_bytes(), None);
+    }
+}
+
 /// The platform's syscall handler.
 pub fn syscall(trap: &mut Trap) {
     let nr = trap.nr();
     let args = trap.args();
     let entry = table::lookup(nr);
+    if let Some(e) = entry {
+        log_syscall(nr, e.name);
+    }
     let result = match entry {
         Some(e) => match (e.handler, e.support) {
             (Some(handler), _) => handler(trap, args),

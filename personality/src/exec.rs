@@ -289,6 +289,7 @@ pub fn resume(s: ExecState) -> Result<std::convert::Infallible, RunError> {
     let ns = kernel::build::from_text(&s.ns, std::path::Path::new("(exec state)"))
         .map_err(|e| platform_err(format!("cannot rebuild the namespace: {e}")))?;
     crate::fs::path::init(ns, s.cwd.clone());
+    crate::process::creds::restore(&s.creds);
     if s.trace != 0 {
         crate::trace::set_trace_output(s.trace_fd);
         crate::dispatch::set_trace(if s.trace == 1 {
@@ -449,6 +450,7 @@ fn init_state(
 
 /// Installs the trap handlers and enters the guest with signal mask `mask`.
 fn start(regs: GuestRegs, mask: u64) -> Result<std::convert::Infallible, RunError> {
+    crate::dispatch::open_syscall_log();
     platform::install(platform::Handlers {
         syscall: crate::dispatch::syscall,
         signal: crate::signal::fault::fault,

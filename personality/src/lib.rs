@@ -9,6 +9,7 @@
 //! arguments decoded in the first lines, a doc line naming the man page, and a
 //! [`SysResult`]; the negation to `-errno` happens once, in `dispatch.rs`.
 
+mod absent_args;
 pub mod devices;
 mod dispatch;
 pub mod exec;
@@ -23,7 +24,7 @@ pub mod table;
 pub mod trace;
 
 pub use abi::Errno;
-pub use dispatch::{set_trace, TraceMode};
+pub use dispatch::{set_trace, TraceMode, SYSCALL_LOG_ENV};
 pub use exec::{run, Program, RunError};
 pub use trace::set_trace_output;
 

@@ -85,8 +85,8 @@ const ROWS: &[Entry] = rows! {
     dup2: Some(fs::fd::dup2), Full, [Fd, Fd], "";
     dup3: Some(fs::fd::dup3), Full, [Fd, Fd, OpenFlags], "";
     fcntl: Some(fs::fd::fcntl), Partial, [Fd, FcntlCmd, Hex], "DUPFD, DUPFD_CLOEXEC, GETFD, SETFD, GETFL, SETFL; record locks on host-backed files, granted elsewhere";
-    open: Some(fs::open::open), Partial, [Path, OpenFlags, OpenMode], "through the namespace; O_TMPFILE is EOPNOTSUPP";
-    openat: Some(fs::open::openat), Partial, [Dirfd, Path, OpenFlags, OpenMode], "through the namespace; O_TMPFILE is EOPNOTSUPP";
+    open: Some(fs::open::open), Partial, [Path, OpenFlags, OpenMode], "through the namespace; /proc/self/fd/N, /dev/fd/N, /dev/std* reopen the fd's file (magic links; a file reopened for writing goes through its device, so an unlinked one is ENOENT); O_TMPFILE is EOPNOTSUPP";
+    openat: Some(fs::open::openat), Partial, [Dirfd, Path, OpenFlags, OpenMode], "as open";
     openat2: Some(fs::open::openat2), Partial, [Dirfd, Path, Struct("open_how"), Size], "RESOLVE_* flags are EOPNOTSUPP";
     creat: Some(fs::open::creat), Full, [Path, Mode], "";
     fstat: Some(fs::stat::fstat), Full, [Fd, Struct("stat")], "host-backed files: the host's stat; others from the 9P stat record";
@@ -105,14 +105,14 @@ const ROWS: &[Entry] = rows! {
     unlinkat: Some(fs::dir::unlinkat), Full, [Dirfd, Path, AtFlags], "";
     rename: Some(fs::dir::rename), Full, [Path, Path], "";
     renameat: Some(fs::dir::renameat), Full, [Dirfd, Path, Dirfd, Path], "";
-    renameat2: Some(fs::dir::renameat2), Partial, [Dirfd, Path, Dirfd, Path, Uint], "RENAME_NOREPLACE; RENAME_EXCHANGE is EINVAL";
+    renameat2: Some(fs::dir::renameat2), Partial, [Dirfd, Path, Dirfd, Path, Uint], "RENAME_NOREPLACE; RENAME_EXCHANGE on host directories and on the copy-on-write layer (there a directory of the lower layer is EXDEV, as on overlayfs), EINVAL on 9P mounts; RENAME_WHITEOUT is EINVAL";
     symlink: Some(fs::dir::symlink), Full, [Path, Path], "9P2000.u DMSYMLINK";
     symlinkat: Some(fs::dir::symlinkat), Full, [Path, Dirfd, Path], "";
     mknod: Some(fs::dir::mknod), Partial, [Path, Mode, Hex], "FIFOs, sockets, device nodes and regular files as the device allows (9P2000.u types)";
     mknodat: Some(fs::dir::mknodat), Partial, [Dirfd, Path, Mode, Hex], "as mknod";
     link: Some(fs::dir::link), Partial, [Path, Path], "within one device";
     linkat: Some(fs::dir::linkat), Partial, [Dirfd, Path, Dirfd, Path, AtFlags], "within one device";
-    access: Some(fs::dir::access), Full, [Path, Int], "";
+    access: Some(fs::dir::access), Full, [Path, Int], "the real ids decide (see setuid)";
     truncate: Some(fs::attr::truncate), Full, [Path, Off], "wstat of the length";
     ftruncate: Some(fs::attr::ftruncate), Full, [Fd, Off], "";
     chmod: Some(fs::attr::chmod), Full, [Path, Mode], "wstat of the mode";
@@ -142,7 +142,7 @@ const ROWS: &[Entry] = rows! {
     sendfile: Some(fs::xfer::sendfile), Full, [Fd, Fd, Struct("off_t"), Size], "through a ninux buffer";
     copy_file_range: Some(fs::xfer::copy_file_range), Full, [Fd, Struct("off_t"), Fd, Struct("off_t"), Size, Uint], "through a ninux buffer";
     faccessat: Some(fs::dir::faccessat), Full, [Dirfd, Path, Int], "";
-    faccessat2: Some(fs::dir::faccessat2), Full, [Dirfd, Path, Int, AtFlags], "";
+    faccessat2: Some(fs::dir::faccessat2), Full, [Dirfd, Path, Int, AtFlags], "the real ids, or with AT_EACCESS the effective ones";
     ioctl: Some(fs::ioctl::ioctl), Partial, [Fd, IoctlReq, Hex], "TCGETS, TCSETS*, TIOCGWINSZ, TIOCSWINSZ, TIOCGPGRP, FIONREAD, FIOCLEX, FIONCLEX; others ENOTTY";
     readlink: Some(fs::dir::readlink), Full, [Path, OutBuf(2), Size], "/proc/self/exe names the guest program";
     readlinkat: Some(fs::dir::readlinkat), Full, [Dirfd, Path, OutBuf(3), Size], "/proc/self/exe names the guest program";
@@ -179,6 +179,16 @@ const ROWS: &[Entry] = rows! {
     getegid: Some(process::ids::getegid), Full, [], "";
     getresuid: Some(process::ids::getresuid), Full, [Ptr, Ptr, Ptr], "";
     getresgid: Some(process::ids::getresgid), Full, [Ptr, Ptr, Ptr], "";
+    setuid: Some(process::creds::setuid), Full, [Uint], "the personality's credentials (the host process keeps its own; euid 0 stands for the capabilities). A guest that is not root gets EACCES from mode bits on path search, open, creating and removing names, exec, chdir and access, and EPERM from chmod, chown and utimensat of others' files; the files, directories, symlinks and nodes it makes are given to its fsuid/fsgid; sticky directories and protected_hardlinks are not modelled";
+    setgid: Some(process::creds::setgid), Full, [Uint], "as setuid";
+    setreuid: Some(process::creds::setreuid), Full, [Int, Int], "as setuid";
+    setregid: Some(process::creds::setregid), Full, [Int, Int], "as setuid";
+    setresuid: Some(process::creds::setresuid), Full, [Int, Int, Int], "as setuid";
+    setresgid: Some(process::creds::setresgid), Full, [Int, Int, Int], "as setuid";
+    setfsuid: Some(process::creds::setfsuid), Full, [Uint], "as setuid";
+    setfsgid: Some(process::creds::setfsgid), Full, [Uint], "as setuid";
+    getgroups: Some(process::creds::getgroups), Full, [Int, Ptr], "";
+    setgroups: Some(process::creds::setgroups), Full, [Size, Ptr], "as setuid";
     getpgrp: Some(process::ids::getpgrp), Full, [], "";
     getpgid: Some(process::ids::getpgid), Full, [Int], "";
     getsid: Some(process::ids::getsid), Full, [Int], "";
@@ -247,8 +257,9 @@ pub static TABLE: LazyLock<Vec<Entry>> = LazyLock::new(|| {
                     name,
                     handler: None,
                     support: Absent,
-                    // Unknown arguments: all six registers in hex.
-                    args: &[Hex, Hex, Hex, Hex, Hex, Hex],
+                    // Specs where listed, else all six registers in hex.
+                    args: crate::absent_args::absent_args(name)
+                        .unwrap_or(&[Hex, Hex, Hex, Hex, Hex, Hex]),
                     ret: Ret::Int,
                     note: "",
                 })

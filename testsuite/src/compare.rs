@@ -26,6 +26,8 @@ pub struct Output {
     pub stderr: Vec<u8>,
     /// ninux's own lines, removed from stderr.
     pub diagnostics: Vec<String>,
+    /// The syscalls a ninux run's guests made (its syscall log), sorted.
+    pub syscalls: Vec<String>,
 }
 
 /// Replaces the run's working directory (a fresh temp dir, different for each
@@ -47,6 +49,7 @@ pub fn normalize(run: &Run, cwd: &Path, is_ninux: bool) -> Output {
         stderr = kept;
     }
     Output {
+        syscalls: Vec::new(),
         stdout,
         stderr,
         diagnostics,

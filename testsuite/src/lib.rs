@@ -19,6 +19,7 @@ pub mod build;
 pub mod case;
 pub mod catalog;
 pub mod compare;
+pub mod coverage;
 pub mod exec;
 pub mod host;
 pub mod inputs;

@@ -26,7 +26,8 @@ pub enum Outcome {
 }
 
 impl Outcome {
-    fn label(self) -> &'static str {
+    /// The word the table (and `docs/coverage.tsv`) shows.
+    pub fn label(self) -> &'static str {
         match self {
             Outcome::Pass => "pass",
             Outcome::Fail => "FAIL",
@@ -63,6 +64,8 @@ pub struct CaseReport {
     pub ninux: Option<RunSummary>,
     /// ninux's own stderr lines (`ninux: …`), kept out of the comparison.
     pub ninux_diagnostics: Vec<String>,
+    /// The syscalls the case's guests made under ninux (coverage).
+    pub syscalls: Vec<String>,
 }
 
 /// Counts over all cases.
@@ -259,6 +262,7 @@ mod tests {
             native: None,
             ninux: None,
             ninux_diagnostics: vec![],
+            syscalls: vec![],
         }
     }
 

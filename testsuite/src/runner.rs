@@ -251,6 +251,14 @@ fn run_with_hooks(
     // getcwd reports the resolved path, so compare against that.
     let cwd = dir.path().canonicalize().map_err(|e| e.to_string())?;
     let env = environment(&cwd);
+    // ninux logs the syscalls its guests make beside the run directory
+    // (outside it, so the case cannot see it); the guests' environment
+    // does not carry the variable, so both runs still see the same one.
+    let log = cwd.with_extension("syscalls");
+    let mut spawn_env = env.clone();
+    if label == "ninux" {
+        spawn_env.push((personality_log_env().into(), log.clone().into()));
+    }
     if let Some(script) = hooks.setup {
         hook(script, "setup", &env, &cwd)?;
     }
@@ -263,7 +271,7 @@ fn run_with_hooks(
     }
     let mut run = exec::run(&Spawn {
         argv: &argv,
-        env: &env,
+        env: &spawn_env,
         cwd: &cwd,
         stdin,
         timeout,
@@ -272,8 +280,21 @@ fn run_with_hooks(
         run.stdout.extend_from_slice(b"--- after ---\n");
         run.stdout.extend(hook(script, "after", &env, &cwd)?);
     }
-    let out = normalize(&run, &cwd, label == "ninux");
+    let mut out = normalize(&run, &cwd, label == "ninux");
+    if let Ok(text) = std::fs::read_to_string(&log) {
+        let mut names: Vec<String> = text.lines().map(str::to_string).collect();
+        names.sort();
+        names.dedup();
+        out.syscalls = names;
+        let _ = std::fs::remove_file(&log);
+    }
     Ok((run, out))
+}
+
+/// The variable ninux reads for its syscall log (`personality`'s
+/// `SYSCALL_LOG_ENV`; the testsuite does not link ninux's crates).
+fn personality_log_env() -> &'static str {
+    "NINUX_SYSCALL_LOG"
 }
 
 /// Runs a hook script natively in `cwd`; its stdout, or why it failed.
@@ -338,6 +359,7 @@ fn run_case(config: &Config, case: &Case, inputs: &Inputs) -> CaseReport {
         native: None,
         ninux: None,
         ninux_diagnostics: Vec::new(),
+        syscalls: Vec::new(),
     };
     let (argv, stdin) = match prepare(config, case, inputs) {
         Prepared::Ready { argv, stdin } => (argv, stdin),
@@ -388,6 +410,7 @@ fn run_case(config: &Config, case: &Case, inputs: &Inputs) -> CaseReport {
         };
     report.ninux = Some(summary(&ninux_run));
     report.ninux_diagnostics = ninux_out.diagnostics.clone();
+    report.syscalls = ninux_out.syscalls.clone();
     report.findings = differences(case, (&native_run, &native_out), (&ninux_run, &ninux_out));
     if config.ninux.is_none() {
         // A second native run has no ninux diagnostic to look for.

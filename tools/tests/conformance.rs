@@ -9,10 +9,16 @@
 //! Environment: `NINUX_CONFORMANCE_FILTER=busybox,startup/hello` runs only
 //! cases whose id contains one of the comma-separated strings;
 //! `NINUX_CONFORMANCE_JOBS=N` runs N cases at once (default 2).
+//!
+//! A full run (no filter, nothing skipped, every case passing or a known
+//! divergence) also checks `docs/coverage.tsv`, which syscalls each case
+//! makes (see `testsuite::coverage`), and fails when it is stale;
+//! `NINUX_UPDATE_COVERAGE=1` (or `=fresh`) rewrites it instead.
 
 use std::io::Write;
 use std::path::PathBuf;
 
+use testsuite::coverage::Coverage;
 use testsuite::{catalog, runner};
 
 #[test]
@@ -34,6 +40,8 @@ fn conformance() {
     {
         config.jobs = jobs;
     }
+    let all_ids: std::collections::BTreeSet<String> =
+        catalog::all().iter().map(|c| c.id()).collect();
     let cases = runner::select(catalog::all(), &filters);
     assert!(
         !cases.is_empty(),
@@ -82,4 +90,46 @@ fn conformance() {
         "cases failed; see the table above and {}",
         json.display()
     );
+    check_coverage(&report, &filters, &all_ids);
+}
+
+/// `docs/coverage.tsv` against this run, when the run was a full one.
+fn check_coverage(
+    report: &testsuite::report::Report,
+    filters: &[String],
+    catalog: &std::collections::BTreeSet<String>,
+) {
+    let skipped = report
+        .cases
+        .iter()
+        .filter(|c| c.outcome == testsuite::Outcome::Skipped)
+        .count();
+    if !filters.is_empty() || skipped > 0 {
+        println!("coverage: not judged (a filtered run or skipped cases)");
+        return;
+    }
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../docs/coverage.tsv");
+    let committed = match std::fs::read_to_string(path) {
+        Ok(text) => Coverage::parse(&text).unwrap_or_else(|e| panic!("{path}: {e}")),
+        Err(_) => Coverage::default(),
+    };
+    let seen = Coverage::from_cases(&report.cases);
+    match std::env::var("NINUX_UPDATE_COVERAGE").as_deref() {
+        Ok("fresh") => write_coverage(path, &seen),
+        Ok(_) => write_coverage(path, &committed.merged(&seen, catalog)),
+        Err(_) => {
+            let why = committed.stale(&seen, catalog);
+            assert!(
+                why.is_empty(),
+                "docs/coverage.tsv is stale ({} differences, first: {}): run                  `NINUX_UPDATE_COVERAGE=1 cargo test --release -p tools --test conformance`,                  then `cargo build --release --bin ninux &&                  ./target/release/ninux syscalls --format md > docs/syscalls.md`",
+                why.len(),
+                why.iter().take(5).cloned().collect::<Vec<_>>().join("; ")
+            );
+        }
+    }
+}
+
+fn write_coverage(path: &str, c: &Coverage) {
+    std::fs::write(path, c.render()).unwrap_or_else(|e| panic!("{path}: {e}"));
+    println!("coverage: wrote {path} ({} lines)", c.0.len());
 }

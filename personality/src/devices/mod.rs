@@ -7,7 +7,7 @@
 pub mod linuxdev;
 pub mod proc;
 mod procmaps;
-mod procpid;
+pub(crate) mod procpid;
 
 use std::sync::Arc;
 

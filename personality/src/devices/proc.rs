@@ -10,9 +10,10 @@
 //! the host's.
 //!
 //! Known divergences: another ninux-run process seen from here is the host's
-//! view of it (its cmdline is ninux's own command line, its exe is ninux);
-//! /proc/PID/fd entries are plain symlinks, not Linux's magic links, so
-//! opening one of a pipe or socket fails.
+//! view of it (its cmdline is ninux's own command line, its exe is ninux).
+//! /proc/PID/fd entries of this process are symlinks here; the personality
+//! makes them Linux's magic links when it resolves a path
+//! ([`crate::fs::path::magic_fd`]): open and stat reach the fd's own file.
 
 use super::procpid;
 use kernel::chan::{DevId, Node};

@@ -147,6 +147,24 @@ pub(crate) fn file_mode(name: &str) -> u32 {
     }
 }
 
+/// The guest fd a walked `/proc/PID/fd/N` (or `…/task/TID/fd/N`) chan of
+/// this process stands for, as a Linux magic link (see
+/// [`crate::fs::path::magic_fd`]); `None` for any other chan.
+pub fn magic_fd(chan: &kernel::Chan) -> Option<u64> {
+    if chan.dev.typ != 'P' {
+        return None;
+    }
+    let names: Vec<&str> = chan.name.split('/').filter(|n| !n.is_empty()).collect();
+    let own = super::proc::own_pid().to_string();
+    let n = match names.as_slice() {
+        [.., pid, "fd", n] if *pid == own => n,
+        [.., pid, "task", _, "fd", n] if *pid == own => n,
+        _ => return None,
+    };
+    let fd: u64 = n.parse().ok()?;
+    crate::fs::fd::get(fd).ok().map(|_| fd)
+}
+
 /// What /proc/self/fd/N names: a chan's namespace path, or for a plain host
 /// fd what the host's own link says (`pipe:[ino]`, `/dev/pts/N`).
 fn fd_target(f: &crate::fs::fd::OpenFile) -> String {
@@ -243,6 +261,20 @@ fn fix_status(host: &str, name: &str) -> String {
                 format!("Name:\t{name}\n")
             } else if let (true, Some(m)) = (l.starts_with("Umask:"), umask) {
                 format!("Umask:\t{m:04o}\n")
+            } else if l.starts_with("Uid:") || l.starts_with("Gid:") || l.starts_with("Groups:") {
+                // The guest's credentials, not the host process's.
+                let c = crate::process::creds::current();
+                let four =
+                    |ids: [u32; 4]| format!("{}\t{}\t{}\t{}", ids[0], ids[1], ids[2], ids[3]);
+                match &l[..4] {
+                    "Uid:" => format!("Uid:\t{}\n", four(c.uid)),
+                    "Gid:" => format!("Gid:\t{}\n", four(c.gid)),
+                    _ => {
+                        let g: Vec<String> = c.groups.iter().map(|g| g.to_string()).collect();
+                        // Linux ends the list with a space, even an empty one.
+                        format!("Groups:\t{} \n", g.join(" "))
+                    }
+                }
             } else {
                 format!("{l}\n")
             }

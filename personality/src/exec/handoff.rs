@@ -41,6 +41,8 @@ pub struct ExecState {
     /// `ninux trace`: the mode (0 off) and the host fd the lines go to.
     pub trace: u8,
     pub trace_fd: i32,
+    /// User and group ids and groups (`process::creds::export`).
+    pub creds: Vec<u32>,
 }
 
 struct Writer(Vec<u8>);
@@ -135,6 +137,10 @@ impl ExecState {
         }
         w.u64(self.trace as u64);
         w.u64(self.trace_fd as u32 as u64);
+        w.u64(self.creds.len() as u64);
+        for c in &self.creds {
+            w.u64(*c as u64);
+        }
         w.0
     }
 
@@ -183,6 +189,10 @@ impl ExecState {
         let cleanup = (0..n).map(|_| r.string()).collect::<Result<_, _>>()?;
         let trace = r.u64()? as u8;
         let trace_fd = r.u64()? as u32 as i32;
+        let n = r.len()?;
+        let creds = (0..n)
+            .map(|_| Ok(r.u64()? as u32))
+            .collect::<Result<_, Corrupt>>()?;
         Ok(ExecState {
             path,
             argv,
@@ -197,6 +207,7 @@ impl ExecState {
             cleanup,
             trace,
             trace_fd,
+            creds,
         })
     }
 }
@@ -241,6 +252,7 @@ mod tests {
             cleanup: vec!["/tmp/ninux-upper-x".into()],
             trace: 1,
             trace_fd: 1000,
+            creds: vec![65534, 65534, 0, 65534, 1, 1, 1, 1, 27],
         };
         let bytes = s.encode();
         assert_eq!(ExecState::decode(&bytes).unwrap(), s);

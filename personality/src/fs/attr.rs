@@ -53,7 +53,20 @@ pub fn truncate(_t: &mut Trap, a: [u64; 6]) -> SysResult {
     set_length(&path::resolve(&Base::Cwd, &path, Last::Follow)?.chan, len)
 }
 
+/// Only the owner (or root) may change a file's mode or times: EPERM.
+fn owner_only(chan: &Chan) -> Result<(), Errno> {
+    if crate::process::creds::privileged() {
+        return Ok(());
+    }
+    let (uid, _) = crate::process::creds::fs_ids();
+    if super::stat::stat_of(chan)?.st_uid != uid {
+        return Err(Errno::EPERM);
+    }
+    Ok(())
+}
+
 fn chmod_chan(chan: &Chan, mode: u32) -> SysResult {
+    owner_only(chan)?;
     let old = chan.stat().map_err(kerr)?.mode;
     // The file's type bits stay; only permissions (and set-id, sticky) change.
     let keep = old & !(0o777 | ninep::DMSETUID | ninep::DMSETGID | ninep::DMSETVTX);
@@ -117,11 +130,52 @@ pub fn sync(_t: &mut Trap, _a: [u64; 6]) -> SysResult {
 }
 
 fn chown_chan(chan: &Chan, uid: u32, gid: u32) -> SysResult {
+    may_chown(chan, uid, gid)?;
+    set_owner(chan, uid, gid)
+}
+
+fn set_owner(chan: &Chan, uid: u32, gid: u32) -> SysResult {
     // -1 means "leave it"; 9P2000.u carries numeric ids in n_uid/n_gid.
     wstat(chan, |d| {
         d.n_uid = uid;
         d.n_gid = gid;
     })
+}
+
+/// chown by a guest that is not root: only the owner, leaving the owner as
+/// it is, to a group it belongs to (Linux without CAP_CHOWN).
+fn may_chown(chan: &Chan, uid: u32, gid: u32) -> Result<(), Errno> {
+    use crate::process::creds;
+    if creds::privileged() {
+        return Ok(());
+    }
+    let st = super::stat::stat_of(chan)?;
+    let c = creds::current();
+    let (fsuid, fsgid) = creds::fs_ids();
+    let owner_kept = uid == u32::MAX || uid == st.st_uid;
+    let group_ok = gid == u32::MAX || gid == st.st_gid || gid == fsgid || c.groups.contains(&gid);
+    if st.st_uid != fsuid || !owner_kept || !group_ok {
+        return Err(Errno::EPERM);
+    }
+    Ok(())
+}
+
+/// A file the guest just made belongs to its file-system ids, as on Linux,
+/// not to whoever runs ninux: given to them when they differ from the host
+/// process's own. Best effort: a ninux that is not root cannot give files
+/// away, and a device may refuse.
+pub(crate) fn own_new(chan: &Chan) {
+    let (uid, gid) = crate::process::creds::fs_ids();
+    let host_id = |nr| platform::host::plain(nr, [0; 3]).unwrap_or(0) as u32;
+    if uid == host_id(libc::SYS_geteuid) && gid == host_id(libc::SYS_getegid) {
+        return;
+    }
+    if let Err(e) = set_owner(chan, uid, gid) {
+        log::debug!(
+            "new file {}: cannot give it to {uid}:{gid}: {e:?}",
+            chan.name
+        );
+    }
 }
 
 fn chown_at(base: Base, raw: &[u8], uid: u32, gid: u32, last: Last) -> SysResult {
@@ -189,6 +243,23 @@ fn set_times(chan: &Chan, times: [Timespec; 2]) -> SysResult {
             && !(0..1_000_000_000).contains(&t.tv_nsec)
         {
             return Err(Errno::EINVAL);
+        }
+    }
+    if chan.readonly() {
+        return Err(Errno::EROFS);
+    }
+    if !crate::process::creds::privileged() {
+        // Explicit times are the owner's to set; "now" also needs only write
+        // permission (Linux: EPERM, respectively EACCES).
+        let now = times
+            .iter()
+            .all(|t| t.tv_nsec == UTIME_NOW || t.tv_nsec == UTIME_OMIT);
+        if owner_only(chan).is_err() {
+            if !now {
+                return Err(Errno::EPERM);
+            }
+            let st = super::stat::stat_of(chan)?;
+            crate::process::creds::may(&st, crate::process::creds::MAY_WRITE)?;
         }
     }
     if !chan.is_dir() && !chan.qid.is_symlink() {

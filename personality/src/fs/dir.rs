@@ -100,17 +100,30 @@ pub fn chdir(_t: &mut Trap, a: [u64; 6]) -> SysResult {
     if !r.chan.is_dir() {
         return Err(Errno::ENOTDIR);
     }
+    may_search(&r.chan)?;
     path::set_cwd(r.path);
     Ok(0)
 }
 
 /// fchdir(2)
 pub fn fchdir(_t: &mut Trap, a: [u64; 6]) -> SysResult {
-    match base_of(a[0])? {
-        Base::Dir(d) => path::set_cwd(d),
-        Base::Cwd => {}
+    if let Base::Dir(d) = base_of(a[0])? {
+        if let Some(chan) = &fd::get(a[0])?.chan {
+            may_search(chan)?;
+        }
+        path::set_cwd(d);
     }
     Ok(0)
+}
+
+/// A new working directory needs search permission (for a guest that is
+/// not root).
+fn may_search(chan: &kernel::Chan) -> Result<(), Errno> {
+    use crate::process::creds;
+    if creds::privileged() {
+        return Ok(());
+    }
+    creds::may(&stat_of(chan)?, creds::MAY_EXEC)
 }
 
 fn child_path(dir: &path::Resolved, name: &str) -> String {
@@ -123,10 +136,12 @@ fn mkdir_in(base: Base, raw: &[u8], mode: u32) -> SysResult {
     if path::resolve(&Base::Cwd, target.as_bytes(), Last::NoFollow).is_ok() {
         return Err(Errno::EEXIST);
     }
+    path::may_change(&dir)?;
     let perm = DMDIR | plan9_perm(mode & 0o7777 & !umask());
-    path::ns()?
+    let made = path::ns()?
         .create(&target, OREAD as u32 | ninep::OEXCL, perm)
         .map_err(kerr)?;
+    super::attr::own_new(&made);
     Ok(0)
 }
 
@@ -150,6 +165,7 @@ fn remove_in(base: Base, raw: &[u8], want_dir: bool) -> SysResult {
     let (dir, name) = path::resolve_parent(&base, raw)?;
     let target = child_path(&dir, &name);
     let found = path::resolve(&Base::Cwd, target.as_bytes(), Last::NoFollow)?;
+    path::may_change(&dir)?;
     match (want_dir, found.chan.is_dir()) {
         (true, false) => return Err(Errno::ENOTDIR),
         (false, true) => return Err(Errno::EISDIR),
@@ -183,6 +199,7 @@ pub fn unlinkat(_t: &mut Trap, a: [u64; 6]) -> SysResult {
 }
 
 const RENAME_NOREPLACE: u32 = 1;
+const RENAME_EXCHANGE: u32 = 2;
 
 /// Whether the last component of a raw path is `.` or `..` (Linux: EBUSY
 /// for rename, which cannot move those names).
@@ -193,8 +210,12 @@ fn ends_in_dot(raw: &[u8]) -> bool {
 }
 
 fn rename_in(old_base: Base, old: &[u8], new_base: Base, new: &[u8], flags: u32) -> SysResult {
+    if flags == RENAME_EXCHANGE {
+        return exchange_in(old_base, old, new_base, new);
+    }
     if flags & !RENAME_NOREPLACE != 0 {
-        // RENAME_EXCHANGE and RENAME_WHITEOUT need device support ninux lacks.
+        // RENAME_WHITEOUT needs overlay support ninux lacks; EXCHANGE goes
+        // with no other flag.
         return Err(Errno::EINVAL);
     }
     if ends_in_dot(old) || ends_in_dot(new) {
@@ -229,7 +250,38 @@ fn rename_in(old_base: Base, old: &[u8], new_base: Base, new: &[u8], flags: u32)
             _ => {}
         }
     }
+    path::may_change(&odir)?;
+    path::may_change(&ndir)?;
     path::ns()?.rename(&from, &to).map_err(kerr)?;
+    Ok(0)
+}
+
+/// RENAME_EXCHANGE: both names must exist; they swap, whatever their types.
+/// Host directories swap atomically on the host, the copy-on-write layer in
+/// its upper directory; the others (9P mounts) answer EINVAL.
+fn exchange_in(old_base: Base, old: &[u8], new_base: Base, new: &[u8]) -> SysResult {
+    if ends_in_dot(old) || ends_in_dot(new) {
+        return Err(Errno::EBUSY);
+    }
+    let (odir, oname) = path::resolve_parent(&old_base, old)?;
+    let (ndir, nname) = path::resolve_parent(&new_base, new)?;
+    let (from, to) = (child_path(&odir, &oname), child_path(&ndir, &nname));
+    let a = path::resolve(&Base::Cwd, from.as_bytes(), Last::NoFollow)?;
+    let b = path::resolve(&Base::Cwd, to.as_bytes(), Last::NoFollow)?;
+    // A trailing slash demands a directory of the name it ends.
+    if (old.ends_with(b"/") && !a.chan.is_dir()) || (new.ends_with(b"/") && !b.chan.is_dir()) {
+        return Err(Errno::ENOTDIR);
+    }
+    // Neither may be an ancestor of the other (Linux: EINVAL both ways).
+    if to.starts_with(&format!("{from}/")) || from.starts_with(&format!("{to}/")) {
+        return Err(Errno::EINVAL);
+    }
+    if a.chan.qid == b.chan.qid && a.chan.dev == b.chan.dev {
+        return Ok(0);
+    }
+    path::may_change(&odir)?;
+    path::may_change(&ndir)?;
+    path::ns()?.exchange(&from, &to).map_err(kerr)?;
     Ok(0)
 }
 
@@ -249,7 +301,7 @@ pub fn renameat(t: &mut Trap, a: [u64; 6]) -> SysResult {
     renameat2(t, [a[0], a[1], a[2], a[3], 0, 0])
 }
 
-/// renameat2(2): RENAME_NOREPLACE; RENAME_EXCHANGE is EINVAL (no device can).
+/// renameat2(2): RENAME_NOREPLACE; RENAME_EXCHANGE where the device can.
 pub fn renameat2(_t: &mut Trap, a: [u64; 6]) -> SysResult {
     let (old, new) = (read_path(a[1])?, read_path(a[3])?);
     let ob = base_at(a[0], &old)?;
@@ -267,7 +319,8 @@ fn symlink_in(target: &[u8], base: Base, raw: &[u8]) -> SysResult {
     if path::resolve(&Base::Cwd, path.as_bytes(), Last::NoFollow).is_ok() {
         return Err(Errno::EEXIST);
     }
-    path::ns()?
+    path::may_change(&dir)?;
+    let made = path::ns()?
         .create_ext(
             &path,
             OREAD as u32 | ninep::OEXCL,
@@ -275,6 +328,7 @@ fn symlink_in(target: &[u8], base: Base, raw: &[u8]) -> SysResult {
             target,
         )
         .map_err(kerr)?;
+    super::attr::own_new(&made);
     Ok(0)
 }
 
@@ -306,6 +360,7 @@ fn link_in(ob: Base, old: &[u8], nb: Base, new: &[u8], follow: bool) -> SysResul
     if src.chan.is_dir() {
         return Err(Errno::EPERM);
     }
+    path::may_change(&dir)?;
     path::ns()?.link(&src.path, &to).map_err(kerr)?;
     Ok(0)
 }
@@ -371,9 +426,12 @@ const X_OK: u32 = 1;
 const W_OK: u32 = 2;
 const R_OK: u32 = 4;
 
+/// faccessat's AT_EACCESS.
+const AT_EACCESS: u32 = 0x200;
+
 fn access_in(base: Base, raw: &[u8], mode: u32, flags: u32) -> SysResult {
     if mode & !(R_OK | W_OK | X_OK) != 0
-        || flags & !(at::SYMLINK_NOFOLLOW | at::EMPTY_PATH | 0x200) != 0
+        || flags & !(at::SYMLINK_NOFOLLOW | at::EMPTY_PATH | AT_EACCESS) != 0
     {
         return Err(Errno::EINVAL);
     }
@@ -386,23 +444,13 @@ fn access_in(base: Base, raw: &[u8], mode: u32, flags: u32) -> SysResult {
     if mode == F_OK {
         return Ok(0);
     }
-    let uid = platform::host::plain(libc::SYS_geteuid, [0; 3]).unwrap_or(0) as u32;
-    let gid = platform::host::plain(libc::SYS_getegid, [0; 3]).unwrap_or(0) as u32;
-    let granted = if uid == 0 {
-        // root may read and write anything; execute needs some x bit (or a directory).
-        let any_x = st.st_mode & 0o111 != 0 || st.st_mode & 0o170000 == 0o040000;
-        R_OK | W_OK | if any_x { X_OK } else { 0 }
-    } else if st.st_uid == uid {
-        (st.st_mode >> 6) & 7
-    } else if st.st_gid == gid {
-        (st.st_mode >> 3) & 7
-    } else {
-        st.st_mode & 7
-    };
-    if mode & !granted != 0 {
-        Err(Errno::EACCES)
-    } else {
+    // The real ids decide, unless AT_EACCESS asks for the effective ones
+    // (the file-system ids stand for them). R_OK, W_OK, X_OK are MAY_*.
+    let real = flags & AT_EACCESS == 0;
+    if crate::process::creds::may_as(&crate::process::creds::current(), real, &st, mode) {
         Ok(0)
+    } else {
+        Err(Errno::EACCES)
     }
 }
 
@@ -448,9 +496,11 @@ pub fn mknodat(_t: &mut Trap, a: [u64; 6]) -> SysResult {
     if path::resolve(&Base::Cwd, target.as_bytes(), Last::NoFollow).is_ok() {
         return Err(Errno::EEXIST);
     }
-    path::ns()?
+    path::may_change(&dir)?;
+    let made = path::ns()?
         .create_ext(&target, OREAD as u32 | ninep::OEXCL, kind | perm, &ext)
         .map_err(kerr)?;
+    super::attr::own_new(&made);
     Ok(0)
 }
 

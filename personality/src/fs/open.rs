@@ -95,6 +95,11 @@ fn do_open(base: Base, raw: &[u8], flags: u32, mode: u32) -> SysResult {
     if creat && raw.ends_with(b"/") {
         return Err(Errno::EISDIR);
     }
+    if last == Last::Follow {
+        if let Some(n) = path::magic_fd(&base, raw)? {
+            return reopen(n, flags, cloexec);
+        }
+    }
     let found = match path::resolve(&base, raw, last) {
         Ok(r) => Some(r),
         Err(Errno::ENOENT) if creat => None,
@@ -115,6 +120,18 @@ fn do_open(base: Base, raw: &[u8], flags: u32, mode: u32) -> SysResult {
             if r.chan.is_dir() && flags.bits() & 3 != 0 {
                 return Err(Errno::EISDIR);
             }
+            if !flags.contains(OpenFlags::PATH) && !crate::process::creds::privileged() {
+                use crate::process::creds::{may, MAY_READ, MAY_WRITE};
+                let mut want = match flags.bits() & 3 {
+                    0 => MAY_READ,
+                    1 => MAY_WRITE,
+                    _ => MAY_READ | MAY_WRITE,
+                };
+                if flags.contains(OpenFlags::TRUNC) {
+                    want |= MAY_WRITE;
+                }
+                may(&super::stat::stat_of(&r.chan)?, want)?;
+            }
             if flags.contains(OpenFlags::PATH) {
                 r.chan
             } else {
@@ -128,12 +145,23 @@ fn do_open(base: Base, raw: &[u8], flags: u32, mode: u32) -> SysResult {
             // O_CREAT through a dangling symlink creates the link's target.
             let target =
                 path::dangling_target(&base, raw, flags.contains(OpenFlags::EXCL) || nofollow)?;
-            let (dir, name) = path::resolve_parent(&Base::Cwd, target.as_bytes())?;
+            // The name as written keeps its walk's start (permission checks
+            // walk from the cwd for a relative name); a symlink's target is
+            // absolute.
+            let (dir, name) = if target == kernel::cleanname(&path::absolute(&base, raw)?) {
+                path::resolve_parent(&base, raw)?
+            } else {
+                path::resolve_parent(&Base::Cwd, target.as_bytes())?
+            };
+            path::may_change(&dir)?;
             let target = format!("{}/{name}", dir.path.trim_end_matches('/'));
             let perm = plan9_perm(mode & !umask()) & !DMDIR;
             let ns = path::ns()?;
-            ns.create(&target, plan9_mode(flags) | ninep::OEXCL, perm)
-                .map_err(kerr)?
+            let made = ns
+                .create(&target, plan9_mode(flags) | ninep::OEXCL, perm)
+                .map_err(kerr)?;
+            super::attr::own_new(&made);
+            made
         }
     };
     let status = flags.bits() & (3 | OpenFlags::APPEND.bits() | OpenFlags::NONBLOCK.bits());
@@ -148,6 +176,69 @@ fn do_open(base: Base, raw: &[u8], flags: u32, mode: u32) -> SysResult {
         let _ = platform::host::fcntl(file.host, libc::F_SETFL, OpenFlags::APPEND.bits() as u64);
     }
     fd::install_file(file, cloexec)
+}
+
+/// Opens the file behind guest fd `n` anew, as Linux does for a magic link
+/// (`/dev/stdin`, `/proc/self/fd/N`): a new open file description with its
+/// own offset and flags, of the same file even when it has been renamed or
+/// unlinked. A host fd (a host file, pipe, terminal, socket) is reopened by
+/// the host through its own magic link, which refuses what Linux refuses (a
+/// socket: ENXIO); a chan without one (a directory, a synthesized or 9P
+/// file) is opened again through its device. So is any chan opened for
+/// writing: the host fd of a copy-on-write file may be its read-only lower
+/// copy, and only the device knows to copy it up (or to refuse, read-only).
+fn reopen(n: u64, flags: OpenFlags, cloexec: bool) -> SysResult {
+    let old = fd::get(n)?;
+    let status = flags.bits() & (3 | OpenFlags::APPEND.bits() | OpenFlags::NONBLOCK.bits());
+    let is_dir = old.chan.as_ref().is_some_and(|c| c.is_dir());
+    if flags.contains(OpenFlags::DIRECTORY) && old.chan.is_some() && !is_dir {
+        return Err(Errno::ENOTDIR);
+    }
+    if is_dir && flags.bits() & 3 != 0 {
+        return Err(Errno::EISDIR);
+    }
+    let file = match &old.chan {
+        Some(c)
+            if is_dir
+                || old.host < 0
+                || flags.contains(OpenFlags::PATH)
+                || flags.bits() & 3 != 0
+                || flags.contains(OpenFlags::TRUNC) =>
+        {
+            let fresh = c.clone_chan().map_err(kerr)?;
+            let chan = if flags.contains(OpenFlags::PATH) {
+                fresh
+            } else {
+                open_chan(fresh, plan9_mode(flags)).map_err(kerr)?
+            };
+            OpenFile::chan(chan, status)
+        }
+        chan => {
+            let host = reopen_host(old.host, flags)?;
+            let chan = chan.as_ref().and_then(|c| c.clone_chan().ok());
+            OpenFile::inherited(host, chan, status)
+        }
+    };
+    fd::install_file(file, cloexec)
+}
+
+/// A new host open file description for host fd `host`, through the host's
+/// /proc/self/fd (the same file, so nothing outside the namespace is reached).
+fn reopen_host(host: i32, flags: OpenFlags) -> Result<i32, Errno> {
+    use std::os::fd::IntoRawFd;
+    use std::os::unix::fs::OpenOptionsExt;
+    let mut o = std::fs::OpenOptions::new();
+    match flags.bits() & 3 {
+        0 => o.read(true),
+        1 => o.write(true),
+        _ => o.read(true).write(true),
+    };
+    let keep = OpenFlags::APPEND | OpenFlags::NONBLOCK | OpenFlags::DIRECTORY | OpenFlags::TRUNC;
+    o.custom_flags((flags & keep).bits() as i32 | libc::O_NOCTTY);
+    let f = o
+        .open(format!("/proc/self/fd/{host}"))
+        .map_err(|e| Errno(e.raw_os_error().unwrap_or(libc::EIO)))?;
+    Ok(f.into_raw_fd())
 }
 
 /// open(2)

@@ -115,8 +115,76 @@ pub fn absolute(base: &Base, raw: &[u8]) -> Result<String, Errno> {
 
 /// Resolves `raw` like Linux's path walk: symlinks in the middle always
 /// followed, the last one per `last`; a trailing slash demands a directory and
-/// follows a final symlink.
+/// follows a final symlink. A guest that is not root also needs search
+/// permission on every directory of the path ([`check_search`]).
 pub fn resolve(base: &Base, raw: &[u8], last: Last) -> Result<Resolved, Errno> {
+    let result = resolve_walk(base, raw, last);
+    if crate::process::creds::privileged() {
+        return result;
+    }
+    let start = walk_start(base, raw);
+    match &result {
+        Ok(r) => check_search(&start, &r.path)?,
+        Err(Errno::ENOENT | Errno::ENOTDIR) => {
+            check_search(&start, &cleanname(&absolute(base, raw)?))?
+        }
+        Err(_) => {}
+    }
+    result
+}
+
+/// EACCES when a directory the walk to `path` (absolute, cleaned) passes
+/// through lacks search permission for the guest's credentials: the
+/// starting directory `start` (the cwd or dirfd of a relative path, `/`
+/// for an absolute one) and every directory below it on the way, as Linux
+/// checks only what it walks (a cwd below an unsearchable directory still
+/// works). The directories are those of the path as written (`..` is
+/// lexical); a symlink's detours are not checked again. Stops at the first
+/// directory missing, leaving that error to the walk.
+fn check_search(start: &str, path: &str) -> Result<(), Errno> {
+    // A path leaving `start` by `..` is walked from where they part.
+    let mut from: Vec<&str> = Vec::new();
+    let start_elems = start.split('/').filter(|e| !e.is_empty());
+    let mut path_elems = path.split('/').filter(|e| !e.is_empty()).peekable();
+    for s in start_elems {
+        match path_elems.peek() {
+            Some(p) if *p == s => {
+                from.push(s);
+                path_elems.next();
+            }
+            _ => break,
+        }
+    }
+    let below: Vec<&str> = path_elems.collect();
+    let mut dir = format!("/{}", from.join("/"));
+    // The start, then each directory below it but the last element.
+    for elem in &below {
+        let Ok(r) = resolve_walk(&Base::Cwd, dir.as_bytes(), Last::Follow) else {
+            return Ok(());
+        };
+        if !r.chan.is_dir() {
+            return Ok(());
+        }
+        let st = crate::fs::stat::stat_of(&r.chan)?;
+        crate::process::creds::may(&st, crate::process::creds::MAY_EXEC)?;
+        if dir != "/" {
+            dir.push('/');
+        }
+        dir.push_str(elem);
+    }
+    Ok(())
+}
+
+/// Where the walk of `raw` starts: `/`, the cwd or the dirfd's directory.
+fn walk_start(base: &Base, raw: &[u8]) -> String {
+    match base {
+        _ if raw.starts_with(b"/") => "/".to_string(),
+        Base::Cwd => cwd(),
+        Base::Dir(d) => d.clone(),
+    }
+}
+
+fn resolve_walk(base: &Base, raw: &[u8], last: Last) -> Result<Resolved, Errno> {
     let abs = absolute(base, raw)?;
     let must_be_dir = abs.ends_with('/') && abs.len() > 1;
     let last = if must_be_dir { Last::Follow } else { last };
@@ -151,6 +219,38 @@ pub fn resolve(base: &Base, raw: &[u8], last: Last) -> Result<Resolved, Errno> {
     Err(Errno::ELOOP)
 }
 
+/// Linux's "magic links": when `raw`, its symlinks followed, ends at this
+/// process's `/proc/PID/fd/N` (so `/dev/stdin`, `/dev/fd/N`,
+/// `/proc/self/fd/N`), the guest fd N it stands for. Opening or stat-ing
+/// such a path reaches the fd's own file, not the text its readlink shows
+/// (`pipe:[ino]`, a path that may be gone). `None` for any other path,
+/// including ones that do not resolve: those take the ordinary route.
+///
+/// Only paths that name one as written are looked at (`…/fd/N`,
+/// `/dev/std*`), so ordinary opens pay nothing; a user's own symlink to
+/// `/proc/self/fd/N` is followed as a plain symlink.
+pub fn magic_fd(base: &Base, raw: &[u8]) -> Result<Option<u64>, Errno> {
+    let abs = absolute(base, raw)?;
+    if !abs.contains("/fd/") && !abs.starts_with("/dev/std") {
+        return Ok(None);
+    }
+    let mut path = cleanname(&abs);
+    for _ in 0..=MAX_HOPS {
+        let Ok(r) = resolve(&Base::Cwd, path.as_bytes(), Last::NoFollow) else {
+            return Ok(None);
+        };
+        if !r.chan.qid.is_symlink() {
+            return Ok(None);
+        }
+        if let Some(fd) = crate::devices::procpid::magic_fd(&r.chan) {
+            return Ok(Some(fd));
+        }
+        let target = r.chan.readlink().map_err(kerr)?;
+        path = cleanname(&join(parent(&r.path), &target));
+    }
+    Err(Errno::ELOOP)
+}
+
 /// Resolves the directory part of `raw` (following every symlink) and returns
 /// it with the final name, for calls that create or remove that name.
 pub fn resolve_parent(base: &Base, raw: &[u8]) -> Result<(Resolved, String), Errno> {
@@ -161,15 +261,31 @@ pub fn resolve_parent(base: &Base, raw: &[u8]) -> Result<(Resolved, String), Err
         return Err(Errno::EBUSY);
     }
     let (dir, name) = clean.rsplit_once('/').unwrap_or(("", &clean));
-    let dir = resolve(
+    let dir = resolve_walk(
         &Base::Cwd,
         if dir.is_empty() { b"/" } else { dir.as_bytes() },
         Last::Follow,
-    )?;
+    );
+    if !crate::process::creds::privileged() {
+        check_search(&walk_start(base, raw), &clean)?;
+    }
+    let dir = dir?;
     if !dir.chan.is_dir() {
         return Err(Errno::ENOTDIR);
     }
     Ok((dir, name.to_string()))
+}
+
+/// EACCES unless the guest may add or remove names in `dir` (write and
+/// search permission). Callers ask after looking the name up, as Linux
+/// does: an existing name (mkdir: EEXIST) or a missing one (unlink: ENOENT)
+/// is reported first.
+pub fn may_change(dir: &Resolved) -> Result<(), Errno> {
+    use crate::process::creds::{may, privileged, MAY_EXEC, MAY_WRITE};
+    if privileged() {
+        return Ok(());
+    }
+    may(&crate::fs::stat::stat_of(&dir.chan)?, MAY_WRITE | MAY_EXEC)
 }
 
 /// Where O_CREAT creates a name that does not resolve: the name itself, or,

@@ -167,12 +167,17 @@ fn stat_at(dirfd: u64, raw: &[u8], flags: u32) -> Result<Stat, Errno> {
         }
         return stat_fd(dirfd);
     }
-    let base = base_at(dirfd, &raw)?;
+    let base = base_at(dirfd, raw)?;
     let last = if flags & at::SYMLINK_NOFOLLOW != 0 {
         Last::NoFollow
     } else {
         Last::Follow
     };
+    if last == Last::Follow {
+        if let Some(n) = path::magic_fd(&base, raw)? {
+            return stat_fd(n);
+        }
+    }
     stat_of(&path::resolve(&base, raw, last)?.chan)
 }
 
@@ -186,6 +191,10 @@ pub fn fstat(_t: &mut Trap, a: [u64; 6]) -> SysResult {
 /// stat(2)
 pub fn stat(_t: &mut Trap, a: [u64; 6]) -> SysResult {
     let (path, buf) = (read_path(a[0])?, Out::<Stat>::new(a[1]));
+    if let Some(n) = path::magic_fd(&Base::Cwd, &path)? {
+        buf.write(&stat_fd(n)?)?;
+        return Ok(0);
+    }
     buf.write(&stat_of(
         &path::resolve(&Base::Cwd, &path, Last::Follow)?.chan,
     )?)?;

@@ -98,6 +98,7 @@ fn exec(t: &mut Trap, base: Base, path: Vec<u8>, argv: u64, envp: u64, last: Las
             .collect(),
         trace: crate::dispatch::trace_mode() as u8,
         trace_fd: crate::trace::trace_output(),
+        creds: super::creds::export(),
     };
     // The old image's shared file mappings end here, as at exit.
     crate::mm::shared::write_back_all();
@@ -181,6 +182,10 @@ fn check_and_read_head(r: &Resolved) -> Result<Vec<u8>, Errno> {
     let dir = r.chan.stat().map_err(kerr)?;
     if dir.mode & 0o111 == 0 {
         return Err(Errno::EACCES);
+    }
+    if !super::creds::privileged() {
+        let st = crate::fs::stat::stat_of(&r.chan)?;
+        super::creds::may(&st, super::creds::MAY_EXEC)?;
     }
     let chan = r.chan.clone_chan().map_err(kerr)?;
     let chan = open_chan(chan, ninep::OREAD as u32).map_err(kerr)?;

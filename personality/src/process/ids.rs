@@ -1,5 +1,6 @@
-//! Process, thread, group and credential ids: the host's, since every guest
-//! process is a host process and every guest thread a host thread.
+//! Process, thread and group ids: the host's, since every guest process is a
+//! host process and every guest thread a host thread. User and group ids
+//! are the personality's ([`super::creds`]), which start as the host's.
 
 use crate::fs::from_host;
 use crate::mem::Out;
@@ -24,19 +25,19 @@ pub fn getppid(_t: &mut Trap, _a: [u64; 6]) -> SysResult {
 }
 /// getuid(2)
 pub fn getuid(_t: &mut Trap, _a: [u64; 6]) -> SysResult {
-    plain(libc::SYS_getuid, [0; 3])
+    Ok(super::creds::ids(true)[0] as u64)
 }
 /// geteuid(2)
 pub fn geteuid(_t: &mut Trap, _a: [u64; 6]) -> SysResult {
-    plain(libc::SYS_geteuid, [0; 3])
+    Ok(super::creds::ids(true)[1] as u64)
 }
 /// getgid(2)
 pub fn getgid(_t: &mut Trap, _a: [u64; 6]) -> SysResult {
-    plain(libc::SYS_getgid, [0; 3])
+    Ok(super::creds::ids(false)[0] as u64)
 }
 /// getegid(2)
 pub fn getegid(_t: &mut Trap, _a: [u64; 6]) -> SysResult {
-    plain(libc::SYS_getegid, [0; 3])
+    Ok(super::creds::ids(false)[1] as u64)
 }
 /// getpgid(2)
 pub fn getpgid(_t: &mut Trap, a: [u64; 6]) -> SysResult {
@@ -58,15 +59,13 @@ fn write_three(a: [u64; 6], v: [u32; 3]) -> SysResult {
     Ok(0)
 }
 
-/// getresuid(2): real, effective and saved ids are one on the host side.
+/// getresuid(2)
 pub fn getresuid(_t: &mut Trap, a: [u64; 6]) -> SysResult {
-    let uid = host::plain(libc::SYS_getuid, [0; 3]).map_err(from_host)? as u32;
-    let euid = host::plain(libc::SYS_geteuid, [0; 3]).map_err(from_host)? as u32;
-    write_three(a, [uid, euid, euid])
+    let [r, e, s, _] = super::creds::ids(true);
+    write_three(a, [r, e, s])
 }
 /// getresgid(2)
 pub fn getresgid(_t: &mut Trap, a: [u64; 6]) -> SysResult {
-    let gid = host::plain(libc::SYS_getgid, [0; 3]).map_err(from_host)? as u32;
-    let egid = host::plain(libc::SYS_getegid, [0; 3]).map_err(from_host)? as u32;
-    write_three(a, [gid, egid, egid])
+    let [r, e, s, _] = super::creds::ids(false);
+    write_three(a, [r, e, s])
 }

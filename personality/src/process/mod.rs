@@ -1,6 +1,7 @@
 //! Process and thread syscalls.
 
 pub mod arch;
+pub mod creds;
 pub mod exec;
 pub mod ids;
 pub mod thread;

@@ -7,12 +7,20 @@ use kernel::build::{print, NsSpec};
 /// The namespace options `run`, `ns` and `serve` share.
 #[derive(clap::Args, Clone, Debug, Default)]
 pub struct NsArgs {
-    /// Root file system: a host directory or a rootfs tar(.gz); default: the host's `/`, read-only.
+    /// Root file system: a host directory or a rootfs tar(.gz); default: the
+    /// host's `/`. The guest writes to a private copy-on-write layer over it
+    /// that vanishes at exit (see --rw, --upper).
     #[arg(short = 'r', long = "root", value_name = "ROOT")]
     pub root: Option<PathBuf>,
-    /// Bind a host directory into the namespace, read-write.
-    #[arg(short = 'b', long = "bind", value_name = "HOST:GUEST")]
+    /// Bind a host directory (or file) into the namespace at GUEST,
+    /// read-write, or read-only with `:ro` (changes fail with EROFS). Writes
+    /// to a read-write bind reach the host.
+    #[arg(short = 'b', long = "bind", value_name = "HOST:GUEST[:ro]")]
     pub binds: Vec<String>,
+    /// With -r DIR (a host directory): the guest writes DIR in place instead
+    /// of a private copy-on-write layer that vanishes at exit.
+    #[arg(long = "rw")]
+    pub rw: bool,
     /// A namespace(6) file applied after the rest.
     #[arg(long = "ns", value_name = "FILE")]
     pub ns_file: Option<PathBuf>,
@@ -33,6 +41,7 @@ impl NsArgs {
         Ok(NsSpec {
             root: self.root.clone(),
             binds,
+            rw: self.rw,
             ns_file: self.ns_file.clone(),
             upper: self.upper.clone(),
             devices: personality::devices::standard_binds(),

@@ -1,4 +1,4 @@
-//! `ninux run [-r ROOT] [-b HOST:GUEST]… [--ns FILE] [-w DIR] -- PROG ARGS…`:
+//! `ninux run [-r ROOT [--rw]] [-b HOST:GUEST[:ro]]… [--ns FILE] [-w DIR] -- PROG ARGS…`:
 //! run a Linux binary under ninux, in a Plan 9 namespace.
 
 use super::ns::NsArgs;
@@ -41,7 +41,9 @@ pub fn run(args: Args) -> anyhow::Result<i32> {
     let program = personality::Program {
         path: args.command[0].as_bytes().to_vec(),
         argv: args.command.iter().map(|a| a.as_bytes().to_vec()).collect(),
+        // ninux's own syscall log stays ninux's (see SYSCALL_LOG_ENV).
         envp: std::env::vars_os()
+            .filter(|(k, _)| k != personality::SYSCALL_LOG_ENV)
             .map(|(k, v)| {
                 let mut kv = k.as_bytes().to_vec();
                 kv.push(b'=');

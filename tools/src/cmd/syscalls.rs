@@ -79,10 +79,21 @@ pub fn run(args: Args) -> anyhow::Result<i32> {
     Ok(0)
 }
 
+/// `docs/coverage.tsv`: which conformance cases make each syscall (checked
+/// against the suite by `tools/tests/conformance.rs`).
+const COVERAGE: &str = include_str!("../../../docs/coverage.tsv");
+
+/// How many case ids a row names before "…".
+const CASES_SHOWN: usize = 3;
+
 /// The compatibility report: counts, then one row per syscall. Generated
-/// only from the table, so `docs/syscalls.md` cannot drift from the code
-/// without `tools/tests/compat_report.rs` noticing.
+/// only from the table and the committed coverage, so `docs/syscalls.md`
+/// cannot drift from the code without `tools/tests/compat_report.rs`
+/// noticing.
 fn markdown() -> String {
+    let coverage = testsuite::coverage::Coverage::parse(COVERAGE)
+        .unwrap_or_default()
+        .by_syscall();
     let count = |l: &str| TABLE.iter().filter(|e| e.support.label() == l).count();
     let mut out = String::from(
         "# Linux syscall compatibility\n\n\
@@ -91,14 +102,24 @@ fn markdown() -> String {
          - **full**: as the man page says, error cases included\n\
          - **partial**: the common uses work; the note says what does not\n\
          - **stub**: deliberately answers the errno shown, as a kernel without the feature would\n\
-         - **absent**: not implemented: ENOSYS, with a one-time warning\n\n",
+         - **absent**: not implemented: ENOSYS, with a one-time warning\n\n\
+         **cases** are the conformance cases (`testsuite/`) whose guests make \
+         the syscall under ninux, **pass** how many of them pass, both from \
+         `docs/coverage.tsv` (a full suite run keeps it current). A case \
+         making a syscall does not prove every use of it correct: the note \
+         says what is done.\n\n",
     );
     out.push_str("| support | syscalls |\n|---|---:|\n");
     for l in ["full", "partial", "stub", "absent"] {
         out.push_str(&format!("| {l} | {} |\n", count(l)));
     }
-    out.push_str(&format!("| total | {} |\n\n", TABLE.len()));
-    out.push_str("| nr | name | support | note |\n|---:|---|---|---|\n");
+    out.push_str(&format!("| total | {} |\n", TABLE.len()));
+    let covered = TABLE
+        .iter()
+        .filter(|e| coverage.contains_key(e.name))
+        .count();
+    out.push_str(&format!("| made by a conformance case | {covered} |\n\n"));
+    out.push_str("| nr | name | support | cases | pass | note |\n|---:|---|---|---|---:|---|\n");
     for e in TABLE.iter() {
         let support = match e.support {
             personality::table::Support::Stub(errno) => format!("stub ({})", errno.name()),
@@ -106,9 +127,27 @@ fn markdown() -> String {
         };
         // A `|` in a note would end the cell.
         let note = e.note.replace('|', "\\|");
+        let (cases, pass) = match coverage.get(e.name) {
+            Some((ids, pass)) => {
+                let mut shown = ids
+                    .iter()
+                    .take(CASES_SHOWN)
+                    .cloned()
+                    .collect::<Vec<_>>()
+                    .join(", ");
+                if ids.len() > CASES_SHOWN {
+                    shown.push_str(", …");
+                }
+                (
+                    format!("{} ({shown})", ids.len()),
+                    format!("{pass}/{}", ids.len()),
+                )
+            }
+            None => ("0".to_string(), String::new()),
+        };
         out.push_str(&format!(
-            "| {} | `{}` | {} | {} |\n",
-            e.nr, e.name, support, note
+            "| {} | `{}` | {} | {} | {} | {} |\n",
+            e.nr, e.name, support, cases, pass, note
         ));
     }
     out
