@@ -128,6 +128,7 @@ fn process() -> Vec<Spec> {
         c("process", "fork_exec_wait"),
         c("process", "exec_from_thread"),
         c("process", "execveat"),
+        c("process", "waitid_status"),
         sh(
             "busybox_sh_pipeline_tr",
             "busybox echo hello | busybox tr a-z A-Z",

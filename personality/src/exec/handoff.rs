@@ -41,6 +41,11 @@ pub struct ExecState {
     /// `ninux trace`: the mode (0 off) and the host fd the lines go to.
     pub trace: u8,
     pub trace_fd: i32,
+    /// The run's first process, its process-table memfd (-1 without
+    /// `--max-procs`) and the table's slot count (`process::run_limit`).
+    pub run_leader: u32,
+    pub procs_fd: i32,
+    pub procs_slots: u64,
 }
 
 struct Writer(Vec<u8>);
@@ -135,6 +140,9 @@ impl ExecState {
         }
         w.u64(self.trace as u64);
         w.u64(self.trace_fd as u32 as u64);
+        w.u64(self.run_leader as u64);
+        w.u64(self.procs_fd as u32 as u64);
+        w.u64(self.procs_slots);
         w.0
     }
 
@@ -183,6 +191,9 @@ impl ExecState {
         let cleanup = (0..n).map(|_| r.string()).collect::<Result<_, _>>()?;
         let trace = r.u64()? as u8;
         let trace_fd = r.u64()? as u32 as i32;
+        let run_leader = r.u64()? as u32;
+        let procs_fd = r.u64()? as u32 as i32;
+        let procs_slots = r.u64()?;
         Ok(ExecState {
             path,
             argv,
@@ -197,6 +208,9 @@ impl ExecState {
             cleanup,
             trace,
             trace_fd,
+            run_leader,
+            procs_fd,
+            procs_slots,
         })
     }
 }
@@ -241,6 +255,9 @@ mod tests {
             cleanup: vec!["/tmp/ninux-upper-x".into()],
             trace: 1,
             trace_fd: 1000,
+            run_leader: 42,
+            procs_fd: -1,
+            procs_slots: 0,
         };
         let bytes = s.encode();
         assert_eq!(ExecState::decode(&bytes).unwrap(), s);

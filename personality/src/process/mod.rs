@@ -3,5 +3,7 @@
 pub mod arch;
 pub mod exec;
 pub mod ids;
+pub mod pidfd;
+pub mod run_limit;
 pub mod thread;
 pub mod wait;
