@@ -110,6 +110,8 @@ fn signals() -> Vec<Spec> {
         c("signals", "abort_handler").killed_by(libc::SIGABRT, "SIGABRT"),
         c("signals", "thread_kill"),
         c("signals", "external_kill"),
+        c("signals", "signalfd"),
+        c("signals", "posix_timer"),
     ]
 }
 
@@ -129,6 +131,8 @@ fn process() -> Vec<Spec> {
         c("process", "exec_from_thread"),
         c("process", "execveat"),
         c("process", "waitid_status"),
+        c("process", "pidfd"),
+        c("process", "prctl_reaper"),
         sh(
             "busybox_sh_pipeline_tr",
             "busybox echo hello | busybox tr a-z A-Z",
@@ -235,7 +239,11 @@ fn proc() -> Vec<Spec> {
 }
 
 fn time() -> Vec<Spec> {
-    vec![c("time", "monotonic"), c("time", "nanosleep")]
+    vec![
+        c("time", "monotonic"),
+        c("time", "nanosleep"),
+        c("time", "timerfd"),
+    ]
 }
 
 fn errors() -> Vec<Spec> {
