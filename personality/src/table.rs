@@ -229,9 +229,9 @@ const ROWS: &[Entry] = rows! {
     uname: Some(sys::info::uname), Full, [Struct("utsname")], "the host's, as Linux would report it";
     sysinfo: Some(sys::info::sysinfo), Full, [Struct("sysinfo")], "the host's";
     getrandom: Some(sys::info::getrandom), Full, [OutBuf(1), Size, Hex], "";
-    prlimit64: Some(sys::info::prlimit64), Partial, [Int, Int, Struct("rlimit"), Struct("rlimit")], "this process only; limits recorded, not enforced";
+    prlimit64: Some(sys::info::prlimit64), Partial, [Int, Int, Struct("rlimit"), Struct("rlimit")], "this process only; NOFILE bounds fd allocation (EMFILE), NPROC is passed to the host (which exempts root, as Linux does), STACK sizes exec's argument room; AS and the others recorded, not enforced";
     getrlimit: Some(sys::info::getrlimit), Full, [Int, Struct("rlimit")], "";
-    setrlimit: Some(sys::info::setrlimit), Partial, [Int, Struct("rlimit")], "recorded, not enforced";
+    setrlimit: Some(sys::info::setrlimit), Partial, [Int, Struct("rlimit")], "as prlimit64";
     sched_getaffinity: Some(sys::info::sched_getaffinity), Full, [Int, Size, Ptr], "the host's";
     sched_yield: Some(sys::info::sched_yield), Full, [], "";
     getcpu: Some(sys::info::getcpu), Full, [Ptr, Ptr, Ptr], "";

@@ -682,3 +682,14 @@ pub fn map_shared_slots(
     // AtomicI32 has i32's layout and every bit pattern is valid.
     Ok(unsafe { std::slice::from_raw_parts(p as *const std::sync::atomic::AtomicI32, n) })
 }
+
+/// setrlimit(2) of the host process, for limits the host kernel enforces on
+/// the guest's behalf (RLIMIT_NPROC).
+pub fn setrlimit(resource: u32, limit: abi::structs::Rlimit) -> Result<u64, Errno> {
+    let r = libc::rlimit {
+        rlim_cur: limit.rlim_cur,
+        rlim_max: limit.rlim_max,
+    };
+    // SAFETY: setrlimit reads one rlimit.
+    result(unsafe { libc::setrlimit(resource as _, &r) } as i64)
+}

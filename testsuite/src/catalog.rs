@@ -213,6 +213,7 @@ fn process_info() -> Vec<Spec> {
         c("process-info", "cwd"),
         c("process-info", "proc_self"),
         c("process-info", "rlimits"),
+        c("process-info", "rlimit_nofile"),
     ]
 }
 

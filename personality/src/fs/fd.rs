@@ -81,6 +81,15 @@ struct Slot {
 /// Linux's default RLIMIT_NOFILE soft limit bounds the table.
 const MAX_FDS: usize = 1024;
 
+/// One past the highest fd the guest may open now: RLIMIT_NOFILE's soft
+/// limit, within the table's size (as Linux's fd allocation honours it).
+fn max_fds() -> usize {
+    crate::state::try_process().map_or(MAX_FDS, |p| {
+        let cur = lock(&p.rlimits)[libc::RLIMIT_NOFILE as usize].rlim_cur;
+        usize::try_from(cur).unwrap_or(MAX_FDS).min(MAX_FDS)
+    })
+}
+
 static FDS: Mutex<Vec<Option<Slot>>> = Mutex::new(Vec::new());
 
 /// Host fds for ninux's copies sit high, out of the way of the host's own stdio.
@@ -115,7 +124,7 @@ fn install_at_or_above(
     min: usize,
     slot: Slot,
 ) -> Result<usize, Errno> {
-    let free = (min..MAX_FDS)
+    let free = (min..max_fds())
         .find(|&i| fds.get(i).is_none_or(|s| s.is_none()))
         .ok_or(Errno::EMFILE)?;
     if fds.len() <= free {
@@ -175,7 +184,7 @@ pub fn dup3(_t: &mut Trap, a: [u64; 6]) -> SysResult {
     let file = get(old)?;
     let new = usize::try_from(new)
         .ok()
-        .filter(|&n| n < MAX_FDS)
+        .filter(|&n| n < max_fds())
         .ok_or(Errno::EBADF)?;
     let mut fds = lock(&FDS);
     if fds.len() <= new {
@@ -294,7 +303,7 @@ pub fn fcntl(t: &mut Trap, a: [u64; 6]) -> SysResult {
         F_DUPFD | F_DUPFD_CLOEXEC => {
             let min = usize::try_from(arg)
                 .ok()
-                .filter(|&m| m < MAX_FDS)
+                .filter(|&m| m < max_fds())
                 .ok_or(Errno::EINVAL)?;
             let new = Slot {
                 file: slot.file.clone(),
