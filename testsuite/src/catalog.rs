@@ -133,6 +133,7 @@ fn process() -> Vec<Spec> {
         c("process", "waitid_status"),
         c("process", "pidfd"),
         c("process", "prctl_reaper"),
+        go_package("process", "goroutines"),
         sh(
             "busybox_sh_pipeline_tr",
             "busybox echo hello | busybox tr a-z A-Z",
@@ -430,7 +431,6 @@ fn c_from(family: &'static str, name: &'static str, source: &str) -> Spec {
 }
 
 /// A Go case: the main package in directory `cases/<family>/<name>/`.
-#[allow(dead_code)] // the first Go cases arrive with the processes and network families
 fn go_package(family: &'static str, name: &'static str) -> Spec {
     Spec::new(
         family,
