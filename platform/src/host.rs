@@ -693,3 +693,12 @@ pub fn setrlimit(resource: u32, limit: abi::structs::Rlimit) -> Result<u64, Errn
     // SAFETY: setrlimit reads one rlimit.
     result(unsafe { libc::setrlimit(resource as _, &r) } as i64)
 }
+
+/// Opens host fd `fd` anew through /proc/self/fd, as Linux's open of
+/// /proc/self/fd/N does for a pipe or socket: a new open file description
+/// of the same object, with `flags` (close-on-exec on the host side).
+pub fn reopen(fd: i32, flags: i32) -> Result<i32, Errno> {
+    let path = std::ffi::CString::new(format!("/proc/self/fd/{fd}")).map_err(|_| libc::EINVAL)?;
+    // SAFETY: a NUL-terminated path ninux owns.
+    result(unsafe { libc::open(path.as_ptr(), flags | libc::O_CLOEXEC) } as i64).map(|f| f as i32)
+}

@@ -391,6 +391,14 @@ fn shell() -> Vec<Spec> {
         )
         .exit(3),
         script("bash_static", Tool::BashStatic, &[], "shell/bash.sh").exit(9),
+        script("busybox_sh_jobs", Tool::Busybox, &["sh"], "shell/jobs.sh").exit(5),
+        script(
+            "bash_static_jobs",
+            Tool::BashStatic,
+            &[],
+            "shell/bash_jobs.sh",
+        )
+        .exit(6),
     ]
 }
 

@@ -76,9 +76,46 @@ pub fn umask() -> u32 {
     process().umask.load(Ordering::Relaxed) as u32
 }
 
+/// The guest fd named by an absolute /dev/fd/N, /proc/self/fd/N,
+/// /proc/thread-self/fd/N or /proc/<own pid>/fd/N.
+fn own_fd_path(raw: &[u8]) -> Option<u64> {
+    let raw = std::str::from_utf8(raw).ok()?;
+    let pid = format!("/proc/{}/fd/", std::process::id());
+    [
+        "/dev/fd/",
+        "/proc/self/fd/",
+        "/proc/thread-self/fd/",
+        pid.as_str(),
+    ]
+    .iter()
+    .find_map(|prefix| raw.strip_prefix(prefix))
+    .filter(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()))
+    .and_then(|n| n.parse().ok())
+}
+
+/// Opening a pipe, socket or other host object through its /proc/self/fd
+/// link (bash's process substitution, `<(…)`, is /dev/fd/63): as on Linux, a
+/// new open file description of the same object. Files with a namespace
+/// path are opened by that path as usual (None here).
+fn reopen_own_fd(raw: &[u8], flags: OpenFlags) -> Option<SysResult> {
+    let file = fd::get(own_fd_path(raw)?).ok()?;
+    if file.chan.is_some() || file.host < 0 {
+        return None;
+    }
+    let keep = (3 | OpenFlags::NONBLOCK.bits() | OpenFlags::APPEND.bits()) as i32;
+    Some(
+        platform::host::reopen(file.host, flags.bits() as i32 & keep)
+            .map_err(super::from_host)
+            .and_then(|h| fd::install(h, flags.contains(OpenFlags::CLOEXEC))),
+    )
+}
+
 /// The heart of every open: resolve, create or open, install in the fd table.
 fn do_open(base: Base, raw: &[u8], flags: u32, mode: u32) -> SysResult {
     let flags = OpenFlags::from_bits_retain(flags);
+    if let Some(done) = reopen_own_fd(raw, flags) {
+        return done;
+    }
     let cloexec = flags.contains(OpenFlags::CLOEXEC);
     let nofollow = flags.contains(OpenFlags::NOFOLLOW);
     // O_CREAT|O_EXCL never follows a final symlink: it exists, so EEXIST.
