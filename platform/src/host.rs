@@ -144,12 +144,9 @@ pub fn clock_nanosleep(
             &mut rem as *mut _,
         )
     };
-    // clock_nanosleep returns the error number itself rather than -1/errno.
-    if r != 0 {
-        Err((r as i32, rem))
-    } else {
-        Ok(())
-    }
+    // The raw syscall, through libc's syscall(), reports -1 and errno (the
+    // error number itself is what the libc clock_nanosleep wrapper returns).
+    result(r).map(|_| ()).map_err(|e| (e, rem))
 }
 
 /// getrandom(2) into a guest buffer.

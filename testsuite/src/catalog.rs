@@ -112,6 +112,8 @@ fn signals() -> Vec<Spec> {
         c("signals", "external_kill"),
         c("signals", "signalfd"),
         c("signals", "posix_timer"),
+        c("signals", "delivery_order"),
+        c("signals", "eintr_restart"),
     ]
 }
 
