@@ -84,7 +84,7 @@ const ROWS: &[Entry] = rows! {
     dup: Some(fs::fd::dup), Full, [Fd], "";
     dup2: Some(fs::fd::dup2), Full, [Fd, Fd], "";
     dup3: Some(fs::fd::dup3), Full, [Fd, Fd, OpenFlags], "";
-    fcntl: Some(fs::fd::fcntl), Partial, [Fd, FcntlCmd, Hex], "DUPFD, DUPFD_CLOEXEC, GETFD, SETFD, GETFL, SETFL; record locks on host-backed files, granted elsewhere";
+    fcntl: Some(fs::fd::fcntl), Partial, [Fd, FcntlCmd, Hex], "DUPFD, DUPFD_CLOEXEC, GETFD, SETFD, GETFL, SETFL, GETPIPE_SZ, SETPIPE_SZ; record locks on host-backed files, granted elsewhere";
     open: Some(fs::open::open), Partial, [Path, OpenFlags, OpenMode], "through the namespace; O_TMPFILE is EOPNOTSUPP";
     openat: Some(fs::open::openat), Partial, [Dirfd, Path, OpenFlags, OpenMode], "through the namespace; O_TMPFILE is EOPNOTSUPP";
     openat2: Some(fs::open::openat2), Partial, [Dirfd, Path, Struct("open_how"), Size], "RESOLVE_* flags are EOPNOTSUPP";
@@ -198,6 +198,7 @@ const ROWS: &[Entry] = rows! {
     epoll_ctl: Some(fs::epoll::epoll_ctl), Full, [Fd, Int, Fd, Struct("epoll_event")], "host fds; files without one are EPERM, as regular files are";
     epoll_wait: Some(fs::epoll::epoll_wait), Full, [Fd, Ptr, Int, Int], "";
     epoll_pwait: Some(fs::epoll::epoll_pwait), Full, [Fd, Ptr, Int, Int, Ptr, Size], "the mask is in force while waiting";
+    epoll_pwait2: Some(fs::epoll::epoll_pwait2), Partial, [Fd, Ptr, Int, Struct("timespec"), Ptr, Size], "as epoll_pwait; the timeout is rounded up to milliseconds";
     eventfd: Some(fs::epoll::eventfd), Full, [Uint], "a host eventfd";
     eventfd2: Some(fs::epoll::eventfd2), Full, [Uint, Hex], "a host eventfd";
     kill: Some(signal::kill::kill), Full, [Int, Signal], "host signals, to itself too: the host keeps them pending and ninux delivers them";

@@ -206,6 +206,8 @@ fn stdio() -> Vec<Spec> {
         c("stdio", "stdout_stderr"),
         c("stdio", "poll"),
         c("stdio", "select"),
+        c("stdio", "pipe_atomic"),
+        c("stdio", "epoll_ready"),
     ]
 }
 

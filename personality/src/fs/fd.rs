@@ -281,6 +281,8 @@ const F_SETFD: i32 = 2;
 const F_GETFL: i32 = 3;
 const F_SETFL: i32 = 4;
 const F_DUPFD_CLOEXEC: i32 = 1030;
+const F_SETPIPE_SZ: i32 = 1031;
+const F_GETPIPE_SZ: i32 = 1032;
 const FD_CLOEXEC: u64 = 1;
 
 /// fcntl(2)
@@ -322,6 +324,14 @@ pub fn fcntl(t: &mut Trap, a: [u64; 6]) -> SysResult {
             host::fcntl(host, cmd, arg).map_err(from_host)
         }
         F_GETFL => Ok(*lock(&slot.file.flags) as u64),
+        // Pipe sizes are the host pipe's; anything else is EBADF, as Linux
+        // says for a file that is not a pipe.
+        F_SETPIPE_SZ | F_GETPIPE_SZ if slot.file.host >= 0 => {
+            let host = slot.file.host;
+            drop(fds);
+            host::fcntl(host, cmd, arg).map_err(from_host)
+        }
+        F_SETPIPE_SZ | F_GETPIPE_SZ => Err(Errno::EBADF),
         F_SETFL => {
             // Only O_APPEND, O_NONBLOCK, O_ASYNC, O_DIRECT, O_NOATIME change.
             const CHANGEABLE: u32 = 0o2000 | 0o4000 | 0o20000 | 0o40000 | 0o1000000;
