@@ -157,7 +157,7 @@ const ROWS: &[Entry] = rows! {
     set_robust_list: Some(process::thread::set_robust_list), Partial, [Ptr, Size], "recorded; robust futexes are not released at thread death";
     get_robust_list: Some(process::thread::get_robust_list), Partial, [Int, Ptr, Ptr], "the calling thread only";
     rseq: None, Stub(Errno::ENOSYS), [Ptr, Uint, Int, Hex], "not offered: glibc runs without restartable sequences";
-    clone: Some(process::thread::clone), Partial, [CloneFlags, Ptr, Ptr, Ptr, Hex], "threads (CLONE_VM|CLONE_THREAD) as host threads; other clones are host forks (CLONE_VM|CLONE_VFORK copies memory: a child's writes are not seen by the parent); CLONE_PIDFD for processes; CLONE_VM alone is ENOSYS";
+    clone: Some(process::thread::clone), Partial, [CloneFlags, Ptr, Ptr, Ptr, Hex], "threads (CLONE_VM|CLONE_THREAD) as host threads; other clones are host forks (CLONE_VFORK waits for the child's exec or exit, but CLONE_VM memory is copied: a child's writes, such as glibc posix_spawn's error code, are not seen by the parent); CLONE_PIDFD for processes; CLONE_VM alone is ENOSYS";
     clone3: Some(process::thread::clone3), Partial, [Struct("clone_args"), Size], "as clone; set_tid and cgroup are not offered";
     exit: Some(process::thread::exit), Full, [Int], "";
     exit_group: Some(process::thread::exit_group), Full, [Int], "";
@@ -224,7 +224,7 @@ const ROWS: &[Entry] = rows! {
     times: Some(sys::timers::times), Full, [Struct("tms")], "as getrusage";
     membarrier: Some(sys::timers::membarrier), Full, [Int, Hex, Int], "the host's: guest threads are host threads";
     fork: Some(process::thread::fork), Full, [], "a real host fork";
-    vfork: Some(process::thread::vfork), Partial, [], "as fork: the parent does not wait for exec";
+    vfork: Some(process::thread::vfork), Partial, [], "a host fork; the parent waits for the child's exec or exit, but memory is copied, not shared";
     execve: Some(process::exec::execve), Partial, [Path, Ptr, Ptr], "found in the namespace, #! scripts run by the personality; ninux re-executes itself with the state to keep (fds without close-on-exec, namespace, cwd, umask, limits, ignored signals, mask); static ELF only";
     execveat: Some(process::exec::execveat), Partial, [Dirfd, Path, Ptr, Ptr, AtFlags], "as execve; AT_EMPTY_PATH, AT_SYMLINK_NOFOLLOW";
     uname: Some(sys::info::uname), Full, [Struct("utsname")], "the host's, as Linux would report it";

@@ -135,6 +135,7 @@ fn process() -> Vec<Spec> {
         c("process", "waitid_status"),
         c("process", "pidfd"),
         c("process", "prctl_reaper"),
+        c("process", "posix_spawn"),
         go_package("process", "goroutines"),
         sh(
             "busybox_sh_pipeline_tr",

@@ -180,14 +180,29 @@ fn clone_thread(t: &mut Trap, req: CloneRequest) -> SysResult {
 /// fork, and vfork treated as fork: a real host fork of the whole process.
 fn fork_process(t: &mut Trap, req: CloneRequest) -> SysResult {
     let slot = crate::process::run_limit::claim()?;
+    // CLONE_VFORK: the parent waits until the child execs or exits, as on
+    // Linux. The child holds the write end of a close-on-exec host pipe;
+    // the host closes it at either, and the parent's read sees the end.
+    let vfork = if req.flags.contains(CloneFlags::VFORK) {
+        host::pipe2(0).ok()
+    } else {
+        None
+    };
     let pid = match platform::fork() {
         Ok(pid) => pid,
         Err(e) => {
             slot.release();
+            if let Some([r, w]) = vfork {
+                host::close(r);
+                host::close(w);
+            }
             return Err(from_host(e.raw_os_error().unwrap_or(libc::EAGAIN)));
         }
     };
     if pid == 0 {
+        if let Some([r, _]) = vfork {
+            host::close(r);
+        }
         let tid = platform::gettid();
         // The child names itself first, so the run's end finds it even if
         // its parent dies before writing the slot.
@@ -209,6 +224,14 @@ fn fork_process(t: &mut Trap, req: CloneRequest) -> SysResult {
         return Ok(0);
     }
     slot.fill(pid);
+    if let Some([r, w]) = vfork {
+        host::close(w);
+        let mut byte = [0u8; 1];
+        // Nothing is ever written: only the end (or EINTR, when a signal
+        // came; it waits, as Linux's vfork wait is not interrupted).
+        while matches!(host::read_local(r, &mut byte, None), Err(libc::EINTR)) {}
+        host::close(r);
+    }
     if req.flags.contains(CloneFlags::PARENT_SETTID) {
         let _ = Out::<i32>::new(req.parent_tid).write(&pid);
     }
@@ -309,8 +332,20 @@ pub fn fork(t: &mut Trap, _a: [u64; 6]) -> SysResult {
     )
 }
 
-/// vfork(2), as fork: the memory is copied rather than shared, which every
-/// vfork-then-exec caller tolerates.
+/// vfork(2): the parent waits for the child's exec or exit, but the memory
+/// is copied rather than shared, which every vfork-then-exec caller
+/// tolerates (a child's writes, such as glibc posix_spawn's error code, are
+/// not seen by the parent).
 pub fn vfork(t: &mut Trap, _a: [u64; 6]) -> SysResult {
-    fork(t, [0; 6])
+    fork_process(
+        t,
+        CloneRequest {
+            flags: CloneFlags::VFORK,
+            stack: 0,
+            parent_tid: 0,
+            child_tid: 0,
+            tls: 0,
+            pidfd: 0,
+        },
+    )
 }

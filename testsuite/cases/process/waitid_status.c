@@ -47,7 +47,16 @@ static pid_t child(void (*body)(void))
 
 static void exit3(void) { _exit(3); }
 static void term_self(void) { signal(SIGTERM, SIG_DFL); kill(getpid(), SIGTERM); pause(); }
-static void stop_self(void) { kill(getpid(), SIGSTOP); _exit(5); }
+/* Exits only once the parent has seen it continued (else the parent's
+ * WCONTINUED wait could find it already exited). */
+static int gate[2];
+static void stop_self(void)
+{
+	char c;
+	kill(getpid(), SIGSTOP);
+	read(gate[0], &c, 1);
+	_exit(5);
+}
 static void tstp_self(void) { kill(getpid(), SIGTSTP); _exit(6); }
 static void wait_forever(void) { for (;;) pause(); }
 
@@ -64,12 +73,14 @@ int main(void)
 	waitpid(pid, &status, 0);
 	printf("SIGTERM: status 0x%04x signaled %d sig %d\n", status, WIFSIGNALED(status), WTERMSIG(status));
 
+	pipe(gate);
 	pid = child(stop_self);
 	waitpid(pid, &status, WUNTRACED);
 	printf("SIGSTOP: status 0x%04x stopped %d sig %d\n", status, WIFSTOPPED(status), WSTOPSIG(status));
 	kill(pid, SIGCONT);
 	waitpid(pid, &status, WCONTINUED);
 	printf("SIGCONT: status 0x%04x continued %d\n", status, WIFCONTINUED(status));
+	write(gate[1], "x", 1);
 	waitpid(pid, &status, 0);
 	printf("after continue: exit %d\n", WEXITSTATUS(status));
 
