@@ -173,7 +173,7 @@ fn attach_with(
 
 /// Modes a reopen in a forked child must not repeat: the parent's open
 /// already truncated the file, and only its fid removes it on clunk.
-const REOPEN_DROPS: u8 = (ninep::OTRUNC | ninep::ORCLOSE) as u8;
+const REOPEN_DROPS: u8 = ninep::OTRUNC | ninep::ORCLOSE;
 
 struct MntNode {
     m: Arc<Mnt>,

@@ -71,7 +71,7 @@ pub fn prlimit64(_t: &mut Trap, a: [u64; 6]) -> SysResult {
     if let Some(n) = new {
         // The number of processes is the host's to count (per user, root
         // exempt, as on Linux): the host process takes the limit too.
-        if resource == libc::RLIMIT_NPROC as u32 {
+        if resource == libc::RLIMIT_NPROC {
             host::setrlimit(resource, n).map_err(from_host)?;
         }
         *slot = n;
