@@ -28,6 +28,9 @@ pub struct Program {
     /// Host directories to remove when the process ends (a temporary
     /// writable layer); only the process that started the run removes them.
     pub cleanup: Vec<std::path::PathBuf>,
+    /// `--max-procs N`: fork and clone fail with EAGAIN once the run has N
+    /// live processes (`process::run_limit`).
+    pub max_procs: Option<usize>,
 }
 
 static CLEANUP: OnceLock<(u32, Vec<std::path::PathBuf>)> = OnceLock::new();
@@ -87,6 +90,7 @@ pub fn resume_from_fd(fd: i32) -> Result<std::convert::Infallible, RunError> {
 /// Ends the guest process with `status` (exit_group), cleaning up first.
 pub fn exit_process(status: i32) -> ! {
     crate::mm::shared::write_back_all();
+    crate::process::run_limit::end_of_run();
     cleanup();
     platform::host::exit_group(status)
 }
@@ -95,6 +99,7 @@ pub fn exit_process(status: i32) -> ! {
 /// cleaning up first: nothing is left on the host, however a run ends.
 pub fn die_by_signal(sig: i32) -> ! {
     crate::mm::shared::write_back_all();
+    crate::process::run_limit::end_of_run();
     cleanup();
     platform::die_by_signal(sig)
 }
@@ -257,8 +262,10 @@ pub fn run(program: Program) -> Result<std::convert::Infallible, RunError> {
         ns,
         cwd,
         cleanup,
+        max_procs,
     } = program;
     let _ = CLEANUP.set((std::process::id(), cleanup));
+    crate::process::run_limit::init(max_procs).map_err(RunError::Platform)?;
     crate::fs::path::init(ns, cwd);
     let found = find_program(&path, &envp)?;
     let (found, argv) = follow_script(found, argv)?;
@@ -286,6 +293,7 @@ pub fn resume(s: ExecState) -> Result<std::convert::Infallible, RunError> {
         s.cleanup.iter().map(std::path::PathBuf::from).collect(),
     ));
     crate::devices::install();
+    crate::process::run_limit::resume(s.run_leader, s.procs_fd, s.procs_slots);
     let ns = kernel::build::from_text(&s.ns, std::path::Path::new("(exec state)"))
         .map_err(|e| platform_err(format!("cannot rebuild the namespace: {e}")))?;
     crate::fs::path::init(ns, s.cwd.clone());

@@ -144,12 +144,9 @@ pub fn clock_nanosleep(
             &mut rem as *mut _,
         )
     };
-    // clock_nanosleep returns the error number itself rather than -1/errno.
-    if r != 0 {
-        Err((r as i32, rem))
-    } else {
-        Ok(())
-    }
+    // The raw syscall, through libc's syscall(), reports -1 and errno (the
+    // error number itself is what the libc clock_nanosleep wrapper returns).
+    result(r).map(|_| ()).map_err(|e| (e, rem))
 }
 
 /// getrandom(2) into a guest buffer.
@@ -519,4 +516,186 @@ pub fn epoll_wait(epfd: i32, max: usize, timeout_ms: i32) -> Result<Vec<(u32, u6
 pub fn eventfd(initval: u32, flags: i32) -> Result<i32, Errno> {
     // SAFETY: no memory is involved.
     result(unsafe { libc::eventfd(initval, flags | libc::EFD_CLOEXEC) } as i64).map(|f| f as i32)
+}
+
+/// A syscall that takes and returns only integers, with up to six of them
+/// (setpgid, setsid, pidfd_open, timer_delete, membarrier, …).
+pub fn ints(nr: i64, a: [u64; 6]) -> Result<u64, Errno> {
+    const INTS: [i64; 13] = [
+        libc::SYS_setpgid,
+        libc::SYS_setsid,
+        libc::SYS_pidfd_open,
+        libc::SYS_timer_delete,
+        libc::SYS_timer_getoverrun,
+        libc::SYS_timerfd_create,
+        libc::SYS_membarrier,
+        libc::SYS_sched_get_priority_max,
+        libc::SYS_sched_get_priority_min,
+        libc::SYS_sched_getscheduler,
+        libc::SYS_getpriority,
+        libc::SYS_setpriority,
+        libc::SYS_prctl,
+    ];
+    assert!(
+        INTS.contains(&nr),
+        "host::ints is only for integer syscalls"
+    );
+    // SAFETY: the syscalls listed take no pointers (prctl's callers pass
+    // only options whose arguments are integers).
+    result(unsafe { libc::syscall(nr, a[0], a[1], a[2], a[3], a[4], a[5]) })
+}
+
+/// prctl(2) options whose second argument is an `int *` the host fills in
+/// (PR_GET_PDEATHSIG, PR_GET_CHILD_SUBREAPER), read into ninux.
+pub fn prctl_get_int(option: i32) -> Result<i32, Errno> {
+    let mut v = 0i32;
+    // SAFETY: the callers pass options that write one int at arg2.
+    result(unsafe { libc::prctl(option, &mut v as *mut i32, 0, 0, 0) } as i64)?;
+    Ok(v)
+}
+
+/// waitid(2) with ninux-side siginfo and rusage: (siginfo bytes, rusage).
+pub fn waitid(idtype: i32, id: u64, options: i32) -> Result<([u8; 128], libc::rusage), Errno> {
+    let mut info = [0u8; 128];
+    let mut ru: libc::rusage = unsafe_zeroed();
+    // SAFETY: a 128-byte siginfo and a rusage, both ninux's own.
+    result(unsafe {
+        libc::syscall(
+            libc::SYS_waitid,
+            idtype,
+            id,
+            info.as_mut_ptr(),
+            options,
+            &mut ru as *mut libc::rusage,
+        )
+    })?;
+    Ok((info, ru))
+}
+
+/// getrusage(2) into ninux.
+pub fn getrusage(who: i32) -> Result<libc::rusage, Errno> {
+    let mut ru: libc::rusage = unsafe_zeroed();
+    // SAFETY: one rusage, ninux's own.
+    result(unsafe { libc::getrusage(who, &mut ru) } as i64)?;
+    Ok(ru)
+}
+
+/// times(2) into ninux: (clock ticks, [utime, stime, cutime, cstime]).
+pub fn times() -> Result<(u64, [i64; 4]), Errno> {
+    let mut t = [0i64; 4];
+    // SAFETY: struct tms is four clock_t (i64) on x86-64.
+    let r = unsafe { libc::syscall(libc::SYS_times, t.as_mut_ptr()) };
+    // times may legitimately return a "negative" tick count; only -1 with
+    // errno is an error, and the host's only error is EFAULT.
+    if r == -1 {
+        return result(r).map(|_| (0, t));
+    }
+    Ok((r as u64, t))
+}
+
+/// An itimerspec as four i64: interval sec, nsec, value sec, nsec.
+pub type Itimerspec = [i64; 4];
+
+/// timerfd_settime(2) / timer_settime(2) with ninux-side values: `timerfd`
+/// says which of the two. Returns the old value.
+pub fn settime(timerfd: bool, id: i32, flags: i32, new: &Itimerspec) -> Result<Itimerspec, Errno> {
+    let mut old = [0i64; 4];
+    let nr = if timerfd {
+        libc::SYS_timerfd_settime
+    } else {
+        libc::SYS_timer_settime
+    };
+    // SAFETY: two itimerspecs, ninux's own.
+    result(unsafe { libc::syscall(nr, id, flags, new.as_ptr(), old.as_mut_ptr()) })?;
+    Ok(old)
+}
+
+/// timerfd_gettime(2) / timer_gettime(2) into ninux.
+pub fn gettime(timerfd: bool, id: i32) -> Result<Itimerspec, Errno> {
+    let mut cur = [0i64; 4];
+    let nr = if timerfd {
+        libc::SYS_timerfd_gettime
+    } else {
+        libc::SYS_timer_gettime
+    };
+    // SAFETY: one itimerspec, ninux's own.
+    result(unsafe { libc::syscall(nr, id, cur.as_mut_ptr()) })?;
+    Ok(cur)
+}
+
+/// timer_create(2) with a ninux-side struct sigevent (64 bytes); `None`
+/// asks for the default (SIGEV_SIGNAL, SIGALRM, the timer id as value).
+pub fn timer_create(clock: i32, sigevent: Option<&[u8; 64]>) -> Result<i32, Errno> {
+    let mut id = 0i32;
+    let ev = sigevent.map_or(std::ptr::null(), |e| e.as_ptr());
+    // SAFETY: a 64-byte sigevent (or NULL) in, one int out, both ninux's.
+    result(unsafe { libc::syscall(libc::SYS_timer_create, clock, ev, &mut id as *mut i32) })?;
+    Ok(id)
+}
+
+/// signalfd4(2) with a ninux-side mask.
+pub fn signalfd4(fd: i32, mask: u64, flags: i32) -> Result<i32, Errno> {
+    // SAFETY: an 8-byte sigset, ninux's own.
+    result(unsafe { libc::syscall(libc::SYS_signalfd4, fd, &mask as *const u64, 8usize, flags) })
+        .map(|v| v as i32)
+}
+
+/// pidfd_send_signal(2) with an optional ninux-side siginfo (128 bytes).
+pub fn pidfd_send_signal(
+    pidfd: i32,
+    sig: i32,
+    info: Option<&[u8; 128]>,
+    flags: u32,
+) -> Result<u64, Errno> {
+    let info = info.map_or(std::ptr::null(), |i| i.as_ptr());
+    // SAFETY: a 128-byte siginfo (or NULL), ninux's own.
+    result(unsafe { libc::syscall(libc::SYS_pidfd_send_signal, pidfd, sig, info, flags) })
+}
+
+/// Maps `n` i32 slots of host fd `fd` (a memfd already `n * 4` bytes long)
+/// shared, for counters every process of a run sees alike. The mapping is
+/// never unmapped: it lives as long as the process.
+pub fn map_shared_slots(
+    fd: i32,
+    n: usize,
+) -> Result<&'static [std::sync::atomic::AtomicI32], Errno> {
+    let len = n.checked_mul(4).filter(|&l| l > 0).ok_or(libc::EINVAL)?;
+    // SAFETY: a fresh shared mapping of a file ninux owns, not placed over
+    // anything (no MAP_FIXED).
+    let p = unsafe {
+        libc::mmap(
+            std::ptr::null_mut(),
+            len,
+            libc::PROT_READ | libc::PROT_WRITE,
+            libc::MAP_SHARED,
+            fd,
+            0,
+        )
+    };
+    if p == libc::MAP_FAILED {
+        return result(-1).map(|_| &[][..]);
+    }
+    // SAFETY: `len` bytes, page-aligned, mapped for the rest of the process;
+    // AtomicI32 has i32's layout and every bit pattern is valid.
+    Ok(unsafe { std::slice::from_raw_parts(p as *const std::sync::atomic::AtomicI32, n) })
+}
+
+/// setrlimit(2) of the host process, for limits the host kernel enforces on
+/// the guest's behalf (RLIMIT_NPROC).
+pub fn setrlimit(resource: u32, limit: abi::structs::Rlimit) -> Result<u64, Errno> {
+    let r = libc::rlimit {
+        rlim_cur: limit.rlim_cur,
+        rlim_max: limit.rlim_max,
+    };
+    // SAFETY: setrlimit reads one rlimit.
+    result(unsafe { libc::setrlimit(resource as _, &r) } as i64)
+}
+
+/// Opens host fd `fd` anew through /proc/self/fd, as Linux's open of
+/// /proc/self/fd/N does for a pipe or socket: a new open file description
+/// of the same object, with `flags` (close-on-exec on the host side).
+pub fn reopen(fd: i32, flags: i32) -> Result<i32, Errno> {
+    let path = std::ffi::CString::new(format!("/proc/self/fd/{fd}")).map_err(|_| libc::EINVAL)?;
+    // SAFETY: a NUL-terminated path ninux owns.
+    result(unsafe { libc::open(path.as_ptr(), flags | libc::O_CLOEXEC) } as i64).map(|f| f as i32)
 }

@@ -112,6 +112,10 @@ fn signals() -> Vec<Spec> {
         c("signals", "abort_handler").killed_by(libc::SIGABRT, "SIGABRT"),
         c("signals", "thread_kill"),
         c("signals", "external_kill"),
+        c("signals", "signalfd"),
+        c("signals", "posix_timer"),
+        c("signals", "delivery_order"),
+        c("signals", "eintr_restart"),
     ]
 }
 
@@ -130,6 +134,11 @@ fn process() -> Vec<Spec> {
         c("process", "fork_exec_wait"),
         c("process", "exec_from_thread"),
         c("process", "execveat"),
+        c("process", "waitid_status"),
+        c("process", "pidfd"),
+        c("process", "prctl_reaper"),
+        c("process", "posix_spawn"),
+        go_package("process", "goroutines"),
         sh(
             "busybox_sh_pipeline_tr",
             "busybox echo hello | busybox tr a-z A-Z",
@@ -201,6 +210,8 @@ fn stdio() -> Vec<Spec> {
         c("stdio", "stdout_stderr"),
         c("stdio", "poll"),
         c("stdio", "select"),
+        c("stdio", "pipe_atomic"),
+        c("stdio", "epoll_ready"),
     ]
 }
 
@@ -211,6 +222,7 @@ fn process_info() -> Vec<Spec> {
         c("process-info", "cwd"),
         c("process-info", "proc_self"),
         c("process-info", "rlimits"),
+        c("process-info", "rlimit_nofile"),
     ]
 }
 
@@ -237,7 +249,11 @@ fn proc() -> Vec<Spec> {
 }
 
 fn time() -> Vec<Spec> {
-    vec![c("time", "monotonic"), c("time", "nanosleep")]
+    vec![
+        c("time", "monotonic"),
+        c("time", "nanosleep"),
+        c("time", "timerfd"),
+    ]
 }
 
 fn errors() -> Vec<Spec> {
@@ -388,6 +404,14 @@ fn shell() -> Vec<Spec> {
         )
         .exit(3),
         script("bash_static", Tool::BashStatic, &[], "shell/bash.sh").exit(9),
+        script("busybox_sh_jobs", Tool::Busybox, &["sh"], "shell/jobs.sh").exit(5),
+        script(
+            "bash_static_jobs",
+            Tool::BashStatic,
+            &[],
+            "shell/bash_jobs.sh",
+        )
+        .exit(6),
     ]
 }
 
@@ -466,7 +490,6 @@ fn c_dynamic(family: &'static str, name: &'static str) -> Spec {
 }
 
 /// A Go case: the main package in directory `cases/<family>/<name>/`.
-#[allow(dead_code)] // the first Go cases arrive with the processes and network families
 fn go_package(family: &'static str, name: &'static str) -> Spec {
     Spec::new(
         family,

@@ -43,6 +43,11 @@ pub struct ExecState {
     pub trace_fd: i32,
     /// User and group ids and groups (`process::creds::export`).
     pub creds: Vec<u32>,
+    /// The run's first process, its process-table memfd (-1 without
+    /// `--max-procs`) and the table's slot count (`process::run_limit`).
+    pub run_leader: u32,
+    pub procs_fd: i32,
+    pub procs_slots: u64,
 }
 
 struct Writer(Vec<u8>);
@@ -141,6 +146,9 @@ impl ExecState {
         for c in &self.creds {
             w.u64(*c as u64);
         }
+        w.u64(self.run_leader as u64);
+        w.u64(self.procs_fd as u32 as u64);
+        w.u64(self.procs_slots);
         w.0
     }
 
@@ -193,6 +201,9 @@ impl ExecState {
         let creds = (0..n)
             .map(|_| Ok(r.u64()? as u32))
             .collect::<Result<_, Corrupt>>()?;
+        let run_leader = r.u64()? as u32;
+        let procs_fd = r.u64()? as u32 as i32;
+        let procs_slots = r.u64()?;
         Ok(ExecState {
             path,
             argv,
@@ -208,6 +219,9 @@ impl ExecState {
             trace,
             trace_fd,
             creds,
+            run_leader,
+            procs_fd,
+            procs_slots,
         })
     }
 }
@@ -253,6 +267,9 @@ mod tests {
             trace: 1,
             trace_fd: 1000,
             creds: vec![65534, 65534, 0, 65534, 1, 1, 1, 1, 27],
+            run_leader: 42,
+            procs_fd: -1,
+            procs_slots: 0,
         };
         let bytes = s.encode();
         assert_eq!(ExecState::decode(&bytes).unwrap(), s);

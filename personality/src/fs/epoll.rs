@@ -105,6 +105,26 @@ pub fn epoll_pwait(t: &mut Trap, a: [u64; 6]) -> SysResult {
     wait(t, a[0], a[1], a[2], a[3] as i32, mask)
 }
 
+/// epoll_pwait2(2): epoll_pwait with a timespec timeout (NULL: forever),
+/// rounded up to whole milliseconds for the host's epoll_wait.
+pub fn epoll_pwait2(t: &mut Trap, a: [u64; 6]) -> SysResult {
+    let (timeout, sigmask, setsize) = (a[3], a[4], a[5]);
+    let timeout_ms = if timeout == 0 {
+        -1
+    } else {
+        let ts = crate::mem::In::<abi::structs::Timespec>::new(timeout).read()?;
+        if ts.tv_sec < 0 || !(0..1_000_000_000).contains(&ts.tv_nsec) {
+            return Err(Errno::EINVAL);
+        }
+        let ms = (ts.tv_sec as u64)
+            .saturating_mul(1000)
+            .saturating_add((ts.tv_nsec as u64).div_ceil(1_000_000));
+        ms.min(i32::MAX as u64) as i32
+    };
+    let mask = wait_mask(sigmask, setsize)?;
+    wait(t, a[0], a[1], a[2], timeout_ms, mask)
+}
+
 const EFD_SEMAPHORE: u32 = 1;
 const EFD_NONBLOCK: u32 = 0o4000;
 const EFD_CLOEXEC: u32 = 0o2000000;

@@ -81,6 +81,15 @@ struct Slot {
 /// Linux's default RLIMIT_NOFILE soft limit bounds the table.
 const MAX_FDS: usize = 1024;
 
+/// One past the highest fd the guest may open now: RLIMIT_NOFILE's soft
+/// limit, within the table's size (as Linux's fd allocation honours it).
+fn max_fds() -> usize {
+    crate::state::try_process().map_or(MAX_FDS, |p| {
+        let cur = lock(&p.rlimits)[libc::RLIMIT_NOFILE as usize].rlim_cur;
+        usize::try_from(cur).unwrap_or(MAX_FDS).min(MAX_FDS)
+    })
+}
+
 static FDS: Mutex<Vec<Option<Slot>>> = Mutex::new(Vec::new());
 
 /// Host fds for ninux's copies sit high, out of the way of the host's own stdio.
@@ -115,7 +124,7 @@ fn install_at_or_above(
     min: usize,
     slot: Slot,
 ) -> Result<usize, Errno> {
-    let free = (min..MAX_FDS)
+    let free = (min..max_fds())
         .find(|&i| fds.get(i).is_none_or(|s| s.is_none()))
         .ok_or(Errno::EMFILE)?;
     if fds.len() <= free {
@@ -175,7 +184,7 @@ pub fn dup3(_t: &mut Trap, a: [u64; 6]) -> SysResult {
     let file = get(old)?;
     let new = usize::try_from(new)
         .ok()
-        .filter(|&n| n < MAX_FDS)
+        .filter(|&n| n < max_fds())
         .ok_or(Errno::EBADF)?;
     let mut fds = lock(&FDS);
     if fds.len() <= new {
@@ -272,6 +281,8 @@ const F_SETFD: i32 = 2;
 const F_GETFL: i32 = 3;
 const F_SETFL: i32 = 4;
 const F_DUPFD_CLOEXEC: i32 = 1030;
+const F_SETPIPE_SZ: i32 = 1031;
+const F_GETPIPE_SZ: i32 = 1032;
 const FD_CLOEXEC: u64 = 1;
 
 /// fcntl(2)
@@ -294,7 +305,7 @@ pub fn fcntl(t: &mut Trap, a: [u64; 6]) -> SysResult {
         F_DUPFD | F_DUPFD_CLOEXEC => {
             let min = usize::try_from(arg)
                 .ok()
-                .filter(|&m| m < MAX_FDS)
+                .filter(|&m| m < max_fds())
                 .ok_or(Errno::EINVAL)?;
             let new = Slot {
                 file: slot.file.clone(),
@@ -313,6 +324,14 @@ pub fn fcntl(t: &mut Trap, a: [u64; 6]) -> SysResult {
             host::fcntl(host, cmd, arg).map_err(from_host)
         }
         F_GETFL => Ok(*lock(&slot.file.flags) as u64),
+        // Pipe sizes are the host pipe's; anything else is EBADF, as Linux
+        // says for a file that is not a pipe.
+        F_SETPIPE_SZ | F_GETPIPE_SZ if slot.file.host >= 0 => {
+            let host = slot.file.host;
+            drop(fds);
+            host::fcntl(host, cmd, arg).map_err(from_host)
+        }
+        F_SETPIPE_SZ | F_GETPIPE_SZ => Err(Errno::EBADF),
         F_SETFL => {
             // Only O_APPEND, O_NONBLOCK, O_ASYNC, O_DIRECT, O_NOATIME change.
             const CHANGEABLE: u32 = 0o2000 | 0o4000 | 0o20000 | 0o40000 | 0o1000000;

@@ -225,20 +225,13 @@ fn reopen(n: u64, flags: OpenFlags, cloexec: bool) -> SysResult {
 /// A new host open file description for host fd `host`, through the host's
 /// /proc/self/fd (the same file, so nothing outside the namespace is reached).
 fn reopen_host(host: i32, flags: OpenFlags) -> Result<i32, Errno> {
-    use std::os::fd::IntoRawFd;
-    use std::os::unix::fs::OpenOptionsExt;
-    let mut o = std::fs::OpenOptions::new();
-    match flags.bits() & 3 {
-        0 => o.read(true),
-        1 => o.write(true),
-        _ => o.read(true).write(true),
-    };
     let keep = OpenFlags::APPEND | OpenFlags::NONBLOCK | OpenFlags::DIRECTORY | OpenFlags::TRUNC;
-    o.custom_flags((flags & keep).bits() as i32 | libc::O_NOCTTY);
-    let f = o
-        .open(format!("/proc/self/fd/{host}"))
-        .map_err(|e| Errno(e.raw_os_error().unwrap_or(libc::EIO)))?;
-    Ok(f.into_raw_fd())
+    let access = flags.bits() & 3;
+    platform::host::reopen(
+        host,
+        ((flags & keep).bits() | access) as i32 | libc::O_NOCTTY,
+    )
+    .map_err(super::from_host)
 }
 
 /// open(2)

@@ -1,5 +1,6 @@
 //! arch_prctl and prctl.
 
+use crate::fs::from_host;
 use crate::mem::{read_bytes, write_bytes, Out};
 use crate::state::{lock, process};
 use crate::SysResult;
@@ -38,10 +39,16 @@ pub fn arch_prctl(_t: &mut Trap, a: [u64; 6]) -> SysResult {
     }
 }
 
+const PR_SET_PDEATHSIG: u64 = 1;
+const PR_GET_PDEATHSIG: u64 = 2;
 const PR_SET_NAME: u64 = 15;
 const PR_GET_NAME: u64 = 16;
+const PR_SET_CHILD_SUBREAPER: u64 = 36;
+const PR_GET_CHILD_SUBREAPER: u64 = 37;
 
-/// prctl(2)
+/// prctl(2). The parent-death signal and the subreaper flag are the host
+/// process's own: the host kernel sends the signal (which ninux then
+/// delivers as any other) and reparents orphans, exactly as Linux would.
 pub fn prctl(_t: &mut Trap, a: [u64; 6]) -> SysResult {
     let (option, arg2) = (a[0], a[1]);
     match option {
@@ -63,6 +70,22 @@ pub fn prctl(_t: &mut Trap, a: [u64; 6]) -> SysResult {
             write_bytes(arg2, &name)?;
             Ok(0)
         }
+        PR_SET_PDEATHSIG => {
+            if arg2 > 64 {
+                return Err(Errno::EINVAL);
+            }
+            host_prctl(option, arg2)
+        }
+        PR_SET_CHILD_SUBREAPER => host_prctl(option, (arg2 != 0) as u64),
+        PR_GET_PDEATHSIG | PR_GET_CHILD_SUBREAPER => {
+            let v = platform::host::prctl_get_int(option as i32).map_err(from_host)?;
+            Out::<i32>::new(arg2).write(&v)?;
+            Ok(0)
+        }
         _ => Err(Errno::EINVAL),
     }
+}
+
+fn host_prctl(option: u64, arg2: u64) -> SysResult {
+    platform::host::ints(libc::SYS_prctl, [option, arg2, 0, 0, 0, 0]).map_err(from_host)
 }

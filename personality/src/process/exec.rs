@@ -99,6 +99,9 @@ fn exec(t: &mut Trap, base: Base, path: Vec<u8>, argv: u64, envp: u64, last: Las
         trace: crate::dispatch::trace_mode() as u8,
         trace_fd: crate::trace::trace_output(),
         creds: super::creds::export(),
+        run_leader: 0,
+        procs_fd: -1,
+        procs_slots: 0,
     };
     // The old image's shared file mappings end here, as at exit.
     crate::mm::shared::write_back_all();
@@ -289,6 +292,7 @@ fn reexec(t: &Trap, mut state: ExecState) -> SysResult {
             offset: e.offset,
         });
     }
+    (state.run_leader, state.procs_fd, state.procs_slots) = crate::process::run_limit::handoff();
     // `ninux trace -o FILE` goes on writing to FILE in the new image.
     if state.trace != 0 && state.trace_fd > 2 {
         let _ = host::fcntl(state.trace_fd, libc::F_SETFD, 0);

@@ -69,3 +69,18 @@ pub fn getresgid(_t: &mut Trap, a: [u64; 6]) -> SysResult {
     let [r, e, s, _] = super::creds::ids(false);
     write_three(a, [r, e, s])
 }
+
+/// setpgid(2): process groups are the host's, so job control between guest
+/// processes (a shell's pipelines, kill of -pgrp) is the host's too.
+pub fn setpgid(_t: &mut Trap, a: [u64; 6]) -> SysResult {
+    host::ints(
+        libc::SYS_setpgid,
+        [a[0] as i32 as u64, a[1] as i32 as u64, 0, 0, 0, 0],
+    )
+    .map_err(from_host)
+}
+
+/// setsid(2): a new host session (EPERM for a group leader, as Linux).
+pub fn setsid(_t: &mut Trap, _a: [u64; 6]) -> SysResult {
+    host::ints(libc::SYS_setsid, [0; 6]).map_err(from_host)
+}

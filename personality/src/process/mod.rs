@@ -4,5 +4,7 @@ pub mod arch;
 pub mod creds;
 pub mod exec;
 pub mod ids;
+pub mod pidfd;
+pub mod run_limit;
 pub mod thread;
 pub mod wait;

@@ -19,6 +19,8 @@ struct CloneRequest {
     parent_tid: u64,
     child_tid: u64,
     tls: u64,
+    /// CLONE_PIDFD: where the parent's new pidfd number goes.
+    pidfd: u64,
 }
 
 /// clone(2): x86-64 argument order is flags, stack, parent_tid, child_tid, tls.
@@ -33,6 +35,8 @@ pub fn clone(t: &mut Trap, a: [u64; 6]) -> SysResult {
             parent_tid: a[2],
             child_tid: a[3],
             tls: a[4],
+            // clone(2) returns the pidfd through the parent_tid pointer.
+            pidfd: a[2],
         },
     )
 }
@@ -56,8 +60,15 @@ pub fn clone3(t: &mut Trap, a: [u64; 6]) -> SysResult {
     let n = size.min(full) as usize;
     uaccess::copy_in(&mut buf[..n], args).map_err(|_| Errno::EFAULT)?;
     let word = |i: usize| u64::from_le_bytes(buf[i * 8..i * 8 + 8].try_into().unwrap_or_default());
-    let (flags, child_tid, parent_tid, stack, stack_size, tls) =
-        (word(0), word(2), word(3), word(5), word(6), word(7));
+    let (flags, pidfd, child_tid, parent_tid, stack, stack_size, tls) = (
+        word(0),
+        word(1),
+        word(2),
+        word(3),
+        word(5),
+        word(6),
+        word(7),
+    );
     if (stack == 0) != (stack_size == 0) {
         return Err(Errno::EINVAL);
     }
@@ -75,6 +86,7 @@ pub fn clone3(t: &mut Trap, a: [u64; 6]) -> SysResult {
             parent_tid,
             child_tid,
             tls,
+            pidfd,
         },
     )
 }
@@ -86,6 +98,13 @@ fn clone_common(t: &mut Trap, req: CloneRequest) -> SysResult {
         return Err(Errno::EINVAL);
     }
     if f.contains(CloneFlags::SIGHAND) && !f.contains(CloneFlags::VM) {
+        return Err(Errno::EINVAL);
+    }
+    // clone(2) has one pointer for both; pidfds name processes here.
+    if f.contains(CloneFlags::PIDFD)
+        && (f.contains(CloneFlags::THREAD)
+            || (f.contains(CloneFlags::PARENT_SETTID) && req.pidfd == req.parent_tid))
+    {
         return Err(Errno::EINVAL);
     }
     if f.contains(CloneFlags::THREAD) {
@@ -160,9 +179,34 @@ fn clone_thread(t: &mut Trap, req: CloneRequest) -> SysResult {
 
 /// fork, and vfork treated as fork: a real host fork of the whole process.
 fn fork_process(t: &mut Trap, req: CloneRequest) -> SysResult {
-    let pid = platform::fork().map_err(|e| from_host(e.raw_os_error().unwrap_or(libc::EAGAIN)))?;
+    let slot = crate::process::run_limit::claim()?;
+    // CLONE_VFORK: the parent waits until the child execs or exits, as on
+    // Linux. The child holds the write end of a close-on-exec host pipe;
+    // the host closes it at either, and the parent's read sees the end.
+    let vfork = if req.flags.contains(CloneFlags::VFORK) {
+        host::pipe2(0).ok()
+    } else {
+        None
+    };
+    let pid = match platform::fork() {
+        Ok(pid) => pid,
+        Err(e) => {
+            slot.release();
+            if let Some([r, w]) = vfork {
+                host::close(r);
+                host::close(w);
+            }
+            return Err(from_host(e.raw_os_error().unwrap_or(libc::EAGAIN)));
+        }
+    };
     if pid == 0 {
+        if let Some([r, _]) = vfork {
+            host::close(r);
+        }
         let tid = platform::gettid();
+        // The child names itself first, so the run's end finds it even if
+        // its parent dies before writing the slot.
+        slot.fill(tid);
         // Only the calling thread lives on in the child.
         process().live_threads.store(1, Ordering::SeqCst);
         with_thread(|th| th.tid = tid);
@@ -179,8 +223,24 @@ fn fork_process(t: &mut Trap, req: CloneRequest) -> SysResult {
         }
         return Ok(0);
     }
+    slot.fill(pid);
+    if let Some([r, w]) = vfork {
+        host::close(w);
+        let mut byte = [0u8; 1];
+        // Nothing is ever written: only the end (or EINTR, when a signal
+        // came; it waits, as Linux's vfork wait is not interrupted).
+        while matches!(host::read_local(r, &mut byte, None), Err(libc::EINTR)) {}
+        host::close(r);
+    }
     if req.flags.contains(CloneFlags::PARENT_SETTID) {
         let _ = Out::<i32>::new(req.parent_tid).write(&pid);
+    }
+    if req.flags.contains(CloneFlags::PIDFD) {
+        // Made after the fork: the child is at worst a zombie, never reaped,
+        // since only this process waits for it.
+        if let Ok(fd) = crate::process::pidfd::open_for_child(pid) {
+            let _ = Out::<i32>::new(req.pidfd).write(&(fd as i32));
+        }
     }
     Ok(pid as u64)
 }
@@ -267,12 +327,25 @@ pub fn fork(t: &mut Trap, _a: [u64; 6]) -> SysResult {
             parent_tid: 0,
             child_tid: 0,
             tls: 0,
+            pidfd: 0,
         },
     )
 }
 
-/// vfork(2), as fork: the memory is copied rather than shared, which every
-/// vfork-then-exec caller tolerates.
+/// vfork(2): the parent waits for the child's exec or exit, but the memory
+/// is copied rather than shared, which every vfork-then-exec caller
+/// tolerates (a child's writes, such as glibc posix_spawn's error code, are
+/// not seen by the parent).
 pub fn vfork(t: &mut Trap, _a: [u64; 6]) -> SysResult {
-    fork(t, [0; 6])
+    fork_process(
+        t,
+        CloneRequest {
+            flags: CloneFlags::VFORK,
+            stack: 0,
+            parent_tid: 0,
+            child_tid: 0,
+            tls: 0,
+            pidfd: 0,
+        },
+    )
 }

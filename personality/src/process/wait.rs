@@ -1,4 +1,4 @@
-//! wait4: children are host processes, so the host's wait answers.
+//! wait4 and waitid: children are host processes, so the host's wait answers.
 
 use crate::fs::from_host;
 use crate::mem::Out;
@@ -30,7 +30,55 @@ pub fn wait4(t: &mut Trap, a: [u64; 6]) -> SysResult {
     Ok(child)
 }
 
-fn rusage_bytes(ru: &libc::rusage) -> Vec<u8> {
+const WSTOPPED: u64 = 2;
+const WEXITED: u64 = 4;
+const WNOWAIT: u64 = 0x0100_0000;
+const P_ALL: u64 = 0;
+const P_PID: u64 = 1;
+const P_PGID: u64 = 2;
+const P_PIDFD: u64 = 3;
+
+/// waitid(2): P_ALL, P_PID, P_PGID and P_PIDFD (the guest's pidfd names a
+/// host pidfd). Linux fills only si_signo, si_errno, si_code, si_pid, si_uid
+/// and si_status (zeros when WNOHANG finds nothing), so only those 28 bytes
+/// of the guest's siginfo are written.
+pub fn waitid(t: &mut Trap, a: [u64; 6]) -> SysResult {
+    let (idtype, id, infop, options, rusage) = (a[0], a[1], a[2], a[3], a[4]);
+    let known = WNOHANG | WSTOPPED | WEXITED | WCONTINUED | WNOWAIT | WALL | WCLONE | WNOTHREAD;
+    if options & !known != 0 || options & (WEXITED | WSTOPPED | WCONTINUED) == 0 {
+        return Err(Errno::EINVAL);
+    }
+    let id = match idtype {
+        P_ALL => 0,
+        P_PID | P_PGID => {
+            if id as i32 <= 0 && !(idtype == P_PGID && id == 0) {
+                return Err(Errno::EINVAL);
+            }
+            id as u32 as u64
+        }
+        P_PIDFD => {
+            let file = crate::fs::fd::get(id as u32 as u64)?;
+            if file.host < 0 {
+                return Err(Errno::EBADF);
+            }
+            file.host as u64
+        }
+        _ => return Err(Errno::EINVAL),
+    };
+    let (info, ru) = uaccess::unblocked(t.sigmask(), || {
+        host::waitid(idtype as i32, id, options as i32)
+    })
+    .map_err(from_host)?;
+    if infop != 0 {
+        crate::mem::write_bytes(infop, &info[..28])?;
+    }
+    if rusage != 0 {
+        crate::mem::write_bytes(rusage, &rusage_bytes(&ru))?;
+    }
+    Ok(0)
+}
+
+pub(crate) fn rusage_bytes(ru: &libc::rusage) -> Vec<u8> {
     // struct rusage: two timevals then fourteen longs, as on the host.
     let mut out = Vec::with_capacity(144);
     for v in [

@@ -237,7 +237,11 @@ pub fn take_default_action(sig: i32) {
         DefaultAction::Ignore => {}
         DefaultAction::Stop => platform::stop_self(),
         DefaultAction::Terminate | DefaultAction::Core => {
-            platform::write_stderr(format!("ninux: guest killed by {}\n", name(sig)).as_bytes());
+            if crate::process::run_limit::is_leader() {
+                platform::write_stderr(
+                    format!("ninux: guest killed by {}\n", name(sig)).as_bytes(),
+                );
+            }
             crate::exec::die_by_signal(sig)
         }
     }
@@ -245,7 +249,9 @@ pub fn take_default_action(sig: i32) {
 
 /// Linux's force_sigsegv when a frame cannot be built or read: the guest dies.
 fn force_sigsegv(why: &str) -> ! {
-    platform::write_stderr(format!("ninux: guest killed by SIGSEGV: {why}\n").as_bytes());
+    if crate::process::run_limit::is_leader() {
+        platform::write_stderr(format!("ninux: guest killed by SIGSEGV: {why}\n").as_bytes());
+    }
     crate::exec::die_by_signal(SIGSEGV)
 }
 

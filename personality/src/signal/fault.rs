@@ -24,8 +24,12 @@ pub fn fault(t: &mut Trap, f: &Fault) {
         deliver(t, &f.info, mask, mask);
         return;
     }
-    let what = describe(f);
-    platform::write_stderr(format!("ninux: guest killed by {what}\n").as_bytes());
+    // Only `ninux run`'s own process reports, as a shell reports its
+    // command: a child's death is its parent's to report.
+    if crate::process::run_limit::is_leader() {
+        let what = describe(f);
+        platform::write_stderr(format!("ninux: guest killed by {what}\n").as_bytes());
+    }
     crate::exec::die_by_signal(f.signo)
 }
 

@@ -4,5 +4,6 @@ pub mod action;
 pub mod deliver;
 pub mod fault;
 pub mod kill;
+pub mod signalfd;
 pub mod timer;
 pub mod wait;

@@ -69,6 +69,11 @@ pub fn prlimit64(_t: &mut Trap, a: [u64; 6]) -> SysResult {
         old.write(slot)?;
     }
     if let Some(n) = new {
+        // The number of processes is the host's to count (per user, root
+        // exempt, as on Linux): the host process takes the limit too.
+        if resource == libc::RLIMIT_NPROC {
+            host::setrlimit(resource, n).map_err(from_host)?;
+        }
         *slot = n;
     }
     Ok(0)

@@ -13,6 +13,10 @@ pub struct Args {
     /// host's working directory, or `/` with -r).
     #[arg(short = 'w', long = "workdir", value_name = "DIR")]
     pub workdir: Option<String>,
+    /// At most N live processes in the run: fork and clone fail with EAGAIN
+    /// beyond, like RLIMIT_NPROC; the run's processes end with it.
+    #[arg(long = "max-procs", value_name = "N", value_parser = clap::value_parser!(u32).range(1..=65536))]
+    pub max_procs: Option<u32>,
     /// Print every syscall the guest makes, strace-style, on stderr.
     #[arg(long)]
     pub trace: bool,
@@ -54,6 +58,7 @@ pub fn run(args: Args) -> anyhow::Result<i32> {
         ns: built.ns,
         cwd,
         cleanup,
+        max_procs: args.max_procs.map(|n| n as usize),
     };
     if args.trace {
         personality::set_trace(personality::TraceMode::Syscalls);

@@ -71,6 +71,7 @@ pub fn run(args: Args) -> anyhow::Result<i32> {
         workdir: args.workdir,
         // Already set above, with the mode chosen here.
         trace: false,
+        max_procs: None,
         command: args.command,
     })
 }
