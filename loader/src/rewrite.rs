@@ -1,0 +1,179 @@
+//! The code of a rewritten syscall site (REWRITE-NOTES rules 3 and 5): the
+//! `jmp` that replaces the site's window, and the trampoline it jumps to.
+//! iced-x86 relocates the window's other instructions (RIP-relative
+//! operands, relative branches); the rest is a fixed shape:
+//!
+//! ```text
+//! T:  <the window's instructions before the syscall, relocated>
+//!     lea rsp, [rsp-128]      ; step over the red zone
+//!     call [rip+slot]         ; to the fast entry, pushing R
+//! R:  syscall                 ; never reached by falling through: the fast
+//!                             ; entry resumes here to take the SIGSYS path
+//!                             ; (restarts, syscalls that replace the context)
+//! E:  <the window's instructions after the syscall, relocated>
+//!     jmp <window end>
+//! slot: .quad <fast entry>
+//!       .quad <the return address to report, or 0 for E>
+//! ```
+//!
+//! The fast entry returns to E (the trap's rip is E, as after a `syscall`
+//! at R), restoring rsp, so the red zone and every register but rax, rcx
+//! and r11 are as the guest left them. When the window ends with the
+//! `syscall` and holds 5 bytes before it, the `jmp` leaves the `syscall` in
+//! place and the trap reports the original return address instead, so
+//! what the guest can see (signal frames, restarts) is as on the SIGSYS path.
+
+use iced_x86::{BlockEncoder, BlockEncoderOptions, Decoder, DecoderOptions, InstructionBlock};
+
+/// Room for one trampoline: windows are at most 2 × 8 instructions.
+pub const TRAMPOLINE_MAX: usize = 256;
+
+const LEA_RSP_MINUS_128: [u8; 5] = [0x48, 0x8d, 0x64, 0x24, 0x80];
+const SYSCALL: [u8; 2] = [0x0f, 0x05];
+const INT3: u8 = 0xcc;
+
+/// A site's rewrite: `code` goes at the trampoline address, `patch` over
+/// the window (a `jmp` to the trampoline, the rest `int3` so mistakes trap).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Rewrite {
+    pub code: Vec<u8>,
+    pub patch: Vec<u8>,
+}
+
+fn rel32(from_end: u64, to: u64) -> Result<[u8; 4], &'static str> {
+    let delta = to.wrapping_sub(from_end) as i64;
+    i32::try_from(delta)
+        .map(|d| d.to_le_bytes())
+        .map_err(|_| "the trampoline is beyond ±2 GiB of the site")
+}
+
+/// Builds the rewrite of the window `bytes` (at `start`) whose `syscall` is
+/// at `site`, with the trampoline at `at` calling `entry`.
+pub fn build(
+    bytes: &[u8],
+    start: u64,
+    site: u64,
+    at: u64,
+    entry: u64,
+) -> Result<Rewrite, &'static str> {
+    if (bytes.len() as u64) < crate::scan::MIN_WINDOW {
+        return Err("the window is shorter than a jmp");
+    }
+    let mut decoder = Decoder::with_ip(64, bytes, start, DecoderOptions::NONE);
+    let (mut pre, mut post, mut seen) = (Vec::new(), Vec::new(), false);
+    for ins in decoder.iter() {
+        if ins.is_invalid() {
+            return Err("the window does not decode");
+        }
+        if ins.ip() == site {
+            if bytes[(site - start) as usize..].get(..2) != Some(&SYSCALL[..]) {
+                return Err("no syscall at the site");
+            }
+            seen = true;
+        } else if seen {
+            post.push(ins);
+        } else {
+            pre.push(ins);
+        }
+    }
+    if !seen {
+        return Err("the site is not an instruction of the window");
+    }
+    let encode = |block: &[iced_x86::Instruction], ip: u64| -> Result<Vec<u8>, &'static str> {
+        if block.is_empty() {
+            return Ok(Vec::new());
+        }
+        BlockEncoder::encode(
+            64,
+            InstructionBlock::new(block, ip),
+            BlockEncoderOptions::NONE,
+        )
+        .map(|r| r.code_buffer)
+        .map_err(|_| "the window does not relocate")
+    };
+    let mut code = encode(&pre, at)?;
+    code.extend_from_slice(&LEA_RSP_MINUS_128);
+    let call_at = code.len();
+    code.extend_from_slice(&[0xff, 0x15, 0, 0, 0, 0]);
+    code.extend_from_slice(&SYSCALL);
+    let after = encode(&post, at + code.len() as u64)?;
+    code.extend_from_slice(&after);
+    let end = start + bytes.len() as u64;
+    code.push(0xe9);
+    code.extend_from_slice(&rel32(at + code.len() as u64 + 4, end)?);
+    while code.len() % 8 != 0 {
+        code.push(INT3);
+    }
+    let slot = code.len();
+    code.extend_from_slice(&entry.to_le_bytes());
+    // The return address the fast path reports, when the `syscall` stays in
+    // place (scan's `Window::keeps_site`); 0: it reports E.
+    let keeps_site = end == site + 2 && site >= start + crate::scan::MIN_WINDOW;
+    let reported = if keeps_site { site + 2 } else { 0 };
+    code.extend_from_slice(&reported.to_le_bytes());
+    let disp = (slot - (call_at + 6)) as i32;
+    code[call_at + 2..call_at + 6].copy_from_slice(&disp.to_le_bytes());
+    if code.len() > TRAMPOLINE_MAX {
+        return Err("the trampoline is too long");
+    }
+    let mut patch = vec![0xe9];
+    patch.extend_from_slice(&rel32(start + 5, at)?);
+    patch.resize(bytes.len(), INT3);
+    if site >= start + 5 {
+        // Left in place: a restart or a frame resuming at the site traps.
+        let at = (site - start) as usize;
+        patch[at..at + 2].copy_from_slice(&SYSCALL);
+    }
+    Ok(Rewrite { code, patch })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn mov_eax_syscall_becomes_a_jump_and_a_trampoline() {
+        // mov eax, 39; syscall
+        let window = [0xb8, 39, 0, 0, 0, 0x0f, 0x05];
+        let r = build(&window, 0x401000, 0x401005, 0x3ff000, 0x5555_0000_1234).unwrap();
+        // jmp rel32 to 0x3ff000 from 0x401005, then int3 fill.
+        let rel = (0x3ff000i64 - 0x401005) as i32;
+        let mut patch = vec![0xe9];
+        patch.extend_from_slice(&rel.to_le_bytes());
+        patch.extend_from_slice(&SYSCALL);
+        assert_eq!(r.patch, patch);
+        // mov eax, 39 ; lea rsp,[rsp-128] ; call [rip+d] ; syscall ; jmp back
+        assert_eq!(&r.code[..5], &window[..5]);
+        assert_eq!(&r.code[5..10], &LEA_RSP_MINUS_128);
+        assert_eq!(&r.code[10..12], &[0xff, 0x15]);
+        assert_eq!(&r.code[16..18], &SYSCALL);
+        assert_eq!(r.code[18], 0xe9);
+        let back = i32::from_le_bytes(r.code[19..23].try_into().unwrap()) as i64;
+        assert_eq!(0x3ff000 + 23 + back, 0x401007);
+        let disp = i32::from_le_bytes(r.code[12..16].try_into().unwrap()) as usize;
+        let slot = 16 + disp;
+        assert_eq!(slot % 8, 0);
+        assert_eq!(&r.code[slot..slot + 8], &0x5555_0000_1234u64.to_le_bytes());
+        // The syscall stays in place: the fast path reports its own return address.
+        assert_eq!(&r.code[slot + 8..slot + 16], &0x401007u64.to_le_bytes());
+    }
+
+    #[test]
+    fn relative_operands_are_relocated() {
+        // je +0x10 (short); xor eax, eax; syscall  — as glibc's read path.
+        let window = [0x74, 0x10, 0x31, 0xc0, 0x0f, 0x05];
+        let r = build(&window, 0x401000, 0x401004, 0x7000_0000, 0).unwrap();
+        // The relocated je reaches the original target 0x401012.
+        let mut d = Decoder::with_ip(64, &r.code, 0x7000_0000, DecoderOptions::NONE);
+        let je = d.decode();
+        assert_eq!(je.near_branch_target(), 0x401012);
+    }
+
+    #[test]
+    fn refuses_far_trampolines_and_windows_without_the_site() {
+        let window = [0xb8, 39, 0, 0, 0, 0x0f, 0x05];
+        assert!(build(&window, 0x401000, 0x401005, 0x1_0000_0000_0000, 0).is_err());
+        assert!(build(&window, 0x401000, 0x401003, 0x3ff000, 0).is_err());
+        assert!(build(&window[..4], 0x401000, 0x401005, 0x3ff000, 0).is_err());
+    }
+}
