@@ -86,6 +86,7 @@ pub fn resume_from_fd(fd: i32) -> Result<std::convert::Infallible, RunError> {
 
 /// Ends the guest process with `status` (exit_group), cleaning up first.
 pub fn exit_process(status: i32) -> ! {
+    crate::rewrite::report_stats();
     cleanup();
     platform::host::exit_group(status)
 }
@@ -93,6 +94,7 @@ pub fn exit_process(status: i32) -> ! {
 /// Ends the guest process by signal `sig` (as its parent will see it),
 /// cleaning up first: nothing is left on the host, however a run ends.
 pub fn die_by_signal(sig: i32) -> ! {
+    crate::rewrite::report_stats();
     cleanup();
     platform::die_by_signal(sig)
 }
@@ -233,6 +235,8 @@ pub fn resume(s: ExecState) -> Result<std::convert::Infallible, RunError> {
             crate::dispatch::TraceMode::Kernel
         });
     }
+    crate::rewrite::set_enabled(s.rewrite & 1 == 0);
+    crate::rewrite::set_stats(s.rewrite & 2 != 0);
     crate::fs::fd::restore(crate::process::exec::reopen_fds(&s.fds));
     let found = find_program(&s.path, &s.envp)?;
     let (exe, regs, brk) = load_program(found, &s.argv, &s.envp)?;
@@ -378,6 +382,8 @@ fn load_image(file: &str, image: &Image, bytes: &[u8]) -> Result<Loaded, loader:
         platform::uaccess::copy_out(s.vaddr + bias, data)
             .map_err(|_| load_error(file, format!("cannot fill segment at {:#x}", s.vaddr)))?;
     }
+    // Patch syscall sites while the code is still writable.
+    crate::rewrite::rewrite_image(image, bytes, bias);
     for s in &image.segments {
         let start = loader::elf::page_down(s.vaddr) + bias;
         let end = loader::elf::page_up(s.vaddr + s.memsz) + bias;

@@ -16,6 +16,7 @@ mod fs;
 mod mem;
 mod mm;
 mod process;
+pub mod rewrite;
 mod signal;
 mod state;
 mod sys;

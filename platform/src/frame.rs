@@ -122,6 +122,9 @@ impl Trap<'_> {
     /// The FP state area of the host's frame, which the host kernel loads
     /// when ninux's handler returns.
     fn host_fp(&mut self) -> Option<&mut [u8]> {
+        if self.fast.is_some() {
+            return self.fast_fp();
+        }
         let ptr = self.uc.uc_mcontext.fpstate;
         if ptr == 0 {
             return None;

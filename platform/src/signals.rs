@@ -21,6 +21,8 @@ pub struct Trap<'a> {
     /// Set when rt_sigreturn replaced the whole context: the syscall then
     /// has no result to write (it would clobber the restored rax, rcx, r11).
     pub(crate) context_replaced: bool,
+    /// Set on a trap that came through a rewritten site (fast.rs).
+    pub(crate) fast: Option<crate::fast::FastFp>,
 }
 
 impl Trap<'_> {
@@ -155,6 +157,7 @@ pub fn install(handlers: Handlers) -> std::io::Result<()> {
     if HANDLERS.set(handlers).is_err() {
         return Err(std::io::Error::other("platform handlers installed twice"));
     }
+    crate::fast::init();
     let have = crate::have_fsgsbase();
     asm::HAVE_FSGSBASE.store(have as u8, std::sync::atomic::Ordering::Relaxed);
     log::debug!(
@@ -267,12 +270,19 @@ pub(crate) extern "C" fn on_guest_signal(sig: i32, info: *mut Siginfo, uc: *mut 
     // SAFETY: the kernel passes valid siginfo and ucontext pointers to an
     // SA_SIGINFO handler; they live on this thread's alternate stack.
     let (info, uc) = unsafe { (&*info, &mut *uc) };
+    guest_signal(sig, info, uc);
+    // The fast path runs ninux with the mask the guest resumes with.
+    crate::thread::note_guest_mask(uc.uc_sigmask);
+}
+
+fn guest_signal(sig: i32, info: &Siginfo, uc: &mut KernelUcontext) {
     let Some(handlers) = HANDLERS.get() else {
         return;
     };
     let mut trap = Trap {
         uc,
         context_replaced: false,
+        fast: None,
     };
     if sig == libc::SIGSYS && info.code == SYS_USER_DISPATCH {
         let arch = (info.fields[1] >> 32) as u32;
@@ -285,17 +295,8 @@ pub(crate) extern "C" fn on_guest_signal(sig: i32, info: *mut Siginfo, uc: *mut 
             trap.set_return(-(libc::ENOSYS as i64) as u64);
             return;
         }
-        let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-            (handlers.syscall)(&mut trap)
-        }));
-        if outcome.is_err() {
-            // A bug in ninux must never reach the guest as anything but an errno.
-            log::error!(
-                "ninux bug: syscall {} panicked; the guest gets EIO",
-                trap.nr()
-            );
-            trap.set_return(-(libc::EIO as i64) as u64);
-        }
+        crate::fast::TRAPPED_CALLS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        run_syscall(&mut trap);
         return;
     }
     let fault = Fault {
@@ -317,6 +318,23 @@ pub(crate) extern "C" fn on_guest_signal(sig: i32, info: *mut Siginfo, uc: *mut 
     }));
     if outcome.is_err() {
         die_of_internal_error("the guest signal handler panicked");
+    }
+}
+
+/// Runs the syscall handler on a trap, from either path.
+pub(crate) fn run_syscall(trap: &mut Trap) {
+    let Some(handlers) = HANDLERS.get() else {
+        return;
+    };
+    let outcome =
+        std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| (handlers.syscall)(trap)));
+    if outcome.is_err() {
+        // A bug in ninux must never reach the guest as anything but an errno.
+        log::error!(
+            "ninux bug: syscall {} panicked; the guest gets EIO",
+            trap.nr()
+        );
+        trap.set_return(-(libc::EIO as i64) as u64);
     }
 }
 

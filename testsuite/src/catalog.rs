@@ -110,6 +110,7 @@ fn signals() -> Vec<Spec> {
         c("signals", "abort_handler").killed_by(libc::SIGABRT, "SIGABRT"),
         c("signals", "thread_kill"),
         c("signals", "external_kill"),
+        c("signals", "fastpath_state"),
     ]
 }
 

@@ -41,6 +41,8 @@ pub struct ExecState {
     /// `ninux trace`: the mode (0 off) and the host fd the lines go to.
     pub trace: u8,
     pub trace_fd: i32,
+    /// Syscall-site rewriting: bit 0 `--no-rewrite`, bit 1 `--stats`.
+    pub rewrite: u8,
 }
 
 struct Writer(Vec<u8>);
@@ -135,6 +137,7 @@ impl ExecState {
         }
         w.u64(self.trace as u64);
         w.u64(self.trace_fd as u32 as u64);
+        w.u64(self.rewrite as u64);
         w.0
     }
 
@@ -183,6 +186,7 @@ impl ExecState {
         let cleanup = (0..n).map(|_| r.string()).collect::<Result<_, _>>()?;
         let trace = r.u64()? as u8;
         let trace_fd = r.u64()? as u32 as i32;
+        let rewrite = r.u64()? as u8;
         Ok(ExecState {
             path,
             argv,
@@ -197,6 +201,7 @@ impl ExecState {
             cleanup,
             trace,
             trace_fd,
+            rewrite,
         })
     }
 }
@@ -241,6 +246,7 @@ mod tests {
             cleanup: vec!["/tmp/ninux-upper-x".into()],
             trace: 1,
             trace_fd: 1000,
+            rewrite: 3,
         };
         let bytes = s.encode();
         assert_eq!(ExecState::decode(&bytes).unwrap(), s);

@@ -98,6 +98,7 @@ fn exec(t: &mut Trap, base: Base, path: Vec<u8>, argv: u64, envp: u64, last: Las
             .collect(),
         trace: crate::dispatch::trace_mode() as u8,
         trace_fd: crate::trace::trace_output(),
+        rewrite: u8::from(!crate::rewrite::enabled()) | u8::from(crate::rewrite::stats()) << 1,
     };
     reexec(t, state)
 }

@@ -71,6 +71,8 @@ pub fn run(args: Args) -> anyhow::Result<i32> {
         workdir: args.workdir,
         // Already set above, with the mode chosen here.
         trace: false,
+        no_rewrite: false,
+        stats: false,
         command: args.command,
     })
 }
