@@ -47,9 +47,77 @@ fn rel32(from_end: u64, to: u64) -> Result<[u8; 4], &'static str> {
         .map_err(|_| "the trampoline is beyond ±2 GiB of the site")
 }
 
+/// How a window moves to its trampoline without iced: copied as it is,
+/// then the 32-bit displacement at each of these offsets (of RIP-relative
+/// operands) adjusted by the distance moved.
+pub type Fixups = Vec<u8>;
+
+/// Whether the window `bytes` (at `start`) ends with its `syscall` at
+/// `site` with no branch before it, so [`build`] can copy it with the
+/// returned [`Fixups`] and no decoding, which keeps an exec from paying
+/// for iced's tables.
+pub fn movable(bytes: &[u8], start: u64, site: u64) -> Option<Fixups> {
+    if start + bytes.len() as u64 != site + 2 {
+        return None;
+    }
+    let mut decoder = Decoder::with_ip(64, bytes, start, DecoderOptions::NONE);
+    let mut fixups = Vec::new();
+    let mut ins = iced_x86::Instruction::default();
+    while decoder.can_decode() {
+        decoder.decode_out(&mut ins);
+        if ins.ip() == site {
+            break;
+        }
+        if ins.is_invalid() || ins.flow_control() != iced_x86::FlowControl::Next {
+            return None;
+        }
+        if ins.is_ip_rel_memory_operand() {
+            let offsets = decoder.get_constant_offsets(&ins);
+            if offsets.displacement_size() != 4 {
+                return None;
+            }
+            fixups
+                .push(u8::try_from(ins.ip() - start + offsets.displacement_offset() as u64).ok()?);
+        }
+    }
+    Some(fixups)
+}
+
 /// Builds the rewrite of the window `bytes` (at `start`) whose `syscall` is
-/// at `site`, with the trampoline at `at` calling `entry`.
+/// at `site`, with the trampoline at `at` calling `entry`: with `movable`
+/// (what [`movable`] said of this window, remembered by the plan) by
+/// copying, else relocated by iced.
 pub fn build(
+    bytes: &[u8],
+    start: u64,
+    site: u64,
+    at: u64,
+    entry: u64,
+    movable: Option<&[u8]>,
+) -> Result<Rewrite, &'static str> {
+    if (bytes.len() as u64) < crate::scan::MIN_WINDOW {
+        return Err("the window is shorter than a jmp");
+    }
+    if let Some(fixups) = movable {
+        if start + bytes.len() as u64 != site + 2 || !bytes.ends_with(&SYSCALL) {
+            return Err("the window does not end with its syscall");
+        }
+        let mut pre = bytes[..bytes.len() - 2].to_vec();
+        let moved = start.wrapping_sub(at) as i64;
+        for &off in fixups {
+            let field = pre
+                .get_mut(off as usize..off as usize + 4)
+                .ok_or("a fixup lies outside the window")?;
+            let disp = i32::from_le_bytes(field.try_into().map_err(|_| "bad fixup")?) as i64;
+            let disp = i32::try_from(disp + moved).map_err(|_| "an operand is beyond ±2 GiB")?;
+            field.copy_from_slice(&disp.to_le_bytes());
+        }
+        return finish(pre, Vec::new, start, site, at, entry, bytes.len());
+    }
+    build_relocated(bytes, start, site, at, entry)
+}
+
+fn build_relocated(
     bytes: &[u8],
     start: u64,
     site: u64,
@@ -91,14 +159,29 @@ pub fn build(
         .map(|r| r.code_buffer)
         .map_err(|_| "the window does not relocate")
     };
-    let mut code = encode(&pre, at)?;
+    let code = encode(&pre, at)?;
+    let post_at = at + (code.len() + LEA_RSP_MINUS_128.len() + 6 + SYSCALL.len()) as u64;
+    let after = encode(&post, post_at)?;
+    finish(code, || after, start, site, at, entry, bytes.len())
+}
+
+/// Appends the fixed part to the relocated instructions before the site
+/// (`code`) and after it (`post`), and makes the patch.
+fn finish(
+    mut code: Vec<u8>,
+    post: impl FnOnce() -> Vec<u8>,
+    start: u64,
+    site: u64,
+    at: u64,
+    entry: u64,
+    len: usize,
+) -> Result<Rewrite, &'static str> {
     code.extend_from_slice(&LEA_RSP_MINUS_128);
     let call_at = code.len();
     code.extend_from_slice(&[0xff, 0x15, 0, 0, 0, 0]);
     code.extend_from_slice(&SYSCALL);
-    let after = encode(&post, at + code.len() as u64)?;
-    code.extend_from_slice(&after);
-    let end = start + bytes.len() as u64;
+    code.extend_from_slice(&post());
+    let end = start + len as u64;
     code.push(0xe9);
     code.extend_from_slice(&rel32(at + code.len() as u64 + 4, end)?);
     while code.len() % 8 != 0 {
@@ -118,7 +201,7 @@ pub fn build(
     }
     let mut patch = vec![0xe9];
     patch.extend_from_slice(&rel32(start + 5, at)?);
-    patch.resize(bytes.len(), INT3);
+    patch.resize(len, INT3);
     if site >= start + 5 {
         // Left in place: a restart or a frame resuming at the site traps.
         let at = (site - start) as usize;
@@ -135,7 +218,15 @@ mod tests {
     fn mov_eax_syscall_becomes_a_jump_and_a_trampoline() {
         // mov eax, 39; syscall
         let window = [0xb8, 39, 0, 0, 0, 0x0f, 0x05];
-        let r = build(&window, 0x401000, 0x401005, 0x3ff000, 0x5555_0000_1234).unwrap();
+        let r = build(
+            &window,
+            0x401000,
+            0x401005,
+            0x3ff000,
+            0x5555_0000_1234,
+            None,
+        )
+        .unwrap();
         // jmp rel32 to 0x3ff000 from 0x401005, then int3 fill.
         let rel = (0x3ff000i64 - 0x401005) as i32;
         let mut patch = vec![0xe9];
@@ -159,10 +250,31 @@ mod tests {
     }
 
     #[test]
+    fn movable_windows_are_copied_as_they_are() {
+        let window = [0xb8, 39, 0, 0, 0, 0x0f, 0x05];
+        assert_eq!(movable(&window, 0x401000, 0x401005), Some(vec![]));
+        let copied = build(&window, 0x401000, 0x401005, 0x3ff000, 7, Some(&[])).unwrap();
+        let relocated = build(&window, 0x401000, 0x401005, 0x3ff000, 7, None).unwrap();
+        assert_eq!(copied, relocated);
+        // lea rsi, [rip+0x758d1]; syscall: copied with its displacement fixed.
+        let window = [0x48, 0x8d, 0x35, 0xd1, 0x58, 0x07, 0x00, 0x0f, 0x05];
+        let fixups = movable(&window, 0x403b80, 0x403b87).unwrap();
+        assert_eq!(fixups, vec![3]);
+        let copied = build(&window, 0x403b80, 0x403b87, 0x3ff000, 7, Some(&fixups)).unwrap();
+        let relocated = build(&window, 0x403b80, 0x403b87, 0x3ff000, 7, None).unwrap();
+        assert_eq!(copied, relocated);
+        // je; xor eax, eax; syscall: the branch needs iced.
+        assert_eq!(
+            movable(&[0x74, 0x10, 0x31, 0xc0, 0x0f, 0x05], 0x401000, 0x401004),
+            None
+        );
+    }
+
+    #[test]
     fn relative_operands_are_relocated() {
         // je +0x10 (short); xor eax, eax; syscall  — as glibc's read path.
         let window = [0x74, 0x10, 0x31, 0xc0, 0x0f, 0x05];
-        let r = build(&window, 0x401000, 0x401004, 0x7000_0000, 0).unwrap();
+        let r = build(&window, 0x401000, 0x401004, 0x7000_0000, 0, None).unwrap();
         // The relocated je reaches the original target 0x401012.
         let mut d = Decoder::with_ip(64, &r.code, 0x7000_0000, DecoderOptions::NONE);
         let je = d.decode();
@@ -172,8 +284,16 @@ mod tests {
     #[test]
     fn refuses_far_trampolines_and_windows_without_the_site() {
         let window = [0xb8, 39, 0, 0, 0, 0x0f, 0x05];
-        assert!(build(&window, 0x401000, 0x401005, 0x1_0000_0000_0000, 0).is_err());
-        assert!(build(&window, 0x401000, 0x401003, 0x3ff000, 0).is_err());
-        assert!(build(&window[..4], 0x401000, 0x401005, 0x3ff000, 0).is_err());
+        assert!(build(
+            &window,
+            0x401000,
+            0x401005,
+            0x1_0000_0000_0000,
+            0,
+            Some(&[])
+        )
+        .is_err());
+        assert!(build(&window, 0x401000, 0x401003, 0x3ff000, 0, None).is_err());
+        assert!(build(&window[..4], 0x401000, 0x401005, 0x3ff000, 0, None).is_err());
     }
 }

@@ -10,9 +10,12 @@
 //! guest sees the same return addresses, restarts and signal frames as
 //! through SIGSYS, and whose number, when the scan knows it, is not one of
 //! [`TRAPPED`]. A binary without section headers is left alone (data in its
-//! code segment could decode as false sites).
+//! code segment could decode as false sites). Plans are cached per binary
+//! (`cache.rs`), so an exec does not pay for the scan again.
 
 use crate::table;
+mod cache;
+
 use loader::scan::{CodeSource, Scan, SyscallSite};
 use loader::Image;
 use std::sync::atomic::{AtomicBool, Ordering::Relaxed};
@@ -90,6 +93,40 @@ pub struct Summary {
     pub kept: usize,
 }
 
+/// The file's bytes of the image addresses `[start, end)`.
+fn file_bytes<'a>(image: &Image, bytes: &'a [u8], start: u64, end: u64) -> Option<&'a [u8]> {
+    let s = image
+        .segments
+        .iter()
+        .find(|s| s.vaddr <= start && end <= s.vaddr + s.filesz)?;
+    let from = usize::try_from(s.offset + (start - s.vaddr)).ok()?;
+    bytes.get(from..from + usize::try_from(end - start).ok()?)
+}
+
+/// The sites to rewrite in `image`: from the cache of plans, else scanned.
+fn plan(image: &Image, bytes: &[u8]) -> cache::Plan {
+    if let Some(plan) = cache::load(bytes) {
+        return plan;
+    }
+    let scan = loader::scan::scan(image, bytes);
+    let mut plan = cache::Plan {
+        sites: Vec::new(),
+        kept: 0,
+    };
+    for site in scan.syscalls() {
+        match (verdict(&scan, site), &site.window) {
+            (Ok(()), Ok(w)) => {
+                let movable = file_bytes(image, bytes, w.start, w.end)
+                    .and_then(|b| loader::rewrite::movable(b, w.start, site.addr));
+                plan.sites.push((w.start, w.end, site.addr, movable));
+            }
+            _ => plan.kept += 1,
+        }
+    }
+    cache::store(bytes, &plan);
+    plan
+}
+
 /// Rewrites the syscall sites of `image` (from `bytes`), loaded at `bias`,
 /// while its segments are still writable. Failures leave sites on SIGSYS.
 pub fn rewrite_image(image: &Image, bytes: &[u8], bias: u64) -> Summary {
@@ -98,45 +135,33 @@ pub fn rewrite_image(image: &Image, bytes: &[u8], bias: u64) -> Summary {
         return summary;
     }
     platform::set_trapped(&trapped_numbers());
-    let scan = loader::scan::scan(image, bytes);
-    let chosen: Vec<&SyscallSite> = scan
-        .syscalls()
-        .filter(|s| verdict(&scan, s).is_ok())
-        .collect();
-    summary.kept = scan.syscalls().count() - chosen.len();
+    let plan = plan(image, bytes);
+    summary.kept = plan.kept;
     let (Some(lo), Some(hi)) = (
-        chosen
-            .iter()
-            .filter_map(|s| s.window.as_ref().ok())
-            .map(|w| w.start)
-            .min(),
-        chosen
-            .iter()
-            .filter_map(|s| s.window.as_ref().ok())
-            .map(|w| w.end)
-            .max(),
+        plan.sites.iter().map(|s| s.0).min(),
+        plan.sites.iter().map(|s| s.1).max(),
     ) else {
         return summary;
     };
-    let size = (chosen.len() * loader::rewrite::TRAMPOLINE_MAX) as u64;
+    let size = (plan.sites.len() * loader::rewrite::TRAMPOLINE_MAX) as u64;
     let area = match platform::trampolines::map_near(lo + bias, hi + bias, size) {
         Ok(at) => (at, size),
         Err(e) => {
             log::warn!("no room for trampolines near the image: {}", abi::Errno(e));
-            summary.kept += chosen.len();
+            summary.kept += plan.sites.len();
             return summary;
         }
     };
     let entry = platform::fast_entry_address();
     let mut at = area.0;
-    for site in chosen {
+    for site in &plan.sites {
         match rewrite_site(site, bias, at, entry, area) {
             Ok(len) => {
                 at += len;
                 summary.rewritten += 1;
             }
             Err(why) => {
-                log::debug!("site {:#x} stays on SIGSYS: {why}", site.addr + bias);
+                log::debug!("site {:#x} stays on SIGSYS: {why}", site.2 + bias);
                 summary.kept += 1;
             }
         }
@@ -151,17 +176,16 @@ pub fn rewrite_image(image: &Image, bytes: &[u8], bias: u64) -> Summary {
 /// Writes one site's trampoline at `at` and its jump over the window;
 /// returns the trampoline's length.
 fn rewrite_site(
-    site: &SyscallSite,
+    (start, end, site, movable): &cache::PlannedSite,
     bias: u64,
     at: u64,
     entry: u64,
     area: (u64, u64),
 ) -> Result<u64, String> {
-    let window = site.window.as_ref().map_err(|e| e.to_string())?;
-    let start = window.start + bias;
-    let mut bytes = vec![0u8; (window.end - window.start) as usize];
+    let mut bytes = vec![0u8; (end - start) as usize];
+    let start = start + bias;
     platform::uaccess::copy_in(&mut bytes, start).map_err(|_| "unreadable window")?;
-    let r = loader::rewrite::build(&bytes, start, site.addr + bias, at, entry)?;
+    let r = loader::rewrite::build(&bytes, start, site + bias, at, entry, movable.as_deref())?;
     platform::trampolines::write(area, at, &r.code).map_err(|e| abi::Errno(e).to_string())?;
     platform::uaccess::copy_out(start, &r.patch).map_err(|_| "unwritable window")?;
     Ok((r.code.len() as u64 + 15) & !15)
