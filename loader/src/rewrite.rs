@@ -184,7 +184,7 @@ fn finish(
     let end = start + len as u64;
     code.push(0xe9);
     code.extend_from_slice(&rel32(at + code.len() as u64 + 4, end)?);
-    while code.len() % 8 != 0 {
+    while !code.len().is_multiple_of(8) {
         code.push(INT3);
     }
     let slot = code.len();
