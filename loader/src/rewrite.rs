@@ -23,7 +23,9 @@
 //! place and the trap reports the original return address instead, so
 //! what the guest can see (signal frames, restarts) is as on the SIGSYS path.
 
-use iced_x86::{BlockEncoder, BlockEncoderOptions, Decoder, DecoderOptions, InstructionBlock};
+use iced_x86::{
+    BlockEncoder, BlockEncoderOptions, Decoder, DecoderOptions, InstructionBlock, OpKind,
+};
 
 /// Room for one trampoline: windows are at most 2 × 8 instructions.
 pub const TRAMPOLINE_MAX: usize = 256;
@@ -47,64 +49,89 @@ fn rel32(from_end: u64, to: u64) -> Result<[u8; 4], &'static str> {
         .map_err(|_| "the trampoline is beyond ±2 GiB of the site")
 }
 
-/// How a window moves to its trampoline without iced: copied as it is,
-/// then the 32-bit displacement at each of these offsets (of RIP-relative
-/// operands) adjusted by the distance moved.
-pub type Fixups = Vec<u8>;
+/// The instructions of a window before its `syscall`, as they run at
+/// address `base`, and the offsets of their 32-bit fields that reach
+/// outside (RIP-relative displacements, branch displacements): moved to
+/// another address, only those fields change, by the distance moved. So
+/// an exec can build trampolines from a cached plan without iced, whose
+/// tables cost more to set up than the rest of the rewrite.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Moved {
+    pub code: Vec<u8>,
+    pub base: u64,
+    pub fixups: Vec<u8>,
+}
 
-/// Whether the window `bytes` (at `start`) ends with its `syscall` at
-/// `site` with no branch before it, so [`build`] can copy it with the
-/// returned [`Fixups`] and no decoding, which keeps an exec from paying
-/// for iced's tables.
-pub fn movable(bytes: &[u8], start: u64, site: u64) -> Option<Fixups> {
-    if start + bytes.len() as u64 != site + 2 {
+/// [`Moved`] for the window `bytes` (at `start`) that ends with its
+/// `syscall` at `site`; None if it does not end there or does not relocate.
+pub fn movable(bytes: &[u8], start: u64, site: u64) -> Option<Moved> {
+    if start + bytes.len() as u64 != site + 2 || !bytes.ends_with(&SYSCALL) {
         return None;
     }
-    let mut decoder = Decoder::with_ip(64, bytes, start, DecoderOptions::NONE);
+    let pre = &bytes[..bytes.len() - 2];
+    let mut decoder = Decoder::with_ip(64, pre, start, DecoderOptions::NONE);
+    let instrs: Vec<_> = decoder.iter().collect();
+    if instrs.iter().any(|i| i.is_invalid()) {
+        return None;
+    }
+    let branches = instrs
+        .iter()
+        .any(|i| i.flow_control() != iced_x86::FlowControl::Next);
+    let (code, base) = if branches {
+        // Far from the original, so short branches become near ones.
+        let base = start.checked_add(1 << 30)?;
+        let block = InstructionBlock::new(&instrs, base);
+        let code = BlockEncoder::encode(64, block, BlockEncoderOptions::NONE)
+            .ok()?
+            .code_buffer;
+        (code, base)
+    } else {
+        (pre.to_vec(), start)
+    };
     let mut fixups = Vec::new();
+    let mut decoder = Decoder::with_ip(64, &code, base, DecoderOptions::NONE);
     let mut ins = iced_x86::Instruction::default();
     while decoder.can_decode() {
         decoder.decode_out(&mut ins);
-        if ins.ip() == site {
-            break;
-        }
-        if ins.is_invalid() || ins.flow_control() != iced_x86::FlowControl::Next {
-            return None;
-        }
+        let offsets = decoder.get_constant_offsets(&ins);
+        let at = ins.ip() - base;
         if ins.is_ip_rel_memory_operand() {
-            let offsets = decoder.get_constant_offsets(&ins);
             if offsets.displacement_size() != 4 {
                 return None;
             }
-            fixups
-                .push(u8::try_from(ins.ip() - start + offsets.displacement_offset() as u64).ok()?);
+            fixups.push(u8::try_from(at + offsets.displacement_offset() as u64).ok()?);
+        } else if ins.flow_control() != iced_x86::FlowControl::Next {
+            if ins.op0_kind() != OpKind::NearBranch64 || offsets.immediate_size() != 4 {
+                return None;
+            }
+            fixups.push(u8::try_from(at + offsets.immediate_offset() as u64).ok()?);
         }
     }
-    Some(fixups)
+    Some(Moved { code, base, fixups })
 }
 
 /// Builds the rewrite of the window `bytes` (at `start`) whose `syscall` is
-/// at `site`, with the trampoline at `at` calling `entry`: with `movable`
-/// (what [`movable`] said of this window, remembered by the plan) by
-/// copying, else relocated by iced.
+/// at `site`, with the trampoline at `at` calling `entry`: from `moved`
+/// (what [`movable`] made of this window, remembered by the plan) without
+/// decoding, else relocated by iced.
 pub fn build(
     bytes: &[u8],
     start: u64,
     site: u64,
     at: u64,
     entry: u64,
-    movable: Option<&[u8]>,
+    moved: Option<&Moved>,
 ) -> Result<Rewrite, &'static str> {
     if (bytes.len() as u64) < crate::scan::MIN_WINDOW {
         return Err("the window is shorter than a jmp");
     }
-    if let Some(fixups) = movable {
+    if let Some(m) = moved {
         if start + bytes.len() as u64 != site + 2 || !bytes.ends_with(&SYSCALL) {
             return Err("the window does not end with its syscall");
         }
-        let mut pre = bytes[..bytes.len() - 2].to_vec();
-        let moved = start.wrapping_sub(at) as i64;
-        for &off in fixups {
+        let mut pre = m.code.clone();
+        let moved = m.base.wrapping_sub(at) as i64;
+        for &off in &m.fixups {
             let field = pre
                 .get_mut(off as usize..off as usize + 4)
                 .ok_or("a fixup lies outside the window")?;
@@ -250,22 +277,35 @@ mod tests {
     }
 
     #[test]
-    fn movable_windows_are_copied_as_they_are() {
-        let window = [0xb8, 39, 0, 0, 0, 0x0f, 0x05];
-        assert_eq!(movable(&window, 0x401000, 0x401005), Some(vec![]));
-        let copied = build(&window, 0x401000, 0x401005, 0x3ff000, 7, Some(&[])).unwrap();
-        let relocated = build(&window, 0x401000, 0x401005, 0x3ff000, 7, None).unwrap();
-        assert_eq!(copied, relocated);
-        // lea rsi, [rip+0x758d1]; syscall: copied with its displacement fixed.
-        let window = [0x48, 0x8d, 0x35, 0xd1, 0x58, 0x07, 0x00, 0x0f, 0x05];
-        let fixups = movable(&window, 0x403b80, 0x403b87).unwrap();
-        assert_eq!(fixups, vec![3]);
-        let copied = build(&window, 0x403b80, 0x403b87, 0x3ff000, 7, Some(&fixups)).unwrap();
-        let relocated = build(&window, 0x403b80, 0x403b87, 0x3ff000, 7, None).unwrap();
-        assert_eq!(copied, relocated);
-        // je; xor eax, eax; syscall: the branch needs iced.
+    fn moved_windows_need_no_decoding_and_match_iced() {
+        let check = |window: &[u8], start: u64, site: u64| {
+            let m = movable(window, start, site).unwrap();
+            for at in [0x3ff000, start + 0x7000_0000, start - 0x1000_0000] {
+                let copied = build(window, start, site, at, 7, Some(&m)).unwrap();
+                let relocated = build(window, start, site, at, 7, None).unwrap();
+                assert_eq!(copied, relocated, "{window:x?} at {at:#x}");
+            }
+            m
+        };
+        // mov eax, 39; syscall: copied as it is.
+        let m = check(&[0xb8, 39, 0, 0, 0, 0x0f, 0x05], 0x40_1000, 0x40_1005);
+        assert_eq!((m.base, m.fixups.len()), (0x40_1000, 0));
+        // lea rsi, [rip+0x758d1]; syscall: the displacement is fixed up.
+        let m = check(
+            &[0x48, 0x8d, 0x35, 0xd1, 0x58, 0x07, 0x00, 0x0f, 0x05],
+            0x40_3b80,
+            0x40_3b87,
+        );
+        assert_eq!(m.fixups, vec![3]);
+        // glibc's read: cmp byte [rip+x], 0; je short; xor eax, eax; syscall.
+        let read = [
+            0x80, 0x3d, 0x51, 0x4a, 0x07, 0x00, 0x00, 0x74, 0x17, 0x31, 0xc0, 0x0f, 0x05,
+        ];
+        let m = check(&read, 0x43_0600, 0x43_060b);
+        assert_eq!(m.fixups.len(), 2);
+        // Not ending with the syscall: no.
         assert_eq!(
-            movable(&[0x74, 0x10, 0x31, 0xc0, 0x0f, 0x05], 0x401000, 0x401004),
+            movable(&[0x0f, 0x05, 0x90, 0x90, 0x90], 0x1000, 0x1000),
             None
         );
     }
@@ -290,7 +330,7 @@ mod tests {
             0x401005,
             0x1_0000_0000_0000,
             0,
-            Some(&[])
+            movable(&window, 0x401000, 0x401005).as_ref()
         )
         .is_err());
         assert!(build(&window, 0x401000, 0x401003, 0x3ff000, 0, None).is_err());

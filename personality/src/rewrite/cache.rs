@@ -6,6 +6,7 @@
 //! Only a directory owned by this user and closed to others is trusted; a
 //! file that does not parse is ignored and the binary scanned again.
 
+use loader::rewrite::Moved;
 use std::hash::{Hash, Hasher};
 use std::io::Write;
 use std::os::unix::fs::{DirBuilderExt, MetadataExt};
@@ -14,7 +15,7 @@ use std::path::PathBuf;
 /// One site to rewrite, in image addresses: window start, window end, site,
 /// and how the window moves without iced, if it can
 /// (`loader::rewrite::movable`).
-pub type PlannedSite = (u64, u64, u64, Option<loader::rewrite::Fixups>);
+pub type PlannedSite = (u64, u64, u64, Option<Moved>);
 
 /// What the scan decided for one binary.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -24,7 +25,7 @@ pub struct Plan {
     pub kept: usize,
 }
 
-const MAGIC: &str = "ninux-rewrite-plan 3";
+const MAGIC: &str = "ninux-rewrite-plan 4";
 
 fn dir() -> Option<PathBuf> {
     // SAFETY: getuid has no preconditions.
@@ -58,16 +59,20 @@ fn parse(text: &str) -> Option<Plan> {
             .take(3)
             .map(|w| u64::from_str_radix(w, 16).ok());
         let (start, end, site) = (f.next()??, f.next()??, f.next()??);
-        // `-`: relocated by iced; `c`: copied; `c:3,12`: with fixups.
+        // `-`: relocated by iced; else base, code (hex), fixups (`-` or 3,12).
         let movable = match words.next()? {
             "-" => None,
-            "c" => Some(Vec::new()),
-            w => Some(
-                w.strip_prefix("c:")?
-                    .split(',')
-                    .map(|o| o.parse().ok())
-                    .collect::<Option<Vec<u8>>>()?,
-            ),
+            base => Some(Moved {
+                base: u64::from_str_radix(base, 16).ok()?,
+                code: unhex(words.next()?)?,
+                fixups: match words.next()? {
+                    "-" => Vec::new(),
+                    list => list
+                        .split(',')
+                        .map(|o| o.parse().ok())
+                        .collect::<Option<Vec<u8>>>()?,
+                },
+            }),
         };
         if words.next().is_some() || !(start <= site && site + 2 <= end) {
             return None;
@@ -77,15 +82,30 @@ fn parse(text: &str) -> Option<Plan> {
     Some(Plan { sites, kept })
 }
 
+fn unhex(s: &str) -> Option<Vec<u8>> {
+    if s.len() % 2 != 0 || s.len() > 512 {
+        return None;
+    }
+    (0..s.len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(s.get(i..i + 2)?, 16).ok())
+        .collect()
+}
+
 fn format(plan: &Plan) -> String {
     let mut out = format!("{MAGIC}\nkept {}\n", plan.kept);
     for (start, end, site, movable) in &plan.sites {
         let how = match movable {
             None => "-".to_string(),
-            Some(f) if f.is_empty() => "c".to_string(),
-            Some(f) => {
-                let offsets: Vec<String> = f.iter().map(u8::to_string).collect();
-                format!("c:{}", offsets.join(","))
+            Some(m) => {
+                let code: String = m.code.iter().map(|b| format!("{b:02x}")).collect();
+                let fixups: Vec<String> = m.fixups.iter().map(u8::to_string).collect();
+                let fixups = if fixups.is_empty() {
+                    "-".to_string()
+                } else {
+                    fixups.join(",")
+                };
+                format!("{:x} {code} {fixups}", m.base)
             }
         };
         out.push_str(&format!("{start:x} {end:x} {site:x} {how}\n"));
@@ -118,25 +138,50 @@ mod tests {
     fn plans_round_trip_and_bad_files_are_refused() {
         let plan = Plan {
             sites: vec![
-                (0x401000, 0x401007, 0x401005, Some(vec![])),
+                (
+                    0x401000,
+                    0x401007,
+                    0x401005,
+                    Some(Moved {
+                        code: vec![0xb8, 39, 0, 0, 0],
+                        base: 0x401000,
+                        fixups: vec![],
+                    }),
+                ),
                 (0x402000, 0x402008, 0x402004, None),
-                (0x403000, 0x403009, 0x403007, Some(vec![3, 5])),
+                (
+                    0x403000,
+                    0x403009,
+                    0x403007,
+                    Some(Moved {
+                        code: vec![1, 2, 3, 4, 5, 6, 7],
+                        base: 0x4340_3000,
+                        fixups: vec![3, 5],
+                    }),
+                ),
             ],
             kept: 3,
         };
         assert_eq!(parse(&format(&plan)), Some(plan));
         assert_eq!(
-            parse("ninux-rewrite-plan 3\nkept 0\n"),
+            parse("ninux-rewrite-plan 4\nkept 0\n"),
             Some(Plan {
                 sites: vec![],
                 kept: 0
             })
         );
         assert_eq!(parse("something else\nkept 0\n"), None);
-        assert_eq!(parse("ninux-rewrite-plan 3\nkept x\n"), None);
+        assert_eq!(parse("ninux-rewrite-plan 4\nkept x\n"), None);
         // The site must lie inside its window.
-        assert_eq!(parse("ninux-rewrite-plan 3\nkept 0\n10 17 20 c\n"), None);
-        assert_eq!(parse("ninux-rewrite-plan 3\nkept 0\n10 17 15 c:x\n"), None);
-        assert_eq!(parse("ninux-rewrite-plan 3\nkept 0\n10 17\n"), None);
+        assert_eq!(parse("ninux-rewrite-plan 4\nkept 0\n10 17 20 -\n"), None);
+        assert_eq!(
+            parse("ninux-rewrite-plan 4\nkept 0\n10 17 15 10 b8 x\n"),
+            None
+        );
+        assert_eq!(
+            parse("ninux-rewrite-plan 4\nkept 0\n10 17 15 10 b8f 1\n"),
+            None
+        );
+        assert_eq!(parse("ninux-rewrite-plan 4\nkept 0\n10 17\n"), None);
     }
 }

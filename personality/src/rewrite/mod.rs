@@ -185,7 +185,7 @@ fn rewrite_site(
     let mut bytes = vec![0u8; (end - start) as usize];
     let start = start + bias;
     platform::uaccess::copy_in(&mut bytes, start).map_err(|_| "unreadable window")?;
-    let r = loader::rewrite::build(&bytes, start, site + bias, at, entry, movable.as_deref())?;
+    let r = loader::rewrite::build(&bytes, start, site + bias, at, entry, movable.as_ref())?;
     platform::trampolines::write(area, at, &r.code).map_err(|e| abi::Errno(e).to_string())?;
     platform::uaccess::copy_out(start, &r.patch).map_err(|_| "unwritable window")?;
     Ok((r.code.len() as u64 + 15) & !15)
