@@ -31,6 +31,11 @@ pub(crate) fn defer(info: &Siginfo) {
     DEFERRED_BITS.with(|b| b.set(b.get() | 1 << (sig - 1)));
 }
 
+/// Whether a signal that reached ninux's code on this thread waits.
+pub(crate) fn any_deferred() -> bool {
+    DEFERRED_BITS.with(|b| b.get()) != 0
+}
+
 /// The lowest-numbered signal that reached ninux's code on this thread and
 /// is still to be delivered to the guest, taken off the list.
 pub fn take_deferred_signal() -> Option<Siginfo> {

@@ -227,18 +227,29 @@ pub(crate) extern "C" fn on_fast_syscall(
         }),
     };
     trap.set_regs(&block.regs);
-    crate::signals::run_syscall(&mut trap);
+    if !crate::signals::deliver_before_syscall(&mut trap) {
+        crate::signals::run_syscall(&mut trap);
+    }
+    LIVE_MASK.with(|m| m.set(None));
+    // The guest resumes with the trap's mask (rt_sigprocmask, or a signal
+    // handler's): make it the live one, the one host call of this path
+    // besides the syscall's own. Signals it unblocks arrive at once,
+    // deferred, and are delivered now as on the way back from a trap.
+    loop {
+        let mask = trap.sigmask();
+        if mask == block.guest_mask {
+            break;
+        }
+        crate::thread::set_thread_sigmask(mask);
+        block.guest_mask = mask;
+        while let Some(info) = crate::deferred::take_deferred_signal() {
+            crate::signals::run_signal(&mut trap, &info);
+        }
+    }
+    crate::deferred::hold_requeued(false);
     block.regs = trap.regs();
     if trap.fast.as_ref().is_some_and(|f| f.converted) {
         // A delivery reset the state in the standard form: the exit loads it.
         block.fp_ptr = standard as u64;
-    }
-    let mask = trap.sigmask();
-    LIVE_MASK.with(|m| m.set(None));
-    crate::deferred::hold_requeued(false);
-    if mask != block.guest_mask {
-        // Signal delivery set the handler's mask: the one host call here.
-        crate::thread::set_thread_sigmask(mask);
-        block.guest_mask = mask;
     }
 }

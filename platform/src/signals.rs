@@ -296,7 +296,9 @@ fn guest_signal(sig: i32, info: &Siginfo, uc: &mut KernelUcontext) {
             return;
         }
         crate::fast::TRAPPED_CALLS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-        run_syscall(&mut trap);
+        if !deliver_before_syscall(&mut trap) {
+            run_syscall(&mut trap);
+        }
         return;
     }
     let fault = Fault {
@@ -315,6 +317,43 @@ fn guest_signal(sig: i32, info: &Siginfo, uc: &mut KernelUcontext) {
     }
     let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
         (handlers.signal)(&mut trap, &fault)
+    }));
+    if outcome.is_err() {
+        die_of_internal_error("the guest signal handler panicked");
+    }
+}
+
+/// Signals deferred since the last syscall (they hit an entry or exit stub
+/// on their way, with no guest context to deliver on) come first, as if
+/// they had arrived just before the `syscall` instruction: the syscall is
+/// made to run again when the handlers return, and does not run now. Else a
+/// blocking syscall could wait for ever with a signal on hand.
+pub(crate) fn deliver_before_syscall(trap: &mut Trap) -> bool {
+    if !crate::deferred::any_deferred() {
+        return false;
+    }
+    trap.restart_syscall(trap.nr());
+    while let Some(info) = crate::deferred::take_deferred_signal() {
+        run_signal(trap, &info);
+    }
+    true
+}
+
+/// Delivers a signal that arrived while ninux ran for a fast trap, as if it
+/// had interrupted the guest where the trap resumes.
+pub(crate) fn run_signal(trap: &mut Trap, info: &Siginfo) {
+    let Some(handlers) = HANDLERS.get() else {
+        return;
+    };
+    let fault = Fault {
+        signo: info.signo,
+        code: info.code,
+        addr: info.fields[0],
+        rip: trap.rip(),
+        info: *info,
+    };
+    let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        (handlers.signal)(trap, &fault)
     }));
     if outcome.is_err() {
         die_of_internal_error("the guest signal handler panicked");

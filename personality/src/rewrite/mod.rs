@@ -26,7 +26,6 @@ use std::sync::atomic::{AtomicBool, Ordering::Relaxed};
 /// sites that take the number from a register check it at run time.
 pub const TRAPPED: &[&str] = &[
     "rt_sigreturn",
-    "rt_sigprocmask",
     "rt_sigsuspend",
     "rt_sigtimedwait",
     "pause",
