@@ -41,7 +41,7 @@ fn dir() -> Option<PathBuf> {
 /// forged a collision would only confuse its own rewriting), and SipHash
 /// over a megabyte costs a noticeable part of an exec.
 fn fx(bytes: &[u8]) -> u64 {
-    let step = |h: u64, w: u64| (h.rotate_left(5) ^ w).wrapping_mul(0x51_7cc1_b727_220a_95);
+    let step = |h: u64, w: u64| (h.rotate_left(5) ^ w).wrapping_mul(0x517c_c1b7_2722_0a95);
     let mut words = bytes.chunks_exact(8);
     let mut h = 0u64;
     for w in words.by_ref() {
