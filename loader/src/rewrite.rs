@@ -14,14 +14,18 @@
 //!     jmp <window end>
 //! slot: .quad <fast entry>
 //!       .quad <the return address to report, or 0 for E>
+//!       .quad <where a restart resumes, or 0 for 2 bytes before that>
 //! ```
 //!
 //! The fast entry returns to E (the trap's rip is E, as after a `syscall`
 //! at R), restoring rsp, so the red zone and every register but rax, rcx
 //! and r11 are as the guest left them. When the window ends with the
-//! `syscall` and holds 5 bytes before it, the `jmp` leaves the `syscall` in
-//! place and the trap reports the original return address instead, so
-//! what the guest can see (signal frames, restarts) is as on the SIGSYS path.
+//! `syscall`, the trap reports the original return address instead (the
+//! code after the window is untouched), so the guest's signal frames hold
+//! the addresses they would hold on the SIGSYS path. When the window also
+//! holds 5 bytes before the `syscall`, the `jmp` leaves it in place and a
+//! restart resumes there, exactly as on the SIGSYS path; otherwise a
+//! restart resumes at R.
 
 use iced_x86::{
     BlockEncoder, BlockEncoderOptions, Decoder, DecoderOptions, InstructionBlock, OpKind,
@@ -216,11 +220,17 @@ fn finish(
     }
     let slot = code.len();
     code.extend_from_slice(&entry.to_le_bytes());
-    // The return address the fast path reports, when the `syscall` stays in
-    // place (scan's `Window::keeps_site`); 0: it reports E.
-    let keeps_site = end == site + 2 && site >= start + crate::scan::MIN_WINDOW;
-    let reported = if keeps_site { site + 2 } else { 0 };
+    // The return address the fast path reports: the original one when the
+    // window ends with the `syscall` (the code after it is untouched); 0,
+    // meaning E, when relocated instructions follow it.
+    let reported = if end == site + 2 { site + 2 } else { 0 };
     code.extend_from_slice(&reported.to_le_bytes());
+    // Where a restart resumes: the site itself when the `jmp` left the
+    // `syscall` there (scan's `Window::keeps_site`), else R; 0 means
+    // 2 bytes before the reported address, as the kernel does.
+    let moved = reported != 0 && site < start + crate::scan::MIN_WINDOW;
+    let restart = if moved { at + call_at as u64 + 6 } else { 0 };
+    code.extend_from_slice(&restart.to_le_bytes());
     let disp = (slot - (call_at + 6)) as i32;
     code[call_at + 2..call_at + 6].copy_from_slice(&disp.to_le_bytes());
     if code.len() > TRAMPOLINE_MAX {
@@ -272,8 +282,22 @@ mod tests {
         let slot = 16 + disp;
         assert_eq!(slot % 8, 0);
         assert_eq!(&r.code[slot..slot + 8], &0x5555_0000_1234u64.to_le_bytes());
-        // The syscall stays in place: the fast path reports its own return address.
+        // The syscall stays in place: the fast path reports its own return
+        // address, and restarts resume at the site.
         assert_eq!(&r.code[slot + 8..slot + 16], &0x401007u64.to_le_bytes());
+        assert_eq!(&r.code[slot + 16..slot + 24], &0u64.to_le_bytes());
+        // mov rax, rsi; syscall: the jmp covers the syscall, so restarts
+        // resume at R, the trampoline's own syscall.
+        let window = [0x48, 0x89, 0xf0, 0x0f, 0x05];
+        let r = build(&window, 0x401560, 0x401563, 0x3ff000, 0, None).unwrap();
+        assert_eq!(&r.code[3..8], &LEA_RSP_MINUS_128);
+        let slot = r.code.len() - 24;
+        assert_eq!(&r.code[slot + 8..slot + 16], &0x401565u64.to_le_bytes());
+        assert_eq!(
+            &r.code[slot + 16..slot + 24],
+            &(0x3ff000u64 + 14).to_le_bytes()
+        );
+        assert_eq!(&r.code[14..16], &SYSCALL);
     }
 
     #[test]

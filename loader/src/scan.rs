@@ -85,10 +85,9 @@ pub struct Window {
 
 impl Window {
     /// Whether the window ends with the site's `syscall` and holds 5 bytes
-    /// before it, so the rewrite's `jmp` leaves the `syscall` in place: the
-    /// fast path can then report the original return address (the one the
-    /// SIGSYS path reports), and a restart or a signal frame resuming at the
-    /// site finds the original instruction there.
+    /// before it, so the rewrite's `jmp` leaves the `syscall` in place: a
+    /// restart, or a signal frame resuming at the site, finds the original
+    /// instruction there, exactly as on the SIGSYS path.
     pub fn keeps_site(&self, site: u64) -> bool {
         self.end == site + 2 && site >= self.start + MIN_WINDOW
     }

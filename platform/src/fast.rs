@@ -171,19 +171,22 @@ pub(crate) fn live_guest_mask() -> Option<u64> {
     LIVE_MASK.with(|m| m.get())
 }
 
-/// The return address a trampoline asks the trap to report (0: its own),
-/// from the slot after its entry pointer (loader/src/rewrite.rs's layout:
-/// `call [rip+disp]` ends at the trampoline's `syscall`, 2 bytes before
-/// `resume`).
-fn reported_return(resume: u64) -> u64 {
+/// The return address a trampoline asks the trap to report (0: its own)
+/// and where a restart resumes (0: 2 bytes before), from the slot after its
+/// entry pointer (loader/src/rewrite.rs's layout: `call [rip+disp]` ends at
+/// the trampoline's `syscall`, 2 bytes before `resume`).
+fn trampoline_words(resume: u64) -> (u64, u64) {
     let call_end = resume - 2;
     // SAFETY: `resume` came from the `call` of a trampoline ninux wrote
     // (only they reach the fast entry), so its disp32 and its slot, which
-    // holds the entry and the reported address, are mapped and readable.
+    // holds the entry and the two words, are mapped and readable.
     unsafe {
         let disp = std::ptr::read_unaligned((call_end - 4) as *const i32);
         let slot = call_end.wrapping_add(disp as i64 as u64);
-        std::ptr::read_unaligned((slot + 8) as *const u64)
+        (
+            std::ptr::read_unaligned((slot + 8) as *const u64),
+            std::ptr::read_unaligned((slot + 16) as *const u64),
+        )
     }
 }
 
@@ -202,7 +205,7 @@ pub(crate) extern "C" fn on_fast_syscall(
         block.regs.rip = resume - 2;
         return;
     }
-    let reported = reported_return(resume);
+    let (reported, restart) = trampoline_words(resume);
     if reported != 0 {
         // Unchanged, it is also where the guest resumes: the original code
         // after the site, which the trampoline would jump to anyway.
@@ -220,6 +223,7 @@ pub(crate) extern "C" fn on_fast_syscall(
     let mut trap = Trap {
         uc: &mut uc,
         context_replaced: false,
+        restart_at: (restart != 0).then_some(restart),
         fast: Some(FastFp {
             vectors,
             standard,

@@ -221,11 +221,11 @@ impl Trap<'_> {
     }
 
     /// Makes the interrupted syscall run again when the trap returns (Linux's
-    /// restart after -ERESTARTSYS): rip back over the 2-byte `syscall`, rax
-    /// the syscall number again.
+    /// restart after -ERESTARTSYS): rip back over the 2-byte `syscall` (or
+    /// to a rewritten site's relocated one), rax the syscall number again.
     pub fn restart_syscall(&mut self, nr: u64) {
         let g = &mut self.uc.uc_mcontext.gregs;
-        g[RIP] = g[RIP].wrapping_sub(2);
+        g[RIP] = self.restart_at.unwrap_or(g[RIP].wrapping_sub(2));
         g[RAX] = nr;
     }
 }

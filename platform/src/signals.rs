@@ -21,6 +21,9 @@ pub struct Trap<'a> {
     /// Set when rt_sigreturn replaced the whole context: the syscall then
     /// has no result to write (it would clobber the restored rax, rcx, r11).
     pub(crate) context_replaced: bool,
+    /// Where a restart resumes when not 2 bytes back: the trampoline's own
+    /// `syscall` for a rewritten site whose `syscall` the `jmp` covers.
+    pub(crate) restart_at: Option<u64>,
     /// Set on a trap that came through a rewritten site (fast.rs).
     pub(crate) fast: Option<crate::fast::FastFp>,
 }
@@ -282,6 +285,7 @@ fn guest_signal(sig: i32, info: &Siginfo, uc: &mut KernelUcontext) {
     let mut trap = Trap {
         uc,
         context_replaced: false,
+        restart_at: None,
         fast: None,
     };
     if sig == libc::SIGSYS && info.code == SYS_USER_DISPATCH {

@@ -6,9 +6,10 @@
 //! SIGSYS. Anything not rewritten keeps the SIGSYS path, which stays on.
 //!
 //! Which sites are rewritten: `syscall` sites in SHF_EXECINSTR sections with
-//! a window that keeps the `syscall` in place (`Window::keeps_site`), so the
-//! guest sees the same return addresses, restarts and signal frames as
-//! through SIGSYS, and whose number, when the scan knows it, is not one of
+//! a window that ends with the `syscall`, so the guest sees the same return
+//! addresses in its signal frames as through SIGSYS (restarts resume at the
+//! original `syscall` when the window leaves it in place, else at the
+//! trampoline's copy), and whose number, when the scan knows it, is not one of
 //! [`TRAPPED`]. A binary without section headers is left alone (data in its
 //! code segment could decode as false sites). Plans are cached per binary
 //! (`cache.rs`), so an exec does not pay for the scan again.
@@ -71,8 +72,8 @@ pub fn verdict(scan: &Scan, site: &SyscallSite) -> Result<(), String> {
         return Err("no section headers: code and data cannot be told apart".into());
     }
     let window = site.window.as_ref().map_err(|e| e.to_string())?;
-    if !window.keeps_site(site.addr) {
-        return Err("its window moves the syscall (not yet rewritten)".into());
+    if window.end != site.addr + 2 {
+        return Err("its window reaches past the syscall (not yet rewritten)".into());
     }
     if let Some(name) = site
         .number

@@ -3,7 +3,8 @@
  * every register but rax, rcx and r11, the vector registers, MXCSR's
  * rounding mode, the red zone below rsp. Signals arrive meanwhile (an
  * interval timer whose handler clobbers vector registers), and a blocking
- * read interrupted by one restarts under SA_RESTART. */
+ * read interrupted by one restarts under SA_RESTART, from a site whose
+ * 5-byte shape makes a rewrite cover the syscall instruction itself. */
 #include <signal.h>
 #include <stdio.h>
 #include <stdint.h>
@@ -71,6 +72,20 @@ static int one_syscall(void) {
     return lost;
 }
 
+/* A raw syscall in the shape `L: mov rax, reg; syscall`, L a branch
+ * target: a window of exactly 5 bytes, so a rewrite's jump covers the
+ * syscall itself and restarts must resume elsewhere. */
+static long moved_syscall(long nr, long a0, long a1, long a2) {
+    long ret;
+    __asm__ volatile("jmp 1f\n\t"
+                     "1: mov %[nr], %%rax\n\t"
+                     "syscall\n\t"
+                     : "=&a"(ret)
+                     : [nr] "r"(nr), "D"(a0), "S"(a1), "d"(a2)
+                     : "rcx", "r11", "memory");
+    return ret;
+}
+
 int main(void) {
     struct sigaction sa;
     memset(&sa, 0, sizeof sa);
@@ -83,8 +98,11 @@ int main(void) {
     struct itimerval it = {{0, 500}, {0, 500}};
     setitimer(ITIMER_REAL, &it, NULL);
     long lost = 0;
-    for (int i = 0; i < 200000 && ticks < 200; i++)
+    long ppid = getppid();
+    for (int i = 0; i < 200000 && ticks < 200; i++) {
         lost += one_syscall();
+        lost += moved_syscall(110, 0, 0, 0) != ppid;
+    }
     /* A blocking read that signals interrupt: SA_RESTART restarts it until
      * the writer (a child, after 50 ms) writes. */
     int p[2];
@@ -99,13 +117,14 @@ int main(void) {
         _exit(0);
     }
     char c = 0;
-    ssize_t n = read(p[0], &c, 1);
+    /* The read restarts (SA_RESTART) through the moved shape. */
+    long n = moved_syscall(0, p[0], (long)&c, 1);
     struct itimerval off = {{0, 0}, {0, 0}};
     setitimer(ITIMER_REAL, &off, NULL);
 
     printf("registers lost across syscalls: %ld\n", lost);
     printf("handler ran: %s\n", ticks > 0 ? "yes" : "no");
     printf("rounding mode kept: %s\n", (mxcsr() & 0x6000u) == 0x4000u ? "yes" : "no");
-    printf("restarted read: %zd '%c'\n", n, c);
+    printf("restarted read: %ld '%c'\n", n, c);
     return 0;
 }
