@@ -13,10 +13,16 @@
 //! [`TRAPPED`]. A binary without section headers is left alone (data in its
 //! code segment could decode as false sites). Plans are cached per binary
 //! (`cache.rs`), so an exec does not pay for the scan again.
+//!
+//! What a guest can still tell: its text holds the jumps (a program that
+//! checksums its own code sees them; x86 has no execute-only pages to hide
+//! them), and a signal that lands while a trampoline's own few instructions
+//! run shows a PC in ninux's memory. Code mapped executable later (mmap,
+//! mprotect, JIT) is not rewritten: it keeps SIGSYS.
 
-use crate::table;
 mod cache;
 
+use crate::table;
 use loader::scan::{CodeSource, Scan, SyscallSite};
 use loader::Image;
 use std::sync::atomic::{AtomicBool, Ordering::Relaxed};
