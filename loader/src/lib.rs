@@ -7,6 +7,7 @@
 
 pub mod disasm;
 pub mod elf;
+pub mod rewrite;
 pub mod scan;
 pub mod stack;
 

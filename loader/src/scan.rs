@@ -83,6 +83,16 @@ pub struct Window {
     pub instructions: usize,
 }
 
+impl Window {
+    /// Whether the window ends with the site's `syscall` and holds 5 bytes
+    /// before it, so the rewrite's `jmp` leaves the `syscall` in place: a
+    /// restart, or a signal frame resuming at the site, finds the original
+    /// instruction there, exactly as on the SIGSYS path.
+    pub fn keeps_site(&self, site: u64) -> bool {
+        self.end == site + 2 && site >= self.start + MIN_WINDOW
+    }
+}
+
 /// One instruction that enters the kernel.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SyscallSite {
@@ -492,14 +502,27 @@ fn window(instrs: &[Instruction], i: usize, targets: &Targets) -> Result<Window,
         .last()
         .unwrap_or(i);
     let mut found = None;
-    // Preceding instructions only: the common glibc shape `mov eax, NR; syscall`.
-    for a in (first..=i).rev() {
+    // Best: preceding instructions of 5 bytes or more, so the jump leaves the
+    // `syscall` itself in place (see [`Window::keeps_site`]).
+    for a in (first..i).rev() {
         if entered(a, i) {
             break;
         }
-        if span(a, i) >= MIN_WINDOW {
+        if span(a, i - 1) >= MIN_WINDOW {
             found = Some((a, i));
             break;
+        }
+    }
+    // Else preceding instructions only: `mov rdi, rbx; syscall`.
+    if found.is_none() {
+        for a in (first..=i).rev() {
+            if entered(a, i) {
+                break;
+            }
+            if span(a, i) >= MIN_WINDOW {
+                found = Some((a, i));
+                break;
+            }
         }
     }
     // Otherwise take following instructions too (`xor eax,eax; syscall; cmp`).

@@ -91,6 +91,7 @@ pub fn resume_from_fd(fd: i32) -> Result<std::convert::Infallible, RunError> {
 pub fn exit_process(status: i32) -> ! {
     crate::mm::shared::write_back_all();
     crate::process::run_limit::end_of_run();
+    crate::rewrite::report_stats();
     cleanup();
     platform::host::exit_group(status)
 }
@@ -100,6 +101,7 @@ pub fn exit_process(status: i32) -> ! {
 pub fn die_by_signal(sig: i32) -> ! {
     crate::mm::shared::write_back_all();
     crate::process::run_limit::end_of_run();
+    crate::rewrite::report_stats();
     cleanup();
     platform::die_by_signal(sig)
 }
@@ -306,6 +308,8 @@ pub fn resume(s: ExecState) -> Result<std::convert::Infallible, RunError> {
             crate::dispatch::TraceMode::Kernel
         });
     }
+    crate::rewrite::set_enabled(s.rewrite & 1 == 0);
+    crate::rewrite::set_stats(s.rewrite & 2 != 0);
     crate::fs::fd::restore(crate::process::exec::reopen_fds(&s.fds));
     let found = find_program(&s.path, &s.envp)?;
     let (exe, regs, brk) = load_program(found, &s.argv, &s.envp)?;
@@ -598,6 +602,8 @@ fn load_at(
                 .map_err(|_| load_error(file, format!("cannot fill segment at {:#x}", s.vaddr)))?;
         }
     }
+    // Patch syscall sites while the code is still writable.
+    crate::rewrite::rewrite_image(image, &program.bytes, bias);
     for s in &image.segments {
         let start = loader::elf::page_down(s.vaddr) + bias;
         let end = loader::elf::page_up(s.vaddr + s.memsz) + bias;

@@ -17,6 +17,7 @@ mod fs;
 mod mem;
 mod mm;
 mod process;
+pub mod rewrite;
 mod signal;
 mod state;
 mod sys;

@@ -79,6 +79,51 @@ ninux_exempt_start:
 86:
     .endm
 
+    // The vector state ninux's code may clobber: ymm0-15, MXCSR, the x87
+    // control word, at [reg] (ymm i at 32 i, MXCSR at 512, FCW at 516).
+    // Plain moves: XSAVE and friends cost 100-180 ns on this machine class.
+    .macro NX_SAVE_VECTORS reg
+    vmovdqu [\reg], ymm0
+    vmovdqu [\reg + 32], ymm1
+    vmovdqu [\reg + 64], ymm2
+    vmovdqu [\reg + 96], ymm3
+    vmovdqu [\reg + 128], ymm4
+    vmovdqu [\reg + 160], ymm5
+    vmovdqu [\reg + 192], ymm6
+    vmovdqu [\reg + 224], ymm7
+    vmovdqu [\reg + 256], ymm8
+    vmovdqu [\reg + 288], ymm9
+    vmovdqu [\reg + 320], ymm10
+    vmovdqu [\reg + 352], ymm11
+    vmovdqu [\reg + 384], ymm12
+    vmovdqu [\reg + 416], ymm13
+    vmovdqu [\reg + 448], ymm14
+    vmovdqu [\reg + 480], ymm15
+    stmxcsr [\reg + 512]
+    fnstcw [\reg + 516]
+    .endm
+
+    .macro NX_LOAD_VECTORS reg
+    vmovdqu ymm0, [\reg]
+    vmovdqu ymm1, [\reg + 32]
+    vmovdqu ymm2, [\reg + 64]
+    vmovdqu ymm3, [\reg + 96]
+    vmovdqu ymm4, [\reg + 128]
+    vmovdqu ymm5, [\reg + 160]
+    vmovdqu ymm6, [\reg + 192]
+    vmovdqu ymm7, [\reg + 224]
+    vmovdqu ymm8, [\reg + 256]
+    vmovdqu ymm9, [\reg + 288]
+    vmovdqu ymm10, [\reg + 320]
+    vmovdqu ymm11, [\reg + 352]
+    vmovdqu ymm12, [\reg + 384]
+    vmovdqu ymm13, [\reg + 416]
+    vmovdqu ymm14, [\reg + 448]
+    vmovdqu ymm15, [\reg + 480]
+    ldmxcsr [\reg + 512]
+    fldcw [\reg + 516]
+    .endm
+
     // u64 ninux_enter_guest(ThreadBlock *b): saves the host's callee-saved
     // registers and stack, switches FS to the guest's, sets the selector to
     // BLOCK and jumps to b->regs.rip with every register from b->regs. It
@@ -94,8 +139,8 @@ ninux_enter_guest:
     mov [rdi + 168], rsp
     NX_RDFS
     mov [rdi + 8], rax
-    // Load the guest FS before BLOCK: a signal in between saves the live FS as
-    // the guest's, so the slot may be overwritten, but rax is not.
+    // Guest FS into rax before BLOCK (a signal in between finds ninux's FS
+    // live and leaves the slot alone).
     mov rax, [rdi + 16]
     mov byte ptr [rdi], 1
     NX_WRFS
@@ -146,6 +191,8 @@ ninux_signal_entry:
     cmp byte ptr gs:[0], 1
     jne 87f
     NX_RDFS
+    cmp rax, gs:[8]
+    je 90f
     mov gs:[16], rax
     mov rax, gs:[8]
     NX_WRFS
@@ -157,9 +204,121 @@ ninux_signal_entry:
     mov byte ptr gs:[0], 1
     NX_WRFS
     ret
+    // BLOCK with ninux's FS live: the signal hit an entry or exit stub
+    // between its FS switch and its selector switch. The guest's FS is
+    // already in its slot (the live one is not the guest's): keep both.
+90: mov byte ptr gs:[0], 0
+    sub rsp, 8
+    call {on_guest}
+    add rsp, 8
+    mov byte ptr gs:[0], 1
+    ret
 87: sub rsp, 8
     call {on_host}
     add rsp, 8
+    ret
+
+    // The fast path (fast.rs): a rewritten syscall site's trampoline steps
+    // over the red zone and does `call [slot]` to here, so [rsp] is the
+    // address R of the trampoline's own `syscall` instruction (the restart
+    // and SIGSYS point) and the guest's rsp is rsp + 8 + 128. The selector
+    // is BLOCK and the guest's FS live, as at any guest instruction. Saves
+    // every register into the block with rip = R + 2 (as a trap at R
+    // would), swaps FS, ALLOW, switches to the alternate stack, saves the
+    // vector state Rust code clobbers, leaving room below the stack top for
+    // a standard XSAVE form of it, and calls
+    // on_fast_syscall(block, vectors, standard); then the exit
+    // restores whatever the dispatcher left in the block, which may be a
+    // new rip (a signal handler, a restart at R).
+    .globl ninux_fast_entry
+ninux_fast_entry:
+    pushfq
+    mov gs:[24], rax
+    mov gs:[32], rbx
+    mov gs:[40], rcx
+    mov gs:[48], rdx
+    mov gs:[56], rsi
+    mov gs:[64], rdi
+    mov gs:[72], rbp
+    mov gs:[88], r8
+    mov gs:[96], r9
+    mov gs:[104], r10
+    mov gs:[112], r11
+    mov gs:[120], r12
+    mov gs:[128], r13
+    mov gs:[136], r14
+    mov gs:[144], r15
+    pop rax
+    mov gs:[160], rax
+    pop rax
+    add rax, 2
+    mov gs:[152], rax
+    lea rax, [rsp + 128]
+    mov gs:[80], rax
+    NX_RDFS
+    mov gs:[16], rax
+    mov rax, gs:[8]
+    NX_WRFS
+    mov byte ptr gs:[0], 0
+    mov rsp, gs:[184]
+    add rsp, gs:[192]
+    sub rsp, [rip + {xsize}]
+    and rsp, -64
+    mov r12, rsp
+    sub rsp, [rip + {xsize}]
+    and rsp, -64
+    sub rsp, 576
+    mov rbx, rsp
+    NX_SAVE_VECTORS rbx
+    mov qword ptr gs:[216], 0
+    mov rdi, gs:[200]
+    mov rsi, rbx
+    mov rdx, r12
+    call {on_fast}
+    // fp_ptr set: a signal delivery or sigreturn rewrote the state in
+    // standard XSAVE form; else the vectors saved above come back.
+    mov rax, gs:[216]
+    test rax, rax
+    jz 88f
+    mov rbx, rax
+    mov eax, [rip + {xcr0}]
+    mov edx, [rip + {xcr0} + 4]
+    xrstor64 [rbx]
+    jmp 89f
+88: NX_LOAD_VECTORS rbx
+89:
+    // Guest FS before BLOCK, as in ninux_enter_guest.
+    mov rax, gs:[16]
+    mov byte ptr gs:[0], 1
+    NX_WRFS
+    push qword ptr gs:[160]
+    popfq
+    mov rax, gs:[24]
+    mov rbx, gs:[32]
+    mov rcx, gs:[40]
+    mov rdx, gs:[48]
+    mov rsi, gs:[56]
+    mov rdi, gs:[64]
+    mov rbp, gs:[72]
+    mov r8, gs:[88]
+    mov r9, gs:[96]
+    mov r10, gs:[104]
+    mov r11, gs:[112]
+    mov r12, gs:[120]
+    mov r13, gs:[128]
+    mov r14, gs:[136]
+    mov r15, gs:[144]
+    mov rsp, gs:[80]
+    jmp qword ptr gs:[152]
+
+    // ninux_xsave(area): XSAVE of the live x87/SSE/AVX state in standard
+    // form into a zeroed, 64-aligned area (fast.rs overwrites the parts
+    // ninux's code changed with the guest's saved values).
+    .globl ninux_xsave
+ninux_xsave:
+    mov eax, [rip + {xcr0}]
+    mov edx, [rip + {xcr0} + 4]
+    xsave64 [rdi]
     ret
 
     // The signal restorer: rt_sigreturn from inside the exempt region, so it
@@ -198,6 +357,9 @@ ninux_exempt_end:
     have = sym HAVE_FSGSBASE,
     on_guest = sym crate::signals::on_guest_signal,
     on_host = sym crate::signals::on_host_signal,
+    on_fast = sym crate::fast::on_fast_syscall,
+    xsize = sym crate::fast::XSAVE_SIZE,
+    xcr0 = sym crate::fast::XCR0,
 );
 
 extern "C" {
@@ -205,6 +367,8 @@ extern "C" {
     pub fn ninux_leave_guest(block: *mut crate::block::ThreadBlock, value: u64) -> !;
     pub fn ninux_signal_entry();
     pub fn ninux_restorer();
+    pub fn ninux_fast_entry();
+    pub fn ninux_xsave(area: *mut u8);
     pub fn ninux_copy_bytes(dst: *mut u8, src: *const u8, len: usize) -> i64;
     pub fn ninux_copy_insn();
     pub fn ninux_copy_fault();

@@ -51,6 +51,13 @@ pub struct ThreadBlock {
     pub exit_value: u64,
     /// The alternate signal stack of this thread (base, size).
     pub altstack: [u64; 2],
+    /// The block's own address, for Rust called from the fast entry.
+    pub this: u64,
+    /// The signal mask in force while guest code runs: the fast path runs
+    /// ninux with it instead of switching masks (a syscall each way).
+    pub guest_mask: u64,
+    /// The guest's FP/vector state saved by the fast entry, restored by its exit.
+    pub fp_ptr: u64,
 }
 
 pub const OFF_SELECTOR: usize = offset_of!(ThreadBlock, selector);
@@ -58,6 +65,9 @@ pub const OFF_HOST_FS: usize = offset_of!(ThreadBlock, host_fs);
 pub const OFF_GUEST_FS: usize = offset_of!(ThreadBlock, guest_fs);
 pub const OFF_REGS: usize = offset_of!(ThreadBlock, regs);
 pub const OFF_HOST_RSP: usize = offset_of!(ThreadBlock, host_rsp);
+pub const OFF_ALTSTACK: usize = offset_of!(ThreadBlock, altstack);
+pub const OFF_THIS: usize = offset_of!(ThreadBlock, this);
+pub const OFF_FP_PTR: usize = offset_of!(ThreadBlock, fp_ptr);
 
 // The assembly in asm.rs hard-codes these offsets; keep both in step.
 const _: () = assert!(OFF_SELECTOR == 0);
@@ -66,5 +76,8 @@ const _: () = assert!(OFF_GUEST_FS == 16);
 const _: () = assert!(OFF_REGS == 24);
 const _: () = assert!(core::mem::size_of::<GuestRegs>() == 18 * 8);
 const _: () = assert!(OFF_HOST_RSP == 24 + 18 * 8);
+const _: () = assert!(OFF_ALTSTACK == 184);
+const _: () = assert!(OFF_THIS == 200);
+const _: () = assert!(OFF_FP_PTR == 216);
 const _: () = assert!(offset_of!(GuestRegs, rip) == 16 * 8);
 const _: () = assert!(offset_of!(GuestRegs, rflags) == 17 * 8);

@@ -31,6 +31,11 @@ pub(crate) fn defer(info: &Siginfo) {
     DEFERRED_BITS.with(|b| b.set(b.get() | 1 << (sig - 1)));
 }
 
+/// Whether a signal that reached ninux's code on this thread waits.
+pub(crate) fn any_deferred() -> bool {
+    DEFERRED_BITS.with(|b| b.get()) != 0
+}
+
 /// The lowest-numbered signal that reached ninux's code on this thread and
 /// is still to be delivered to the guest, taken off the list.
 pub fn take_deferred_signal() -> Option<Siginfo> {
@@ -43,9 +48,30 @@ pub fn take_deferred_signal() -> Option<Siginfo> {
     Some(DEFERRED.with(|d| d[i].get()))
 }
 
+thread_local! {
+    /// Set while a fast trap runs ninux with the guest's mask: a requeued
+    /// signal would come straight back to ninux, so it stays deferred.
+    static HOLD: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+    static HELD: std::cell::Cell<u64> = const { std::cell::Cell::new(0) };
+}
+
+/// Starts or ends holding requeued signals (fast.rs). At the end the held
+/// ones are deferred again, for the next syscall's exit path to deliver.
+pub(crate) fn hold_requeued(on: bool) {
+    HOLD.with(|h| h.set(on));
+    if !on {
+        let held = HELD.with(|h| h.replace(0));
+        DEFERRED_BITS.with(|b| b.set(b.get() | held));
+    }
+}
+
 /// Sends a signal back to this thread with its original siginfo, for the
 /// host kernel to deliver (through ninux) once the guest's mask allows.
 pub fn requeue_signal(info: &Siginfo) {
+    if HOLD.with(|h| h.get()) && (1..=64).contains(&info.signo) {
+        HELD.with(|h| h.set(h.get() | 1 << (info.signo - 1)));
+        return;
+    }
     // SAFETY: rt_tgsigqueueinfo reads one siginfo; sending to ourselves may
     // carry any si_code.
     let r = unsafe {

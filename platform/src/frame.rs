@@ -122,6 +122,9 @@ impl Trap<'_> {
     /// The FP state area of the host's frame, which the host kernel loads
     /// when ninux's handler returns.
     fn host_fp(&mut self) -> Option<&mut [u8]> {
+        if self.fast.is_some() {
+            return self.fast_fp();
+        }
         let ptr = self.uc.uc_mcontext.fpstate;
         if ptr == 0 {
             return None;
@@ -218,11 +221,11 @@ impl Trap<'_> {
     }
 
     /// Makes the interrupted syscall run again when the trap returns (Linux's
-    /// restart after -ERESTARTSYS): rip back over the 2-byte `syscall`, rax
-    /// the syscall number again.
+    /// restart after -ERESTARTSYS): rip back over the 2-byte `syscall` (or
+    /// to a rewritten site's relocated one), rax the syscall number again.
     pub fn restart_syscall(&mut self, nr: u64) {
         let g = &mut self.uc.uc_mcontext.gregs;
-        g[RIP] = g[RIP].wrapping_sub(2);
+        g[RIP] = self.restart_at.unwrap_or(g[RIP].wrapping_sub(2));
         g[RAX] = nr;
     }
 }

@@ -169,6 +169,29 @@ pub fn sched_getaffinity(pid: i32, mask: &mut [u8]) -> Result<u64, Errno> {
     })
 }
 
+/// This process's id, remembered: it changes only in a fork's child, which
+/// forgets it ([`crate::fork`]). getpid is the syscall benchmarks and
+/// loops make most, and the fast path answers it without a host syscall.
+static PID: std::sync::atomic::AtomicI32 = std::sync::atomic::AtomicI32::new(0);
+
+pub fn getpid() -> i32 {
+    use std::sync::atomic::Ordering::Relaxed;
+    match PID.load(Relaxed) {
+        0 => {
+            // SAFETY: getpid has no preconditions.
+            let pid = unsafe { libc::getpid() };
+            PID.store(pid, Relaxed);
+            pid
+        }
+        pid => pid,
+    }
+}
+
+/// In a fork's child: the next [`getpid`] asks the kernel.
+pub(crate) fn forget_pid() {
+    PID.store(0, std::sync::atomic::Ordering::Relaxed);
+}
+
 /// A syscall that takes and returns only integers (getpid, sched_yield, …).
 pub fn plain(nr: i64, a: [u64; 3]) -> Result<u64, Errno> {
     const PLAIN: [i64; 10] = [

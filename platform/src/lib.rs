@@ -15,16 +15,19 @@
 mod asm;
 mod block;
 mod deferred;
+mod fast;
 mod frame;
 pub mod host;
 mod host_signal;
 pub mod mm;
 mod signals;
 mod thread;
+pub mod trampolines;
 pub mod uaccess;
 
 pub use block::GuestRegs;
 pub use deferred::{requeue_signal, take_deferred_signal};
+pub use fast::{fast_entry_address, fast_path_available, set_trapped, syscall_counts};
 pub use frame::SignalFrame;
 pub use host_signal::{
     alarm, getitimer, setitimer, sigpending, sigqueueinfo, sigsuspend, sigtimedwait, tkill,

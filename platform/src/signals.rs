@@ -21,6 +21,11 @@ pub struct Trap<'a> {
     /// Set when rt_sigreturn replaced the whole context: the syscall then
     /// has no result to write (it would clobber the restored rax, rcx, r11).
     pub(crate) context_replaced: bool,
+    /// Where a restart resumes when not 2 bytes back: the trampoline's own
+    /// `syscall` for a rewritten site whose `syscall` the `jmp` covers.
+    pub(crate) restart_at: Option<u64>,
+    /// Set on a trap that came through a rewritten site (fast.rs).
+    pub(crate) fast: Option<crate::fast::FastFp>,
 }
 
 impl Trap<'_> {
@@ -155,6 +160,7 @@ pub fn install(handlers: Handlers) -> std::io::Result<()> {
     if HANDLERS.set(handlers).is_err() {
         return Err(std::io::Error::other("platform handlers installed twice"));
     }
+    crate::fast::init();
     let have = crate::have_fsgsbase();
     asm::HAVE_FSGSBASE.store(have as u8, std::sync::atomic::Ordering::Relaxed);
     log::debug!(
@@ -267,12 +273,20 @@ pub(crate) extern "C" fn on_guest_signal(sig: i32, info: *mut Siginfo, uc: *mut 
     // SAFETY: the kernel passes valid siginfo and ucontext pointers to an
     // SA_SIGINFO handler; they live on this thread's alternate stack.
     let (info, uc) = unsafe { (&*info, &mut *uc) };
+    guest_signal(sig, info, uc);
+    // The fast path runs ninux with the mask the guest resumes with.
+    crate::thread::note_guest_mask(uc.uc_sigmask);
+}
+
+fn guest_signal(sig: i32, info: &Siginfo, uc: &mut KernelUcontext) {
     let Some(handlers) = HANDLERS.get() else {
         return;
     };
     let mut trap = Trap {
         uc,
         context_replaced: false,
+        restart_at: None,
+        fast: None,
     };
     if sig == libc::SIGSYS && info.code == SYS_USER_DISPATCH {
         let arch = (info.fields[1] >> 32) as u32;
@@ -285,16 +299,9 @@ pub(crate) extern "C" fn on_guest_signal(sig: i32, info: *mut Siginfo, uc: *mut 
             trap.set_return(-(libc::ENOSYS as i64) as u64);
             return;
         }
-        let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-            (handlers.syscall)(&mut trap)
-        }));
-        if outcome.is_err() {
-            // A bug in ninux must never reach the guest as anything but an errno.
-            log::error!(
-                "ninux bug: syscall {} panicked; the guest gets EIO",
-                trap.nr()
-            );
-            trap.set_return(-(libc::EIO as i64) as u64);
+        crate::fast::TRAPPED_CALLS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        if !deliver_before_syscall(&mut trap) {
+            run_syscall(&mut trap);
         }
         return;
     }
@@ -317,6 +324,60 @@ pub(crate) extern "C" fn on_guest_signal(sig: i32, info: *mut Siginfo, uc: *mut 
     }));
     if outcome.is_err() {
         die_of_internal_error("the guest signal handler panicked");
+    }
+}
+
+/// Signals deferred since the last syscall (they hit an entry or exit stub
+/// on their way, with no guest context to deliver on) come first, as if
+/// they had arrived just before the `syscall` instruction: the syscall is
+/// made to run again when the handlers return, and does not run now. Else a
+/// blocking syscall could wait for ever with a signal on hand.
+pub(crate) fn deliver_before_syscall(trap: &mut Trap) -> bool {
+    if !crate::deferred::any_deferred() {
+        return false;
+    }
+    trap.restart_syscall(trap.nr());
+    while let Some(info) = crate::deferred::take_deferred_signal() {
+        run_signal(trap, &info);
+    }
+    true
+}
+
+/// Delivers a signal that arrived while ninux ran for a fast trap, as if it
+/// had interrupted the guest where the trap resumes.
+pub(crate) fn run_signal(trap: &mut Trap, info: &Siginfo) {
+    let Some(handlers) = HANDLERS.get() else {
+        return;
+    };
+    let fault = Fault {
+        signo: info.signo,
+        code: info.code,
+        addr: info.fields[0],
+        rip: trap.rip(),
+        info: *info,
+    };
+    let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        (handlers.signal)(trap, &fault)
+    }));
+    if outcome.is_err() {
+        die_of_internal_error("the guest signal handler panicked");
+    }
+}
+
+/// Runs the syscall handler on a trap, from either path.
+pub(crate) fn run_syscall(trap: &mut Trap) {
+    let Some(handlers) = HANDLERS.get() else {
+        return;
+    };
+    let outcome =
+        std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| (handlers.syscall)(trap)));
+    if outcome.is_err() {
+        // A bug in ninux must never reach the guest as anything but an errno.
+        log::error!(
+            "ninux bug: syscall {} panicked; the guest gets EIO",
+            trap.nr()
+        );
+        trap.set_return(-(libc::EIO as i64) as u64);
     }
 }
 

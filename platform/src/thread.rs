@@ -127,6 +127,15 @@ fn release_current_thread() {
     }
 }
 
+/// Records the signal mask guest code runs with, for the fast path.
+pub(crate) fn note_guest_mask(mask: u64) {
+    let block = BLOCK.with(|b| b.get());
+    if !block.is_null() {
+        // SAFETY: the block is this thread's and mapped.
+        unsafe { (*block).guest_mask = mask };
+    }
+}
+
 /// Sets the calling thread's signal mask; returns the old one.
 pub(crate) fn set_thread_sigmask(mask: u64) -> u64 {
     let mut old = 0u64;
@@ -154,7 +163,9 @@ pub fn enter_guest(regs: GuestRegs, fs: u64, mask: u64) -> io::Result<u64> {
     let value = unsafe {
         (*block).regs = regs;
         (*block).guest_fs = fs;
-        let host_mask = set_thread_sigmask(mask & !(1 << (libc::SIGSYS - 1)));
+        (*block).this = block as u64;
+        (*block).guest_mask = mask & !(1 << (libc::SIGSYS - 1));
+        let host_mask = set_thread_sigmask((*block).guest_mask);
         let value = asm::ninux_enter_guest(block);
         // We left from inside a signal handler: restore the mask explicitly.
         set_thread_sigmask(host_mask);
@@ -247,6 +258,7 @@ pub fn fork() -> io::Result<i32> {
         return Err(os_err());
     }
     if pid == 0 {
+        crate::host::forget_pid();
         let block = BLOCK.with(|b| b.get());
         if !block.is_null() {
             let start = asm::label(asm::ninux_exempt_start);

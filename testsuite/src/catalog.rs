@@ -116,6 +116,7 @@ fn signals() -> Vec<Spec> {
         c("signals", "posix_timer"),
         c("signals", "delivery_order"),
         c("signals", "eintr_restart"),
+        c("signals", "fastpath_state"),
     ]
 }
 

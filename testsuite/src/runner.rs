@@ -31,6 +31,8 @@ pub struct Config {
     pub jobs: usize,
     /// Show a progress bar (only ever drawn when stderr is a terminal).
     pub progress: bool,
+    /// Options given to `ninux run` before `--` (`--no-rewrite`).
+    pub run_options: Vec<OsString>,
 }
 
 impl Config {
@@ -40,6 +42,7 @@ impl Config {
             work_dir,
             jobs: 2,
             progress: true,
+            run_options: Vec::new(),
         }
     }
 
@@ -50,6 +53,7 @@ impl Config {
             work_dir,
             jobs: 2,
             progress: true,
+            run_options: Vec::new(),
         }
     }
 }
@@ -394,7 +398,9 @@ fn run_case(config: &Config, case: &Case, inputs: &Inputs) -> CaseReport {
 
     let (label, ninux_argv, timeout) = match &config.ninux {
         Some(ninux) => {
-            let mut full: Vec<OsString> = vec![ninux.into(), "run".into(), "--".into()];
+            let mut full: Vec<OsString> = vec![ninux.into(), "run".into()];
+            full.extend(config.run_options.iter().cloned());
+            full.push("--".into());
             full.extend(argv.iter().cloned());
             ("ninux", full, case.timeout * NINUX_SLOWDOWN)
         }

@@ -48,6 +48,8 @@ pub struct ExecState {
     pub run_leader: u32,
     pub procs_fd: i32,
     pub procs_slots: u64,
+    /// Syscall-site rewriting: bit 0 `--no-rewrite`, bit 1 `--stats`.
+    pub rewrite: u8,
 }
 
 struct Writer(Vec<u8>);
@@ -149,6 +151,7 @@ impl ExecState {
         w.u64(self.run_leader as u64);
         w.u64(self.procs_fd as u32 as u64);
         w.u64(self.procs_slots);
+        w.u64(self.rewrite as u64);
         w.0
     }
 
@@ -204,6 +207,7 @@ impl ExecState {
         let run_leader = r.u64()? as u32;
         let procs_fd = r.u64()? as u32 as i32;
         let procs_slots = r.u64()?;
+        let rewrite = r.u64()? as u8;
         Ok(ExecState {
             path,
             argv,
@@ -222,6 +226,7 @@ impl ExecState {
             run_leader,
             procs_fd,
             procs_slots,
+            rewrite,
         })
     }
 }
@@ -270,6 +275,7 @@ mod tests {
             run_leader: 42,
             procs_fd: -1,
             procs_slots: 0,
+            rewrite: 3,
         };
         let bytes = s.encode();
         assert_eq!(ExecState::decode(&bytes).unwrap(), s);

@@ -102,6 +102,7 @@ fn exec(t: &mut Trap, base: Base, path: Vec<u8>, argv: u64, envp: u64, last: Las
         run_leader: 0,
         procs_fd: -1,
         procs_slots: 0,
+        rewrite: u8::from(!crate::rewrite::enabled()) | u8::from(crate::rewrite::stats()) << 1,
     };
     // The old image's shared file mappings end here, as at exit.
     crate::mm::shared::write_back_all();

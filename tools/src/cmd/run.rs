@@ -20,6 +20,14 @@ pub struct Args {
     /// Print every syscall the guest makes, strace-style, on stderr.
     #[arg(long)]
     pub trace: bool,
+    /// Leave every syscall site as it is: all syscalls trap through SIGSYS
+    /// (the fast path off, for comparison and debugging).
+    #[arg(long)]
+    pub no_rewrite: bool,
+    /// At each guest process's exit, print on stderr how many syscalls it
+    /// made and how many went through rewritten sites.
+    #[arg(long)]
+    pub stats: bool,
     /// The program and its arguments (put `--` first if arguments start with `-`).
     #[arg(
         required = true,
@@ -63,6 +71,8 @@ pub fn run(args: Args) -> anyhow::Result<i32> {
     if args.trace {
         personality::set_trace(personality::TraceMode::Syscalls);
     }
+    personality::rewrite::set_enabled(!args.no_rewrite);
+    personality::rewrite::set_stats(args.stats);
     let err = match personality::run(program) {
         Ok(never) => match never {},
         Err(e) => e,

@@ -151,6 +151,7 @@ fn text(file: &str, scan: &Scan, used: &[Used], list_sites: bool) -> String {
         "rewritable: {} of {total} (a window of whole instructions of at least 5 bytes that no branch target enters)\n",
         scan.rewritable()
     ));
+    out.push_str(&rewrite_summary(scan, total));
     let (int80, sysenter) = (scan.count(SiteKind::Int80), scan.count(SiteKind::Sysenter));
     if int80 + sysenter > 0 {
         out.push_str(&format!(
@@ -181,7 +182,7 @@ fn text(file: &str, scan: &Scan, used: &[Used], list_sites: bool) -> String {
     if list_sites {
         out.push_str("\nsites:\n");
         for site in &scan.sites {
-            out.push_str(&site_line(site));
+            out.push_str(&site_line(scan, site));
         }
     }
     out.push_str(&format!("\nverdict: {}", verdict(used)));
@@ -191,6 +192,27 @@ fn text(file: &str, scan: &Scan, used: &[Used], list_sites: bool) -> String {
         ));
     }
     out.push('\n');
+    out
+}
+
+/// What `ninux run` does with the sites (personality::rewrite): how many
+/// it rewrites into calls to the fast path, and why the others keep SIGSYS.
+fn rewrite_summary(scan: &Scan, total: usize) -> String {
+    let mut kept: BTreeMap<String, usize> = BTreeMap::new();
+    let mut rewritten = 0;
+    for site in scan.syscalls() {
+        match personality::rewrite::verdict(scan, site) {
+            Ok(()) => rewritten += 1,
+            Err(why) => *kept.entry(why).or_default() += 1,
+        }
+    }
+    let mut out = format!(
+        "rewritten by `ninux run`: {rewritten} of {total}
+"
+    );
+    for (why, n) in kept {
+        out.push_str(&format!("  {n} kept on SIGSYS: {why}\n"));
+    }
     out
 }
 
@@ -207,7 +229,7 @@ fn kind_label(kind: SiteKind) -> &'static str {
     }
 }
 
-fn site_line(site: &SyscallSite) -> String {
+fn site_line(scan: &Scan, site: &SyscallSite) -> String {
     let number = match (site.kind, site.number) {
         (SiteKind::Syscall, Some(n)) => {
             let name = table::lookup(n).map_or("unknown", |e| e.name);
@@ -226,8 +248,13 @@ fn site_line(site: &SyscallSite) -> String {
         ),
         Err(why) => format!("not rewritable: {why}"),
     };
+    let fate = match (site.kind, personality::rewrite::verdict(scan, site)) {
+        (SiteKind::Syscall, Ok(())) => "rewritten".to_string(),
+        (SiteKind::Syscall, Err(why)) => format!("SIGSYS ({why})"),
+        _ => "SIGSYS".to_string(),
+    };
     format!(
-        "  {:#x}  {:<9} {:<22} {:<18} {}  {window}\n",
+        "  {:#x}  {:<9} {:<22} {:<18} {}  {window}  -> {fate}\n",
         site.addr,
         kind_label(site.kind),
         number,
@@ -267,6 +294,15 @@ fn json(file: &str, scan: &Scan, used: &[Used]) -> serde_json::Value {
                 "set_at": s.set_at,
                 "section": s.section,
             });
+            if s.kind == SiteKind::Syscall {
+                match personality::rewrite::verdict(scan, s) {
+                    Ok(()) => row["rewritten"] = true.into(),
+                    Err(why) => {
+                        row["rewritten"] = false.into();
+                        row["kept_on_sigsys"] = why.into();
+                    }
+                }
+            }
             match &s.window {
                 Ok(w) => {
                     row["window"] =
@@ -290,6 +326,7 @@ fn json(file: &str, scan: &Scan, used: &[Used]) -> serde_json::Value {
         "resolved": scan.resolved(),
         "unresolved": total - scan.resolved(),
         "rewritable": scan.rewritable(),
+        "rewritten": scan.syscalls().filter(|s| personality::rewrite::verdict(scan, s).is_ok()).count(),
         "int80_sites": scan.count(SiteKind::Int80),
         "sysenter_sites": scan.count(SiteKind::Sysenter),
         "syscalls": syscalls,

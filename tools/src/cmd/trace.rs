@@ -72,6 +72,8 @@ pub fn run(args: Args) -> anyhow::Result<i32> {
         // Already set above, with the mode chosen here.
         trace: false,
         max_procs: None,
+        no_rewrite: false,
+        stats: false,
         command: args.command,
     })
 }

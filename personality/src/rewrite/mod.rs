@@ -1,0 +1,219 @@
+//! Syscall-site rewriting at load time (DESIGN.md, "The platform", point 3;
+//! REWRITE-NOTES.md): the loader's scan finds each `syscall` and a window
+//! around it that no branch target enters, `loader::rewrite` builds the
+//! trampoline, and this file puts both in memory, so the common syscall is
+//! a plain call into the dispatcher (`platform`'s fast path) instead of a
+//! SIGSYS. Anything not rewritten keeps the SIGSYS path, which stays on.
+//!
+//! Which sites are rewritten: `syscall` sites in SHF_EXECINSTR sections with
+//! a window that ends with the `syscall`, so the guest sees the same return
+//! addresses in its signal frames as through SIGSYS (restarts resume at the
+//! original `syscall` when the window leaves it in place, else at the
+//! trampoline's copy), and whose number, when the scan knows it, is not one of
+//! [`TRAPPED`]. A binary without section headers is left alone (data in its
+//! code segment could decode as false sites). Plans are cached per binary
+//! (`cache.rs`), so an exec does not pay for the scan again.
+//!
+//! What a guest can still tell: its text holds the jumps (a program that
+//! checksums its own code sees them; x86 has no execute-only pages to hide
+//! them), and a signal that lands while a trampoline's own few instructions
+//! run shows a PC in ninux's memory. Code mapped executable later (mmap,
+//! mprotect, JIT) is not rewritten: it keeps SIGSYS.
+
+mod cache;
+
+use crate::table;
+use loader::scan::{CodeSource, Scan, SyscallSite};
+use loader::Image;
+use std::sync::atomic::{AtomicBool, Ordering::Relaxed};
+
+/// Syscalls that replace the context or the thread, or change the signal
+/// mask in ways the guest observes right away: they always take the SIGSYS
+/// path (REWRITE-NOTES rule 6). Sites that name one are not rewritten;
+/// sites that take the number from a register check it at run time.
+pub const TRAPPED: &[&str] = &[
+    "rt_sigreturn",
+    "rt_sigsuspend",
+    "rt_sigtimedwait",
+    "pause",
+    "clone",
+    "clone3",
+    "fork",
+    "vfork",
+    "execve",
+    "execveat",
+    "exit",
+];
+
+static ENABLED: AtomicBool = AtomicBool::new(true);
+static STATS: AtomicBool = AtomicBool::new(false);
+
+/// `ninux run --no-rewrite`: every syscall through SIGSYS.
+pub fn set_enabled(on: bool) {
+    ENABLED.store(on, Relaxed);
+}
+
+pub fn enabled() -> bool {
+    ENABLED.load(Relaxed)
+}
+
+/// `ninux run --stats`: each process reports its syscall counts at exit.
+pub fn set_stats(on: bool) {
+    STATS.store(on, Relaxed);
+}
+
+pub fn stats() -> bool {
+    STATS.load(Relaxed)
+}
+
+fn trapped_numbers() -> Vec<u64> {
+    (0..512u64)
+        .filter(|&nr| table::lookup(nr).is_some_and(|e| TRAPPED.contains(&e.name)))
+        .collect()
+}
+
+/// Why a site is, or is not, rewritten (`ninux scan` prints it).
+pub fn verdict(scan: &Scan, site: &SyscallSite) -> Result<(), String> {
+    if scan.source != CodeSource::Sections {
+        return Err("no section headers: code and data cannot be told apart".into());
+    }
+    let window = site.window.as_ref().map_err(|e| e.to_string())?;
+    if window.end != site.addr + 2 {
+        return Err("its window reaches past the syscall (not yet rewritten)".into());
+    }
+    if let Some(name) = site
+        .number
+        .and_then(table::lookup)
+        .map(|e| e.name)
+        .filter(|n| TRAPPED.contains(n))
+    {
+        return Err(format!("{name} stays on SIGSYS"));
+    }
+    Ok(())
+}
+
+/// What rewriting did to one image.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct Summary {
+    pub rewritten: usize,
+    pub kept: usize,
+}
+
+/// The file's bytes of the image addresses `[start, end)`.
+fn file_bytes<'a>(image: &Image, bytes: &'a [u8], start: u64, end: u64) -> Option<&'a [u8]> {
+    let s = image
+        .segments
+        .iter()
+        .find(|s| s.vaddr <= start && end <= s.vaddr + s.filesz)?;
+    let from = usize::try_from(s.offset + (start - s.vaddr)).ok()?;
+    bytes.get(from..from + usize::try_from(end - start).ok()?)
+}
+
+/// The sites to rewrite in `image`: from the cache of plans, else scanned.
+fn plan(image: &Image, bytes: &[u8]) -> cache::Plan {
+    if let Some(plan) = cache::load(bytes) {
+        return plan;
+    }
+    let scan = loader::scan::scan(image, bytes);
+    let mut plan = cache::Plan {
+        sites: Vec::new(),
+        kept: 0,
+    };
+    for site in scan.syscalls() {
+        match (verdict(&scan, site), &site.window) {
+            (Ok(()), Ok(w)) => {
+                let movable = file_bytes(image, bytes, w.start, w.end)
+                    .and_then(|b| loader::rewrite::movable(b, w.start, site.addr));
+                plan.sites.push((w.start, w.end, site.addr, movable));
+            }
+            _ => plan.kept += 1,
+        }
+    }
+    cache::store(bytes, &plan);
+    plan
+}
+
+/// Rewrites the syscall sites of `image` (from `bytes`), loaded at `bias`,
+/// while its segments are still writable. Failures leave sites on SIGSYS.
+pub fn rewrite_image(image: &Image, bytes: &[u8], bias: u64) -> Summary {
+    let mut summary = Summary::default();
+    if !enabled() || !platform::fast_path_available() {
+        return summary;
+    }
+    platform::set_trapped(&trapped_numbers());
+    let plan = plan(image, bytes);
+    summary.kept = plan.kept;
+    let (Some(lo), Some(hi)) = (
+        plan.sites.iter().map(|s| s.0).min(),
+        plan.sites.iter().map(|s| s.1).max(),
+    ) else {
+        return summary;
+    };
+    let size = (plan.sites.len() * loader::rewrite::TRAMPOLINE_MAX) as u64;
+    let area = match platform::trampolines::map_near(lo + bias, hi + bias, size) {
+        Ok(at) => (at, size),
+        Err(e) => {
+            log::warn!("no room for trampolines near the image: {}", abi::Errno(e));
+            summary.kept += plan.sites.len();
+            return summary;
+        }
+    };
+    let entry = platform::fast_entry_address();
+    let mut at = area.0;
+    for site in &plan.sites {
+        match rewrite_site(site, bias, at, entry, area) {
+            Ok(len) => {
+                at += len;
+                summary.rewritten += 1;
+            }
+            Err(why) => {
+                log::debug!("site {:#x} stays on SIGSYS: {why}", site.2 + bias);
+                summary.kept += 1;
+            }
+        }
+    }
+    if let Err(e) = platform::trampolines::seal(area) {
+        // Unreachable trampolines would crash the guest: say so loudly.
+        log::error!("cannot seal the trampolines: {}", abi::Errno(e));
+    }
+    summary
+}
+
+/// Writes one site's trampoline at `at` and its jump over the window;
+/// returns the trampoline's length.
+fn rewrite_site(
+    (start, end, site, movable): &cache::PlannedSite,
+    bias: u64,
+    at: u64,
+    entry: u64,
+    area: (u64, u64),
+) -> Result<u64, String> {
+    let mut bytes = vec![0u8; (end - start) as usize];
+    let start = start + bias;
+    platform::uaccess::copy_in(&mut bytes, start).map_err(|_| "unreadable window")?;
+    let r = loader::rewrite::build(&bytes, start, site + bias, at, entry, movable.as_ref())?;
+    platform::trampolines::write(area, at, &r.code).map_err(|e| abi::Errno(e).to_string())?;
+    platform::uaccess::copy_out(start, &r.patch).map_err(|_| "unwritable window")?;
+    Ok((r.code.len() as u64 + 15) & !15)
+}
+
+/// `--stats`: this process's syscall counts, on stderr, at its exit.
+pub fn report_stats() {
+    if !stats() {
+        return;
+    }
+    let (fast, trapped) = platform::syscall_counts();
+    let total = fast + trapped;
+    let share = if total == 0 {
+        0.0
+    } else {
+        100.0 * fast as f64 / total as f64
+    };
+    platform::write_stderr(
+        format!(
+            "ninux: [{}] {total} syscalls, {fast} through rewritten sites ({share:.1}%), {trapped} through SIGSYS\n",
+            std::process::id()
+        )
+        .as_bytes(),
+    );
+}

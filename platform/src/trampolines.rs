@@ -1,0 +1,86 @@
+//! Memory for syscall-site trampolines (loader/src/rewrite.rs builds their
+//! code): ninux's own, not the guest's, so it is absent from the guest's
+//! /proc/self/maps and guest munmap/mprotect/MAP_FIXED cannot touch it; and
+//! within ±2 GiB of the sites, for their `jmp rel32`.
+
+use crate::mm::Errno;
+
+const PAGE: u64 = 4096;
+/// How far from the code a trampoline area may start (well inside 2 GiB,
+/// leaving room for the code's own size).
+const REACH: u64 = 1 << 30;
+const STEP: u64 = 1 << 20;
+
+fn page_up(x: u64) -> u64 {
+    (x + PAGE - 1) & !(PAGE - 1)
+}
+
+/// Maps `len` bytes of read-write memory whose every byte is within reach of
+/// every byte of the code `[lo, hi)`: just below it if there is room, else
+/// just above, probing with MAP_FIXED_NOREPLACE so nothing is replaced.
+pub fn map_near(lo: u64, hi: u64, len: u64) -> Result<u64, Errno> {
+    let len = page_up(len.max(1));
+    if hi - lo > REACH {
+        return Err(libc::E2BIG);
+    }
+    let below = (0..REACH / STEP).filter_map(|k| {
+        (lo & !(PAGE - 1))
+            .checked_sub(len + k * STEP)
+            .filter(|&a| a >= 0x10000)
+    });
+    let above = (0..REACH / STEP).map(|k| page_up(hi) + k * STEP);
+    for addr in below.chain(above) {
+        // SAFETY: MAP_FIXED_NOREPLACE never replaces an existing mapping.
+        let p = unsafe {
+            libc::mmap(
+                addr as *mut libc::c_void,
+                len as usize,
+                libc::PROT_READ | libc::PROT_WRITE,
+                libc::MAP_PRIVATE | libc::MAP_ANONYMOUS | libc::MAP_FIXED_NOREPLACE,
+                -1,
+                0,
+            )
+        };
+        if p == libc::MAP_FAILED {
+            continue;
+        }
+        if p as u64 == addr {
+            return Ok(addr);
+        }
+        // An old kernel took the address as a hint: not ours to use.
+        // SAFETY: p was just mapped here.
+        unsafe { libc::munmap(p, len as usize) };
+    }
+    Err(libc::ENOMEM)
+}
+
+/// Copies trampoline `code` into an area from [`map_near`] at `addr`; the
+/// area must then be sealed with [`seal`] before guest code runs it.
+pub fn write(area: (u64, u64), addr: u64, code: &[u8]) -> Result<(), Errno> {
+    let (start, len) = area;
+    if addr < start || addr + code.len() as u64 > start + len {
+        return Err(libc::EINVAL);
+    }
+    // SAFETY: the range lies inside an area map_near mapped read-write for
+    // trampolines, which no guest thread runs until it is sealed.
+    unsafe { std::ptr::copy_nonoverlapping(code.as_ptr(), addr as *mut u8, code.len()) };
+    Ok(())
+}
+
+/// Makes a trampoline area read-and-execute.
+pub fn seal(area: (u64, u64)) -> Result<(), Errno> {
+    // SAFETY: the area was mapped by map_near for trampolines.
+    let r = unsafe {
+        libc::mprotect(
+            area.0 as *mut libc::c_void,
+            page_up(area.1) as usize,
+            libc::PROT_READ | libc::PROT_EXEC,
+        )
+    };
+    if r < 0 {
+        return Err(std::io::Error::last_os_error()
+            .raw_os_error()
+            .unwrap_or(libc::EIO));
+    }
+    Ok(())
+}
