@@ -62,6 +62,7 @@ pub mod devcons;
 pub mod devcow;
 pub mod devenv;
 pub mod devhost;
+pub mod devip;
 pub mod devmnt;
 pub mod devtar;
 pub mod error;

@@ -15,6 +15,7 @@ pub mod exec;
 mod fs;
 mod mem;
 mod mm;
+mod net;
 mod process;
 mod signal;
 mod state;

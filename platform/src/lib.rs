@@ -18,6 +18,7 @@ mod deferred;
 mod frame;
 pub mod host;
 mod host_signal;
+pub mod hostnet;
 pub mod mm;
 mod signals;
 mod thread;
