@@ -195,24 +195,11 @@ fn any_text(a: &SocketAddrAny) -> String {
     }
 }
 
-/// `--net none`: whether `a` may be used. Unspecified addresses are not
-/// refused here: the caller binds them to loopback instead.
+/// `--net none`: whether `a` may be used.
 fn loopback_ok(a: &SocketAddr) -> bool {
     match a.ip() {
         IpAddr::V4(v) => v.is_loopback(),
         IpAddr::V6(v) => v.is_loopback() || v.to_ipv4_mapped().is_some_and(|m| m.is_loopback()),
-    }
-}
-
-fn loopback_of(a: SocketAddr) -> SocketAddr {
-    match a {
-        SocketAddr::V4(v) if v.ip().is_unspecified() => {
-            SocketAddr::new(Ipv4Addr::LOCALHOST.into(), v.port())
-        }
-        SocketAddr::V6(v) if v.ip().is_unspecified() => {
-            SocketAddr::new(Ipv6Addr::LOCALHOST.into(), v.port())
-        }
-        a => a,
     }
 }
 
@@ -227,12 +214,11 @@ impl Conv {
         if self.proto.is_unix() {
             return unix_addr(s);
         }
-        let mut a = parse_ip(self.proto, s)?;
-        if loopback {
-            a = loopback_of(a);
-            if !loopback_ok(&a) {
-                return Err(ENETUNREACH);
-            }
+        let a = parse_ip(self.proto, s)?;
+        // The unspecified address stays (so a v6 socket still takes v4
+        // calls); accept turns away calls from elsewhere.
+        if loopback && !a.ip().is_unspecified() && !loopback_ok(&a) {
+            return Err(ENETUNREACH);
         }
         Ok(a.into())
     }
@@ -322,8 +308,18 @@ impl Conv {
 
     /// Takes the next call on an announced conversation (opening `listen`):
     /// a new conversation for it. Blocks unless the socket is non-blocking.
-    pub fn accept(&self) -> Result<Arc<Conv>> {
-        let fd = rustix::net::accept_with(&self.fd, SocketFlags::CLOEXEC)?;
+    /// `loopback`: the network is cut, so calls from other than loopback
+    /// addresses are hung up on, as if they never came.
+    pub fn accept(&self, loopback: bool) -> Result<Arc<Conv>> {
+        let fd = loop {
+            let (fd, from) = rustix::net::acceptfrom_with(&self.fd, SocketFlags::CLOEXEC)?;
+            let outside = from
+                .and_then(|a| SocketAddr::try_from(a).ok())
+                .is_some_and(|a| !loopback_ok(&a));
+            if !(loopback && outside) {
+                break fd;
+            }
+        };
         let c = adopt(self.proto, None, fd);
         if self.proto.is_unix() {
             c.names.lock().unwrap().0 = self.names.lock().unwrap().0.clone();
@@ -400,7 +396,7 @@ mod tests {
         assert!(local.starts_with("127.0.0.1!"), "{local}");
         let cli = clone_conv(Proto::Tcp).unwrap();
         cli.ctl(&format!("connect {local}"), true).unwrap();
-        let got = srv.accept().unwrap();
+        let got = srv.accept(true).unwrap();
         assert_eq!(got.remote(), cli.local());
         assert!(cli.status().ends_with("Established\n"));
         assert!(cli.ctl("frobnicate", false).is_err());

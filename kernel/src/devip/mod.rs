@@ -17,7 +17,8 @@
 //!
 //! `#Iloopback` is the same device with the network cut (`ninux run --net
 //! none`): connects to other than loopback addresses fail with "network
-//! unreachable", and binds to the unspecified address bind loopback.
+//! unreachable", and calls from other than loopback addresses are hung up
+//! on at accept.
 
 pub mod conv;
 pub mod cs;
@@ -217,7 +218,7 @@ impl Node for IpNode {
                 Ok(self.become_ctl(c))
             }
             At::File(p, n, _) if self.file_name() == "listen" => {
-                let c = self.conv()?.accept()?;
+                let c = self.conv()?.accept(self.loopback)?;
                 if trace::enabled() {
                     trace::emit(format!(
                         "#I: listen {}/{n}: call from {} is conversation {}",
@@ -237,16 +238,21 @@ impl Node for IpNode {
     fn read(&self, buf: &mut [u8], off: u64) -> Result<usize> {
         let text = match self.at {
             At::Cs => {
-                // One answer line per read, as cs(8) gives them.
+                // One answer line per read, as cs(8) gives them; a short
+                // read takes the rest of the line on the next one.
                 let mut cs = self.cs.lock().unwrap();
                 let Some(lines) = cs.as_mut() else {
                     return Ok(0);
                 };
-                if lines.is_empty() {
+                let Some(line) = lines.first_mut() else {
                     return Ok(0);
+                };
+                let n = text_at(line, buf, 0);
+                line.drain(..n);
+                if line.is_empty() {
+                    lines.remove(0);
                 }
-                let line = lines.remove(0);
-                return Ok(text_at(&line, buf, 0));
+                return Ok(n);
             }
             At::File(..) => {
                 let c = self.conv()?;
