@@ -104,6 +104,7 @@ fn net() -> Vec<Spec> {
         c("net", "tcp_errors"),
         c("net", "tcp_udp"),
         c("net", "unix_sockets"),
+        c("net", "exec_socket"),
         go_package("net", "go_http"),
         tool(
             "net",

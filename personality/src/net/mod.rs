@@ -152,3 +152,24 @@ pub fn install() {
         String::from_utf8(out).ok()
     });
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn conversation_paths() {
+        assert_eq!(
+            conv_of("/net/tcp/3/data"),
+            Some(("/net/tcp/3".to_string(), Proto::Tcp))
+        );
+        assert_eq!(
+            conv_of("/n/other/udp6/12/data"),
+            Some(("/n/other/udp6/12".to_string(), Proto::Udp6))
+        );
+        assert_eq!(conv_of("/net/tcp/3/ctl"), None);
+        assert_eq!(conv_of("/net/tcp/x/data"), None);
+        assert_eq!(conv_of("/net/ether/0/data"), None);
+        assert_eq!(conv_of("/tmp/data"), None);
+    }
+}
