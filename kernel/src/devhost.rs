@@ -536,6 +536,12 @@ impl Node for HostNode {
     }
 }
 
+/// The host path an fd names now (its /proc/self/fd link).
+pub(crate) fn fd_path(fd: BorrowedFd) -> Option<std::path::PathBuf> {
+    use std::os::fd::AsRawFd;
+    std::fs::read_link(format!("/proc/self/fd/{}", fd.as_raw_fd())).ok()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -632,10 +638,4 @@ mod tests {
         let names: Vec<String> = dd.readdir().unwrap().into_iter().map(|d| d.name).collect();
         assert_eq!(names, vec!["rootlink".to_string()]);
     }
-}
-
-/// The host path an fd names now (its /proc/self/fd link).
-pub(crate) fn fd_path(fd: BorrowedFd) -> Option<std::path::PathBuf> {
-    use std::os::fd::AsRawFd;
-    std::fs::read_link(format!("/proc/self/fd/{}", fd.as_raw_fd())).ok()
 }
