@@ -193,8 +193,8 @@ const ROWS: &[Entry] = rows! {
     ppoll: Some(fs::poll::ppoll), Partial, [Struct("pollfd[]"), Uint, Struct("timespec"), Ptr, Size], "as poll, with the mask in force while waiting; the timeout is not updated";
     select: Some(fs::poll::select), Partial, [Int, Ptr, Ptr, Ptr, Struct("timeval")], "as poll over the three sets; the timeout is not updated";
     pselect6: Some(fs::poll::pselect6), Partial, [Int, Ptr, Ptr, Ptr, Struct("timespec"), Ptr], "as select, with the mask in force while waiting";
-    socket: Some(net::socket::socket), Partial, [Int, Hex, Int], "AF_INET/AF_INET6 stream and datagram, AF_UNIX stream and datagram: opens /net/PROTO/clone; no raw, packet or seqpacket sockets";
-    socketpair: Some(net::socket::socketpair), Partial, [Int, Hex, Int, Ptr], "AF_UNIX stream and datagram; two /net/unix conversations over a host socketpair";
+    socket: Some(net::socket::socket), Partial, [Int, Hex, Int], "AF_INET/AF_INET6 stream and datagram, AF_UNIX stream, datagram and seqpacket: opens /net/PROTO/clone; no raw or packet sockets";
+    socketpair: Some(net::socket::socketpair), Partial, [Int, Hex, Int, Ptr], "AF_UNIX; two /net/unix* conversations over a host socketpair";
     connect: Some(net::socket::connect), Full, [Fd, Struct("sockaddr"), Uint], "ctl: connect ADDR; AF_UNIX paths through the namespace; EINPROGRESS when non-blocking";
     bind: Some(net::socket::bind), Full, [Fd, Struct("sockaddr"), Uint], "ctl: bind ADDR; AF_UNIX paths through the namespace, abstract names private to the run";
     listen: Some(net::socket::listen), Full, [Fd, Int], "ctl: listen BACKLOG (ninux's; 9front's announce binds and listens at once)";

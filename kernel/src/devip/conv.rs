@@ -19,7 +19,7 @@ use crate::error::*;
 /// The protocol directories of `#I`. 9front's `tcp` and `udp` speak both
 /// address families; here a conversation's host socket is made when it is
 /// cloned, before any address is known, so the IPv6 ones have their own
-/// directories. `unix` and `unixdgram` are a ninux extension: host AF_UNIX
+/// directories. `unix`, `unixdgram` and `unixseqpacket` are a ninux extension: host AF_UNIX
 /// sockets, whose addresses are host paths (the personality resolves guest
 /// paths in the namespace first).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -30,6 +30,7 @@ pub enum Proto {
     Udp6,
     Unix,
     UnixDgram,
+    UnixSeqpacket,
 }
 
 pub const PROTOS: &[Proto] = &[
@@ -39,6 +40,7 @@ pub const PROTOS: &[Proto] = &[
     Proto::Udp6,
     Proto::Unix,
     Proto::UnixDgram,
+    Proto::UnixSeqpacket,
 ];
 
 impl Proto {
@@ -50,6 +52,7 @@ impl Proto {
             Proto::Udp6 => "udp6",
             Proto::Unix => "unix",
             Proto::UnixDgram => "unixdgram",
+            Proto::UnixSeqpacket => "unixseqpacket",
         }
     }
     pub fn from_name(s: &str) -> Option<Proto> {
@@ -66,13 +69,18 @@ impl Proto {
             Proto::Udp6 => (AddressFamily::INET6, SocketType::DGRAM),
             Proto::Unix => (AddressFamily::UNIX, SocketType::STREAM),
             Proto::UnixDgram => (AddressFamily::UNIX, SocketType::DGRAM),
+            Proto::UnixSeqpacket => (AddressFamily::UNIX, SocketType::SEQPACKET),
         }
     }
     pub fn is_unix(self) -> bool {
-        matches!(self, Proto::Unix | Proto::UnixDgram)
+        matches!(self, Proto::Unix | Proto::UnixDgram | Proto::UnixSeqpacket)
     }
+    /// Connection-oriented: listen and accept apply.
     pub fn is_stream(self) -> bool {
-        matches!(self, Proto::Tcp | Proto::Tcp6 | Proto::Unix)
+        matches!(
+            self,
+            Proto::Tcp | Proto::Tcp6 | Proto::Unix | Proto::UnixSeqpacket
+        )
     }
 }
 

@@ -11,7 +11,8 @@
 //! /net/tcp/N/status          tcp/N Established
 //! ```
 //!
-//! Protocol directories: `tcp udp tcp6 udp6 unix unixdgram` ([`Proto`]).
+//! Protocol directories: `tcp udp tcp6 udp6 unix unixdgram unixseqpacket`
+//! ([`Proto`]).
 //! `data`'s fid carries the host socket as its host fd, so reads, writes and
 //! readiness (poll, epoll) go straight to the host.
 //!

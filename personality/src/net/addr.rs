@@ -16,6 +16,7 @@ const PROTOS: &[(u16, u32, Proto)] = &[
     (AF_INET6, SOCK_DGRAM, Proto::Udp6),
     (AF_UNIX, SOCK_STREAM, Proto::Unix),
     (AF_UNIX, SOCK_DGRAM, Proto::UnixDgram),
+    (AF_UNIX, SOCK_SEQPACKET, Proto::UnixSeqpacket),
 ];
 
 pub fn proto_of(family: u16, typ: u32) -> Option<Proto> {

@@ -1,4 +1,4 @@
-/* AF_UNIX: socketpair (stream and datagram), SCM_RIGHTS passing an open
+/* AF_UNIX: socketpair (stream, datagram, seqpacket), SCM_RIGHTS passing an open
  * file between two processes, a path-named stream socket in the current
  * directory (bind, connect, getsockname, EADDRINUSE, ENOENT), an abstract
  * name, and MSG_PEEK / MSG_WAITALL. */
@@ -70,6 +70,12 @@ int main(void)
 	T(read(sv[1], b, sizeof b));
 	printf("got %.4s\n", b);
 	T(socketpair(AF_INET, SOCK_STREAM, 0, sv));
+	/* SOCK_SEQPACKET keeps message boundaries. */
+	T(socketpair(AF_UNIX, SOCK_SEQPACKET, 0, sv) == 0 ? 0 : -1);
+	T(write(sv[0], "ab", 2));
+	T(write(sv[0], "cde", 3));
+	T(read(sv[1], b, sizeof b));
+	T(read(sv[1], b, sizeof b));
 
 	/* SCM_RIGHTS: the child opens a pipe, passes its read end, writes. */
 	T(socketpair(AF_UNIX, SOCK_DGRAM, 0, sv) == 0 ? 0 : -1);
