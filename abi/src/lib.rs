@@ -7,6 +7,7 @@ pub mod errno;
 pub mod flags;
 #[doc(hidden)]
 pub mod gen;
+pub mod net;
 pub mod signal;
 pub mod signal_frame;
 pub mod structs;

@@ -81,6 +81,13 @@ pub trait Node: Send + Sync + 'static {
     fn host_extent(&self) -> Option<(BorrowedFd<'_>, u64, u64)> {
         None
     }
+    /// The host path of this file on devices that are host directories
+    /// (AF_UNIX sockets live at host paths). `for_create`: a directory in
+    /// which a name is about to be made, so a copy-on-write layer makes it
+    /// in its upper layer first.
+    fn host_path(&self, _for_create: bool) -> Option<std::path::PathBuf> {
+        None
+    }
     /// Renames this file into directory `newdir` (a fid of the same device)
     /// as `name`, replacing a file there (Linux rename(2)). 9P itself can only
     /// rename within a directory (wstat); devices that can do better say so.

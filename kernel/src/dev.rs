@@ -9,6 +9,7 @@
 //! | `#e` | environment variables as files ([`crate::devenv`]) |
 //! | `#Z/host/dir` | the host directory `/host/dir`, confined below it ([`crate::devhost`]) |
 //! | `#T/host/root.tar[.gz]` | a rootfs tar, read-only ([`crate::devtar`]) |
+//! | `#I`, `#Iloopback` | the network, 9front's ip(3) over host sockets ([`crate::devip`]) |
 //! | `#W/host/upper:LOWER` | copy-on-write: writable host dir `/host/upper` over the device `LOWER` (itself `#Z…` or `#T…`) ([`crate::devcow`]) |
 //!
 //! For `#Z`, `#T` and `#W` everything after the type character is the spec,
@@ -74,6 +75,11 @@ fn parse(name: &str) -> Result<(char, String, String)> {
             (typ, format!("{ro}{spec}"), String::new())
         }
         'W' => (typ, rest, String::new()),
+        // `#Iloopback/tcp`: a spec before the first `/`.
+        'I' => match rest.split_once('/') {
+            Some((spec, path)) => (typ, spec.into(), format!("/{path}")),
+            None => (typ, rest, String::new()),
+        },
         _ => (typ, String::new(), rest),
     })
 }
@@ -102,6 +108,7 @@ pub fn device(name: &str) -> Result<(Arc<dyn Device>, String, String)> {
         }
         'T' => Arc::new(crate::devtar::TarDev::open(std::path::Path::new(&spec))?),
         'W' => Arc::new(crate::devcow::CowDev::from_spec(&spec)?),
+        'I' => Arc::new(crate::devip::IpDev::new(&spec)?),
         _ => return Err(EBADSHARP),
     };
     let mut r = registry().lock().unwrap();

@@ -654,6 +654,19 @@ impl Node for CowNode {
             Io::Dir => None,
         }
     }
+    fn host_path(&self, for_create: bool) -> Option<PathBuf> {
+        let rel = self.rel();
+        if for_create {
+            self.upper_dirs(&rel).ok()?;
+        }
+        let mut st = self.st.lock().unwrap();
+        self.refresh(&mut st);
+        if st.up.is_some() {
+            let up = devhost::fd_path(self.c.upper.as_fd())?;
+            return Some(if rel.is_empty() { up } else { up.join(&rel) });
+        }
+        st.lower.as_ref()?.host_path(false)
+    }
     fn host_extent(&self) -> Option<(BorrowedFd<'_>, u64, u64)> {
         match self.io.as_ref()? {
             Io::Lower(l) => l.host_extent(),

@@ -550,6 +550,9 @@ impl Node for HostNode {
     fn host_fd(&self) -> Option<BorrowedFd<'_>> {
         self.io.as_ref().map(|f| f.as_fd())
     }
+    fn host_path(&self, _for_create: bool) -> Option<std::path::PathBuf> {
+        fd_path(self.fd.as_fd())
+    }
     fn rename(&self, newdir: &dyn Node, name: &str) -> Result<()> {
         check_elem(name)?;
         self.writable()?;
@@ -600,6 +603,12 @@ impl Node for HostNode {
     fn as_any(&self) -> &dyn Any {
         self
     }
+}
+
+/// The host path an fd names now (its /proc/self/fd link).
+pub(crate) fn fd_path(fd: BorrowedFd) -> Option<std::path::PathBuf> {
+    use std::os::fd::AsRawFd;
+    std::fs::read_link(format!("/proc/self/fd/{}", fd.as_raw_fd())).ok()
 }
 
 #[cfg(test)]

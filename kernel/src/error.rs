@@ -132,6 +132,13 @@ errors! {
     EDIRSEEK = "seek in directory", 22;
     ENOTSYMLINK = "not a symbolic link", 22;
     EMISMATCH = "rename across directories", 18;
+    EBADADDR = "bad ip address syntax", 22;
+    EBADCTL = "bad process or channel control request", 22;
+    ENETUNREACH = "network unreachable", 101;
+    EADDRINUSE = "address in use", 98;
+    ENOTCONN = "not connected", 107;
+    ENOSERVICE = "unknown service", 22;
+    ENOHOST = "unknown host", 2;
 }
 
 /// The Linux errno a 9front error string stands for. Accepts the strings of

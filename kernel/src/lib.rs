@@ -50,8 +50,9 @@
 //! them to and from Linux errno values.
 //!
 //! Devices ([`dev`] has the `#` names): `#/` root, `#c` cons, `#e` env, `#Z`
-//! host directories, `#T` rootfs tars, `#W` copy-on-write layers, and 9P
-//! servers through [`devmnt`]. [`build::NsSpec`] builds the name space
+//! host directories, `#T` rootfs tars, `#W` copy-on-write layers, `#I` the
+//! network (9front's ip(3) over host sockets, [`devip`]), and 9P servers
+//! through [`devmnt`]. [`build::NsSpec`] builds the name space
 //! `ninux run`, `ninux ns` and `ninux serve` use; [`nsfile`] reads
 //! namespace(6) files.
 
@@ -62,6 +63,7 @@ pub mod devcons;
 pub mod devcow;
 pub mod devenv;
 pub mod devhost;
+pub mod devip;
 pub mod devmnt;
 pub mod devtar;
 mod dircache;

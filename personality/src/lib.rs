@@ -16,6 +16,7 @@ pub mod exec;
 mod fs;
 mod mem;
 mod mm;
+mod net;
 mod process;
 pub mod rewrite;
 mod signal;

@@ -3,7 +3,7 @@
 //! read this table; nothing else switches on syscall numbers.
 
 pub use crate::trace::{Arg, Ret};
-use crate::{fs, mm, process, signal, sys, SysResult};
+use crate::{fs, mm, net, process, signal, sys, SysResult};
 use abi::{nr, Errno};
 use platform::Trap;
 use std::sync::LazyLock;
@@ -211,6 +211,24 @@ const ROWS: &[Entry] = rows! {
     ppoll: Some(fs::poll::ppoll), Partial, [Struct("pollfd[]"), Uint, Struct("timespec"), Ptr, Size], "as poll, with the mask in force while waiting; the timeout is not updated";
     select: Some(fs::poll::select), Partial, [Int, Ptr, Ptr, Ptr, Struct("timeval")], "as poll over the three sets; the timeout is not updated";
     pselect6: Some(fs::poll::pselect6), Partial, [Int, Ptr, Ptr, Ptr, Struct("timespec"), Ptr], "as select, with the mask in force while waiting";
+    socket: Some(net::socket::socket), Partial, [Int, Hex, Int], "AF_INET/AF_INET6 stream and datagram, AF_UNIX stream, datagram and seqpacket: opens /net/PROTO/clone; no raw or packet sockets";
+    socketpair: Some(net::socket::socketpair), Partial, [Int, Hex, Int, Ptr], "AF_UNIX; two /net/unix* conversations over a host socketpair";
+    connect: Some(net::socket::connect), Full, [Fd, Struct("sockaddr"), Uint], "ctl: connect ADDR; AF_UNIX paths through the namespace; EINPROGRESS when non-blocking";
+    bind: Some(net::socket::bind), Full, [Fd, Struct("sockaddr"), Uint], "ctl: bind ADDR; AF_UNIX paths through the namespace, abstract names private to the run";
+    listen: Some(net::socket::listen), Full, [Fd, Int], "ctl: listen BACKLOG (ninux's; 9front's announce binds and listens at once)";
+    accept: Some(net::socket::accept), Full, [Fd, Struct("sockaddr"), Ptr], "opens N/listen";
+    accept4: Some(net::socket::accept4), Full, [Fd, Struct("sockaddr"), Ptr, Hex], "opens N/listen";
+    getsockname: Some(net::socket::getsockname), Full, [Fd, Struct("sockaddr"), Ptr], "the host socket's; AF_UNIX: the name bound, from N/local";
+    getpeername: Some(net::socket::getpeername), Full, [Fd, Struct("sockaddr"), Ptr], "the host socket's; AF_UNIX: from N/remote";
+    shutdown: Some(net::socket::shutdown), Full, [Fd, Int], "on the host socket";
+    sendto: Some(net::msg::sendto), Full, [Fd, Buf(2), Size, Hex, Struct("sockaddr"), Uint], "straight on the host socket; --net none refuses non-loopback destinations";
+    recvfrom: Some(net::msg::recvfrom), Full, [Fd, OutBuf(2), Size, Hex, Struct("sockaddr"), Ptr], "straight on the host socket";
+    sendmsg: Some(net::msg::sendmsg), Full, [Fd, Struct("msghdr"), Hex], "SCM_RIGHTS guest fds sent as their host fds";
+    recvmsg: Some(net::msg::recvmsg), Full, [Fd, Struct("msghdr"), Hex], "SCM_RIGHTS host fds received as new guest fds (sockets as /net conversations)";
+    sendmmsg: Some(net::msg::sendmmsg), Full, [Fd, Struct("mmsghdr"), Uint, Hex], "one sendmsg per message";
+    recvmmsg: Some(net::msg::recvmmsg), Partial, [Fd, Struct("mmsghdr"), Uint, Hex, Struct("timespec")], "the timeout is ignored; MSG_WAITFORONE honoured";
+    setsockopt: Some(net::sockopt::setsockopt), Partial, [Fd, Int, Int, Ptr, Uint], "listed SOL_SOCKET, TCP, IP and IPv6 options on the host socket; others ENOPROTOOPT";
+    getsockopt: Some(net::sockopt::getsockopt), Partial, [Fd, Int, Int, Ptr, Ptr], "as setsockopt, plus SO_ERROR, SO_TYPE, SO_DOMAIN, SO_PROTOCOL, SO_ACCEPTCONN, SO_PEERCRED";
     epoll_create: Some(fs::epoll::epoll_create), Full, [Int], "a host epoll instance";
     epoll_create1: Some(fs::epoll::epoll_create1), Full, [Hex], "a host epoll instance";
     epoll_ctl: Some(fs::epoll::epoll_ctl), Full, [Fd, Int, Fd, Struct("epoll_event")], "host fds; files without one are EPERM, as regular files are";

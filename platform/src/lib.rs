@@ -19,6 +19,7 @@ mod fast;
 mod frame;
 pub mod host;
 mod host_signal;
+pub mod hostnet;
 pub mod mm;
 mod signals;
 mod thread;

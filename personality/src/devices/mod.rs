@@ -15,6 +15,7 @@ use std::sync::Arc;
 pub fn install() {
     kernel::dev::install("#L", Arc::new(linuxdev::LinuxDev::new()));
     kernel::dev::install("#P", Arc::new(proc::ProcDev::new()));
+    crate::net::install();
 }
 
 /// Where each device is bound in every run's namespace: (device, mount

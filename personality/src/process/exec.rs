@@ -355,6 +355,14 @@ pub fn reopen_fds(fds: &[Fd]) -> Vec<(usize, Arc<OpenFile>)> {
 }
 
 fn reopen(f: &Fd) -> Option<OpenFile> {
+    // A socket's conversation is rebuilt around its inherited host fd.
+    let socket = f
+        .path
+        .as_deref()
+        .and_then(|p| crate::net::reopen(p, f.host, f.flags));
+    if socket.is_some() {
+        return socket;
+    }
     let chan = f.path.as_ref().and_then(|p| {
         let r = path::resolve(&Base::Cwd, p.as_bytes(), Last::NoFollow).ok()?;
         let mode = match f.flags & 3 {

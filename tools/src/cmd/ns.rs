@@ -27,6 +27,10 @@ pub struct NsArgs {
     /// Writable layer over the root (kept); default: a temporary directory.
     #[arg(long = "upper", value_name = "DIR")]
     pub upper: Option<PathBuf>,
+    /// The network: `host` (the host's, through `#I` at /net) or `none`
+    /// (loopback conversations only; others fail with ENETUNREACH).
+    #[arg(long = "net", value_name = "host|none", default_value = "host")]
+    pub net: String,
 }
 
 impl NsArgs {
@@ -38,13 +42,19 @@ impl NsArgs {
             .collect::<Result<Vec<_>, _>>()?;
         // The personality's Linux devices are part of every namespace.
         personality::devices::install();
+        let mut devices = personality::devices::standard_binds();
+        devices.push(match self.net.as_str() {
+            "host" | "" => ("#I".into(), "/net".into()),
+            "none" => ("#Iloopback".into(), "/net".into()),
+            n => anyhow::bail!("--net {n}: want host or none"),
+        });
         Ok(NsSpec {
             root: self.root.clone(),
             binds,
             rw: self.rw,
             ns_file: self.ns_file.clone(),
             upper: self.upper.clone(),
-            devices: personality::devices::standard_binds(),
+            devices,
         })
     }
 }
