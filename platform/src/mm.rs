@@ -148,7 +148,7 @@ pub fn map(req: MapRequest) -> Result<u64, Errno> {
         add(&mut owned, addr, addr + len);
         return Ok(addr);
     }
-    if req.addr % PAGE != 0 {
+    if !req.addr.is_multiple_of(PAGE) {
         return Err(libc::EINVAL);
     }
     let end = req
@@ -200,7 +200,7 @@ pub fn map(req: MapRequest) -> Result<u64, Errno> {
 /// munmap for the guest: only the guest's own parts of the range are unmapped;
 /// the rest is, from the guest's view, not mapped anyway.
 pub fn unmap(addr: u64, len: u64) -> Result<(), Errno> {
-    if addr % PAGE != 0 || len == 0 {
+    if !addr.is_multiple_of(PAGE) || len == 0 {
         return Err(libc::EINVAL);
     }
     let end = page_up(len)
@@ -221,7 +221,7 @@ pub fn unmap(addr: u64, len: u64) -> Result<(), Errno> {
 
 /// mprotect for the guest: ENOMEM unless the whole range is the guest's.
 pub fn protect(addr: u64, len: u64, prot: i32) -> Result<(), Errno> {
-    if addr % PAGE != 0 {
+    if !addr.is_multiple_of(PAGE) {
         return Err(libc::EINVAL);
     }
     let len = page_up(len).ok_or(libc::ENOMEM)?;
@@ -250,7 +250,7 @@ pub fn remap(
 ) -> Result<u64, Errno> {
     let old_len = page_up(old_len).ok_or(libc::EINVAL)?;
     let new_len = page_up(new_len).filter(|&l| l > 0).ok_or(libc::EINVAL)?;
-    if old % PAGE != 0 || !owns(old, old_len.max(PAGE)) {
+    if !old.is_multiple_of(PAGE) || !owns(old, old_len.max(PAGE)) {
         return Err(libc::EFAULT);
     }
     let mut owned = OWNED.lock().unwrap_or_else(|p| p.into_inner());
@@ -314,7 +314,7 @@ pub fn sync(addr: u64, len: u64, flags: i32) -> Result<(), Errno> {
 
 /// madvise for the guest's own memory.
 pub fn advise(addr: u64, len: u64, advice: i32) -> Result<(), Errno> {
-    if addr % PAGE != 0 {
+    if !addr.is_multiple_of(PAGE) {
         return Err(libc::EINVAL);
     }
     let len = page_up(len).ok_or(libc::EINVAL)?;

@@ -46,7 +46,7 @@ pub fn clone3(t: &mut Trap, a: [u64; 6]) -> SysResult {
     let (args, size) = (a[0], a[1]);
     const VER0: u64 = 64;
     let full = std::mem::size_of::<CloneArgs>() as u64;
-    if size < VER0 || size > 4096 {
+    if !(VER0..=4096).contains(&size) {
         return Err(Errno::EINVAL);
     }
     // Fields past what we know must be zero (E2BIG otherwise), like Linux.
