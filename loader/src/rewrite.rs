@@ -304,7 +304,8 @@ mod tests {
     fn moved_windows_need_no_decoding_and_match_iced() {
         let check = |window: &[u8], start: u64, site: u64| {
             let m = movable(window, start, site).unwrap();
-            for at in [0x3ff000, start + 0x7000_0000, start - 0x1000_0000] {
+            let below = start.checked_sub(0x1000_0000).unwrap_or(0x1000);
+            for at in [0x3ff000, start + 0x7000_0000, below] {
                 let copied = build(window, start, site, at, 7, Some(&m)).unwrap();
                 let relocated = build(window, start, site, at, 7, None).unwrap();
                 assert_eq!(copied, relocated, "{window:x?} at {at:#x}");

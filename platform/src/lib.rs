@@ -20,6 +20,7 @@ mod frame;
 pub mod host;
 mod host_signal;
 pub mod hostnet;
+pub mod mapped;
 pub mod mm;
 mod signals;
 mod thread;

@@ -372,3 +372,36 @@ fn a_script_runs_through_its_interpreter() {
     assert_eq!(got.status, Termination::Exited(126));
     assert!(String::from_utf8_lossy(&got.stderr).contains("Permission denied"));
 }
+
+/// The share of syscalls through rewritten sites that `ninux run --stats`
+/// reports for the run's first process.
+fn rewritten_share(args: &[&str]) -> f64 {
+    let mut argv: Vec<OsString> = vec![NINUX.into(), "run".into(), "--stats".into(), "--".into()];
+    argv.extend(args.iter().map(OsString::from));
+    let done = run(&argv, Path::new("/"));
+    assert_eq!(done.status, Termination::Exited(0), "{args:?}");
+    let err = String::from_utf8_lossy(&done.stderr);
+    let line = err
+        .lines()
+        .find(|l| l.contains("through rewritten sites"))
+        .unwrap_or_else(|| panic!("no --stats line in {err}"));
+    let pct = line.split('(').nth(1).and_then(|r| r.split('%').next());
+    pct.and_then(|p| p.parse().ok())
+        .unwrap_or_else(|| panic!("unreadable --stats line {line}"))
+}
+
+#[test]
+fn shared_libraries_are_rewritten_as_they_are_mapped() {
+    // Where the fast path is not available (no AVX), nothing is rewritten
+    // for static programs either: nothing to check then.
+    if rewritten_share(&["/bin/busybox", "true"]) == 0.0 {
+        return;
+    }
+    // ls makes nearly all its syscalls from libc.so.6, which ld.so maps:
+    // without rewriting at mmap only ld.so's own sites would be fast.
+    let share = rewritten_share(&["/bin/ls", "-la", "/etc"]);
+    assert!(
+        share > 80.0,
+        "only {share}% of ls's syscalls were rewritten"
+    );
+}

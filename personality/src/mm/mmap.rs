@@ -71,8 +71,13 @@ pub fn mmap(_t: &mut Trap, a: [u64; 6]) -> SysResult {
         None => names::forget(at, end),
     }
     // Newly mapped guest code is trapped like the image's (SUD covers all
-    // guest code); a syscall-site rewriter would scan [at, end) here when
-    // `prot` has PROT_EXEC.
+    // guest code); a private host-backed file mapped executable (a
+    // library's text) also has its syscall sites rewritten.
+    if let Some(file) = host_fd.as_ref() {
+        if prot.contains(Prot::EXEC) && file.host >= 0 && flags.contains(MapFlags::PRIVATE) {
+            crate::rewrite::rewrite_mapping(file.host, at, end - at, offset, prot.bits() as i32);
+        }
+    }
     Ok(at)
 }
 

@@ -52,12 +52,52 @@ fn fx(bytes: &[u8]) -> u64 {
     step(h, u64::from_le_bytes(tail))
 }
 
-/// The file for `bytes`: their hash with the ninux binary's identity.
-fn path(bytes: &[u8]) -> Option<PathBuf> {
+/// What names a binary's plan: a hash of its bytes, or of the identity of
+/// the host file holding them.
+#[derive(Clone, Copy)]
+pub struct Key {
+    hash: u64,
+    len: u64,
+}
+
+impl Key {
+    /// From the bytes themselves (a program read whole for loading).
+    pub fn of_bytes(bytes: &[u8]) -> Key {
+        Key {
+            hash: fx(bytes),
+            len: bytes.len() as u64,
+        }
+    }
+
+    /// From a host file's identity and change time, without reading it (a
+    /// library the guest maps: hashing megabytes per mapping would cost
+    /// more than the rewriting saves). A file rewritten in place gets a new
+    /// change time, hence a new key.
+    pub fn of_file(st: &abi::structs::Stat) -> Key {
+        let mut h = std::collections::hash_map::DefaultHasher::new();
+        (
+            st.st_dev,
+            st.st_ino,
+            st.st_size,
+            st.st_mtime.tv_sec,
+            st.st_mtime.tv_nsec,
+            st.st_ctime.tv_sec,
+            st.st_ctime.tv_nsec,
+        )
+            .hash(&mut h);
+        Key {
+            hash: h.finish(),
+            len: st.st_size as u64,
+        }
+    }
+}
+
+/// The file for `key`, with the ninux binary's identity.
+fn path(key: Key) -> Option<PathBuf> {
     let me = std::fs::metadata("/proc/self/exe").ok()?;
     let mut h = std::collections::hash_map::DefaultHasher::new();
-    (me.len(), me.mtime(), me.mtime_nsec(), me.ino(), fx(bytes)).hash(&mut h);
-    Some(dir()?.join(format!("{:016x}-{}", h.finish(), bytes.len())))
+    (me.len(), me.mtime(), me.mtime_nsec(), me.ino(), key.hash).hash(&mut h);
+    Some(dir()?.join(format!("{:016x}-{}", h.finish(), key.len)))
 }
 
 fn parse(text: &str) -> Option<Plan> {
@@ -128,14 +168,14 @@ fn format(plan: &Plan) -> String {
     out
 }
 
-/// The plan saved for `bytes`, if any.
-pub fn load(bytes: &[u8]) -> Option<Plan> {
-    parse(&std::fs::read_to_string(path(bytes)?).ok()?)
+/// The plan saved for `key`, if any.
+pub fn load(key: Key) -> Option<Plan> {
+    parse(&std::fs::read_to_string(path(key)?).ok()?)
 }
 
 /// Saves a plan (written aside and renamed in, so a reader sees all or nothing).
-pub fn store(bytes: &[u8], plan: &Plan) {
-    let Some(path) = path(bytes) else { return };
+pub fn store(key: Key, plan: &Plan) {
+    let Some(path) = path(key) else { return };
     let tmp = path.with_extension(format!("tmp{}", std::process::id()));
     let written = std::fs::File::create(&tmp)
         .and_then(|mut f| f.write_all(format(plan).as_bytes()))

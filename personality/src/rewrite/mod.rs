@@ -17,8 +17,10 @@
 //! What a guest can still tell: its text holds the jumps (a program that
 //! checksums its own code sees them; x86 has no execute-only pages to hide
 //! them), and a signal that lands while a trampoline's own few instructions
-//! run shows a PC in ninux's memory. Code mapped executable later (mmap,
-//! mprotect, JIT) is not rewritten: it keeps SIGSYS.
+//! run shows a PC in ninux's memory. A file the guest maps executable (a
+//! shared library's text, mapped by the dynamic loader) is rewritten as it
+//! is mapped ([`rewrite_mapping`]); code made executable otherwise
+//! (mprotect, JIT, anonymous memory) keeps SIGSYS.
 
 mod cache;
 
@@ -110,8 +112,8 @@ fn file_bytes<'a>(image: &Image, bytes: &'a [u8], start: u64, end: u64) -> Optio
 }
 
 /// The sites to rewrite in `image`: from the cache of plans, else scanned.
-fn plan(image: &Image, bytes: &[u8]) -> cache::Plan {
-    if let Some(plan) = cache::load(bytes) {
+fn plan(image: &Image, bytes: &[u8], key: cache::Key) -> cache::Plan {
+    if let Some(plan) = cache::load(key) {
         return plan;
     }
     let scan = loader::scan::scan(image, bytes);
@@ -129,19 +131,93 @@ fn plan(image: &Image, bytes: &[u8]) -> cache::Plan {
             _ => plan.kept += 1,
         }
     }
-    cache::store(bytes, &plan);
+    cache::store(key, &plan);
     plan
 }
 
 /// Rewrites the syscall sites of `image` (from `bytes`), loaded at `bias`,
 /// while its segments are still writable. Failures leave sites on SIGSYS.
 pub fn rewrite_image(image: &Image, bytes: &[u8], bias: u64) -> Summary {
+    let key = cache::Key::of_bytes(bytes);
+    rewrite_within(image, bytes, key, bias, (0, u64::MAX))
+}
+
+/// The largest shared library whose text is rewritten when mapped.
+const MAX_LIBRARY: u64 = 256 << 20;
+
+/// Rewrites the syscall sites a guest's executable file mapping shows: the
+/// dynamic loader mapping a library's text (`mmap` of a host-backed file
+/// with PROT_EXEC, [at, at+len) from file offset `offset`). The file is
+/// read through its host fd and parsed like a program; the mapped segment
+/// is the one whose page-aligned file offset is `offset`, which gives the
+/// bias. Only windows inside the mapping are patched, with the pages made
+/// writable meanwhile (a private mapping: the file is never written).
+/// Anything unexpected leaves the mapping on SIGSYS.
+pub fn rewrite_mapping(host_fd: i32, at: u64, len: u64, offset: u64, prot: i32) -> Summary {
+    let none = Summary::default();
+    if !enabled() || !platform::fast_path_available() {
+        return none;
+    }
+    let Some((bytes, key)) = map_file(host_fd) else {
+        return none;
+    };
+    let Ok(image) = Image::parse("mapped file", &bytes) else {
+        return none;
+    };
+    let page_down = loader::elf::page_down;
+    let Some(seg) = image
+        .segments
+        .iter()
+        .find(|s| s.exec && page_down(s.offset) == offset)
+    else {
+        return none;
+    };
+    let bias = at.wrapping_sub(page_down(seg.vaddr));
+    let end = at.saturating_add(len);
+    let writable = prot | libc::PROT_WRITE;
+    if platform::mm::protect(at, end - at, writable).is_err() {
+        return none;
+    }
+    let summary = rewrite_within(&image, &bytes, key, bias, (at, end));
+    if let Err(e) = platform::mm::protect(at, end - at, prot) {
+        log::error!(
+            "cannot restore the protection of rewritten code: {}",
+            abi::Errno(e)
+        );
+    }
+    summary
+}
+
+/// The file behind host fd `fd`, mapped read-only (only the headers, the
+/// section table and, on a cache miss, the text are read), and the key of
+/// its plan, if it is a regular file of a size worth scanning.
+fn map_file(fd: i32) -> Option<(platform::mapped::MappedFile, cache::Key)> {
+    let st = platform::host::fstat(fd).ok()?;
+    let size = u64::try_from(st.st_size).ok()?;
+    if st.st_mode & libc::S_IFMT != libc::S_IFREG || size == 0 || size > MAX_LIBRARY {
+        return None;
+    }
+    let bytes = platform::mapped::MappedFile::new(fd, size as usize).ok()?;
+    Some((bytes, cache::Key::of_file(&st)))
+}
+
+/// Rewrites the sites of `image` whose windows lie inside `[lo, hi)` once
+/// loaded at `bias`.
+fn rewrite_within(
+    image: &Image,
+    bytes: &[u8],
+    key: cache::Key,
+    bias: u64,
+    (lo, hi): (u64, u64),
+) -> Summary {
     let mut summary = Summary::default();
     if !enabled() || !platform::fast_path_available() {
         return summary;
     }
     platform::set_trapped(&trapped_numbers());
-    let plan = plan(image, bytes);
+    let mut plan = plan(image, bytes, key);
+    plan.sites
+        .retain(|s| s.0.wrapping_add(bias) >= lo && s.1.wrapping_add(bias) <= hi);
     summary.kept = plan.kept;
     let (Some(lo), Some(hi)) = (
         plan.sites.iter().map(|s| s.0).min(),
