@@ -162,7 +162,7 @@ fn reported(stdout: &[u8], key: &str) -> Result<f64, String> {
     let text = String::from_utf8_lossy(stdout);
     text.lines()
         .find_map(|l| l.strip_prefix(key))
-        .and_then(|v| v.trim().parse().ok())
+        .and_then(|v| v.split_whitespace().next()?.parse().ok())
         .ok_or_else(|| format!("no `{key} N` line in the output"))
 }
 

@@ -17,6 +17,8 @@ pub enum Measure {
     /// The median wall time of the runs, in milliseconds.
     Wall,
     /// A figure the program prints itself as a line `KEY VALUE`.
+    /// (Higher is better for rates: the table's ratio is then ninux's
+    /// rate over native's.)
     Reported {
         key: &'static str,
         unit: &'static str,
@@ -78,6 +80,24 @@ pub fn all() -> Vec<Workload> {
         wall("hello-start-up", 20, hello),
         wall("gofmt-net", 3, gofmt),
         wall("go-chan-1M", 3, go_chan),
+        Workload {
+            name: "tcp-loopback",
+            measure: Measure::Reported {
+                key: "tcp loopback throughput:",
+                unit: "MiB/s",
+            },
+            runs: 3,
+            prepare: net_loopback,
+        },
+        Workload {
+            name: "tcp-1byte-rr",
+            measure: Measure::Reported {
+                key: "tcp 1-byte request/response:",
+                unit: "trips/s",
+            },
+            runs: 3,
+            prepare: net_loopback,
+        },
         wall("dyn-true-start-up", 20, dynamic_true),
         wall("python3-pass", 10, python_pass),
     ]
@@ -203,6 +223,21 @@ fn go_chan(setup: &Setup) -> Result<Job, String> {
     let binary = build_go(&package, "bench/chanpingpong", &setup.work.join("bin")).map_err(why)?;
     let n = if setup.quick { "200000" } else { "1000000" };
     Ok(Job::new(vec![binary.into(), n.into()]))
+}
+
+/// A forked server and client on loopback, timing themselves: bulk
+/// throughput, then 1-byte request/response round trips.
+fn net_loopback(setup: &Setup) -> Result<Job, String> {
+    let (mib, trips) = if setup.quick {
+        ("64", "5000")
+    } else {
+        ("512", "20000")
+    };
+    Ok(Job::new(vec![
+        c(setup, "net_loopback.c")?.into(),
+        mib.into(),
+        trips.into(),
+    ]))
 }
 
 /// The host's own dynamically linked `true`.
