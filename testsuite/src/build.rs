@@ -59,40 +59,51 @@ pub fn build_c(
     if is_fresh(source, &out) {
         return Ok(out);
     }
+    let what = format!(
+        "{} {} {}",
+        compiler.display(),
+        flags.join(" "),
+        source.display()
+    );
+    compile_to(&out, &what, |tmp| {
+        let mut cmd = Command::new(&compiler);
+        cmd.args(flags).arg("-o").arg(tmp).arg(source);
+        if toolchain == Toolchain::GlibcDynamic {
+            cmd.arg("-ldl");
+        }
+        cmd
+    })
+}
+
+/// Runs the compiler command `make(tmp)` builds, writing a temporary file
+/// beside `out`, and renames it to `out` on success: another runner (the
+/// bench, a second cargo test) may be building or running the same binary.
+fn compile_to(
+    out: &Path,
+    what: &str,
+    make: impl FnOnce(&Path) -> Command,
+) -> Result<PathBuf, BuildError> {
     let parent = out.parent().expect("output path has a parent");
     std::fs::create_dir_all(parent)
         .map_err(|e| BuildError::Failed(format!("{}: {e}", parent.display())))?;
-    // Compile under a temporary name and rename: another runner (the bench,
-    // a second cargo test) may be building or running the same binary.
     let tmp = tempfile::Builder::new()
         .prefix(".build-")
         .tempfile_in(parent)
         .map_err(|e| BuildError::Failed(format!("{}: {e}", parent.display())))?
         .into_temp_path();
-    let output = Command::new(&compiler)
-        .args(flags)
-        .arg("-o")
-        .arg(&tmp)
-        .arg(source)
-        .args(if toolchain == Toolchain::GlibcDynamic {
-            &["-ldl"][..]
-        } else {
-            &[]
-        })
+    let mut cmd = make(&tmp);
+    let output = cmd
         .output()
-        .map_err(|e| BuildError::Failed(format!("cannot run {}: {e}", compiler.display())))?;
+        .map_err(|e| BuildError::Failed(format!("cannot run {what}: {e}")))?;
     if !output.status.success() {
         return Err(BuildError::Failed(format!(
-            "{} {} {} failed:\n{}",
-            compiler.display(),
-            flags.join(" "),
-            source.display(),
+            "{what} failed:\n{}",
             String::from_utf8_lossy(&output.stderr)
         )));
     }
-    tmp.persist(&out)
+    tmp.persist(out)
         .map_err(|e| BuildError::Failed(format!("{}: {e}", out.display())))?;
-    Ok(out)
+    Ok(out.to_path_buf())
 }
 
 /// Builds every `lib*.so.c` beside `source` into a shared library
@@ -116,29 +127,14 @@ fn build_shared_libraries(compiler: &Path, source: &Path, out: &Path) -> Result<
         if is_newer(&built, &lib) {
             continue;
         }
-        std::fs::create_dir_all(parent)
-            .map_err(|e| BuildError::Failed(format!("{}: {e}", parent.display())))?;
-        let tmp = tempfile::Builder::new()
-            .prefix(".build-")
-            .tempfile_in(parent)
-            .map_err(|e| BuildError::Failed(format!("{}: {e}", parent.display())))?
-            .into_temp_path();
-        let output = Command::new(compiler)
-            .args(["-shared", "-fPIC", "-O2", "-pthread", "-o"])
-            .arg(&tmp)
-            .arg(&lib)
-            .output()
-            .map_err(|e| BuildError::Failed(format!("cannot run {}: {e}", compiler.display())))?;
-        if !output.status.success() {
-            return Err(BuildError::Failed(format!(
-                "{} -shared -fPIC {} failed:\n{}",
-                compiler.display(),
-                lib.display(),
-                String::from_utf8_lossy(&output.stderr)
-            )));
-        }
-        tmp.persist(&built)
-            .map_err(|e| BuildError::Failed(format!("{}: {e}", built.display())))?;
+        let what = format!("{} -shared -fPIC {}", compiler.display(), lib.display());
+        compile_to(&built, &what, |tmp| {
+            let mut cmd = Command::new(compiler);
+            cmd.args(["-shared", "-fPIC", "-O2", "-pthread", "-o"])
+                .arg(tmp)
+                .arg(&lib);
+            cmd
+        })?;
     }
     Ok(())
 }
@@ -176,39 +172,22 @@ pub fn build_go(package: &Path, rel: &str, out_dir: &Path) -> Result<PathBuf, Bu
     if sources.iter().all(|s| is_newer(&out, s)) {
         return Ok(out);
     }
-    let parent = out.parent().expect("output path has a parent");
-    std::fs::create_dir_all(parent)
-        .map_err(|e| BuildError::Failed(format!("{}: {e}", parent.display())))?;
-    let tmp = tempfile::Builder::new()
-        .prefix(".build-")
-        .tempfile_in(parent)
-        .map_err(|e| BuildError::Failed(format!("{}: {e}", parent.display())))?
-        .into_temp_path();
     let cache = out_dir.join("go").join(".cache");
-    let output = Command::new(&go)
-        .arg("build")
-        .arg("-trimpath")
-        .arg("-o")
-        .arg(&tmp)
-        .args(&sources)
-        .current_dir(package)
-        .env("CGO_ENABLED", "0")
-        .env("GO111MODULE", "off")
-        .env("GOFLAGS", "")
-        .env("GOCACHE", cache.join("build"))
-        .env("GOPATH", cache.join("path"))
-        .output()
-        .map_err(|e| BuildError::Failed(format!("cannot run {}: {e}", go.display())))?;
-    if !output.status.success() {
-        return Err(BuildError::Failed(format!(
-            "go build {} failed:\n{}",
-            package.display(),
-            String::from_utf8_lossy(&output.stderr)
-        )));
-    }
-    tmp.persist(&out)
-        .map_err(|e| BuildError::Failed(format!("{}: {e}", out.display())))?;
-    Ok(out)
+    compile_to(&out, &format!("go build {}", package.display()), |tmp| {
+        let mut cmd = Command::new(&go);
+        cmd.arg("build")
+            .arg("-trimpath")
+            .arg("-o")
+            .arg(tmp)
+            .args(&sources)
+            .current_dir(package)
+            .env("CGO_ENABLED", "0")
+            .env("GO111MODULE", "off")
+            .env("GOFLAGS", "")
+            .env("GOCACHE", cache.join("build"))
+            .env("GOPATH", cache.join("path"));
+        cmd
+    })
 }
 
 /// True when `out` exists and is at least as new as `source` and every
