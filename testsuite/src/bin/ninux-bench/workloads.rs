@@ -122,7 +122,7 @@ fn busybox(args: &[&str]) -> Result<Vec<OsString>, String> {
 }
 
 fn getpid(setup: &Setup) -> Result<Job, String> {
-    let iters = if setup.quick { "200000" } else { "2000000" };
+    let iters = if setup.quick { "100000" } else { "500000" };
     Ok(Job::new(vec![
         c(setup, "getpid_loop.c")?.into(),
         iters.into(),
