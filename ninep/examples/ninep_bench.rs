@@ -1,7 +1,7 @@
 //! Per-operation cost of the 9P client and server loop over a unix socket:
 //! walk+open+read+clunk of a small RamFs file, and a bare Tread round trip.
 //!
-//!     cargo run --release -p ninep --example bench [ITERATIONS]
+//!     cargo run --release -p ninep --example ninep_bench [ITERATIONS]
 
 use ninep::*;
 use std::sync::Arc;

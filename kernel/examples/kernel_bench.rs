@@ -1,7 +1,7 @@
 //! Timing of the kernel in-process: walk + open + read + clunk of one small
 //! file per device, and the index build (and cached load) of a ~100 MB tar.
 //!
-//! `CARGO_TARGET_DIR=/tmp/t-kernel cargo run --release -p kernel --example bench`
+//! `CARGO_TARGET_DIR=/tmp/t-kernel cargo run --release -p kernel --example kernel_bench`
 
 use std::io::Write;
 use std::sync::Arc;
