@@ -279,16 +279,6 @@ fn take_pending(set: u64) -> Option<abi::signal_frame::Siginfo> {
         tv_sec: 0,
         tv_nsec: 0,
     };
-    // SAFETY: an 8-byte kernel sigset, a 128-byte siginfo and a timespec,
-    // all valid for the call; a zero timeout never blocks.
-    let r = unsafe {
-        libc::syscall(
-            libc::SYS_rt_sigtimedwait,
-            &set as *const u64,
-            &mut info as *mut abi::signal_frame::Siginfo,
-            &now as *const libc::timespec,
-            8usize,
-        )
-    };
-    (r > 0).then_some(info)
+    // A zero timeout never blocks.
+    (crate::host_signal::raw_sigtimedwait(set, &mut info, &now) > 0).then_some(info)
 }

@@ -36,20 +36,28 @@ pub fn sigtimedwait(set: u64, mask: u64, timeout: Option<Timespec>) -> Result<Si
     let ts_ptr = ts
         .as_ref()
         .map_or(std::ptr::null(), |t| t as *const libc::timespec);
-    let r = crate::uaccess::unblocked(mask, || {
-        // SAFETY: set and timeout are valid for the call; info is 128 bytes.
-        unsafe {
-            libc::syscall(
-                libc::SYS_rt_sigtimedwait,
-                &set as *const u64,
-                &mut info as *mut Siginfo,
-                ts_ptr,
-                8usize,
-            )
-        }
-    });
+    let r = crate::uaccess::unblocked(mask, || raw_sigtimedwait(set, &mut info, ts_ptr));
     result(r)?;
     Ok(info)
+}
+
+/// The rt_sigtimedwait syscall itself, under whatever mask is live.
+pub(crate) fn raw_sigtimedwait(
+    set: u64,
+    info: &mut Siginfo,
+    timeout: *const libc::timespec,
+) -> i64 {
+    // SAFETY: an 8-byte kernel sigset and a 128-byte siginfo, valid for the
+    // call; `timeout` is null or points at a timespec the caller keeps alive.
+    unsafe {
+        libc::syscall(
+            libc::SYS_rt_sigtimedwait,
+            &set as *const u64,
+            info as *mut Siginfo,
+            timeout,
+            8usize,
+        )
+    }
 }
 
 /// The signals pending for this thread or its process (rt_sigpending;

@@ -214,7 +214,8 @@ fn rewrite_within(
     if !enabled() || !platform::fast_path_available() {
         return summary;
     }
-    platform::set_trapped(&trapped_numbers());
+    static TRAPPED_SET: std::sync::Once = std::sync::Once::new();
+    TRAPPED_SET.call_once(|| platform::set_trapped(&trapped_numbers()));
     let mut plan = plan(image, bytes, key);
     plan.sites
         .retain(|s| s.0.wrapping_add(bias) >= lo && s.1.wrapping_add(bias) <= hi);
