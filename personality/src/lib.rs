@@ -28,6 +28,7 @@ pub mod trace;
 pub use abi::Errno;
 pub use dispatch::{set_trace, TraceMode, SYSCALL_LOG_ENV};
 pub use exec::{run, Program, RunError};
+pub use fs::fd::remember_inherited as remember_inherited_fds;
 pub use trace::set_trace_output;
 
 /// What every handler returns: the syscall's value, or a Linux errno.

@@ -34,6 +34,8 @@ enum Command {
 }
 
 fn main() {
+    // Before ninux opens a file of its own: the guest sees the same fds.
+    personality::remember_inherited_fds();
     // Before anything could replace the file: execve re-executes ninux.
     personality::exec::remember_self_exe();
     env_logger::Builder::from_env(env_logger::Env::new().filter_or("NINUX_LOG", "warn"))

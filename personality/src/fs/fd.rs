@@ -95,17 +95,45 @@ static FDS: Mutex<Vec<Option<Slot>>> = Mutex::new(Vec::new());
 /// Host fds for ninux's copies sit high, out of the way of the host's own stdio.
 const HOST_FD_BASE: i32 = 100;
 
-/// Gives the guest its stdio: guest fds 0, 1, 2 are copies of ninux's, so a
-/// guest that closes fd 2 does not close ninux's own diagnostics channel.
+/// The host fds above stdio that ninux was started with (`3<file`, a
+/// make jobserver, a lock a script holds), recorded before ninux opens any
+/// of its own.
+static INHERITED: std::sync::OnceLock<Vec<i32>> = std::sync::OnceLock::new();
+
+/// Records which of fds 3..1024 are open; call first thing in `main`, before
+/// ninux opens a file of its own. Only a first start adopts them (see
+/// `init_stdio`); a re-exec'd ninux gets its table from the exec state.
+pub fn remember_inherited() {
+    let open = (3..MAX_FDS as i32)
+        .filter(|&fd| host::fcntl(fd, F_GETFD, 0).is_ok())
+        .collect();
+    let _ = INHERITED.set(open);
+}
+
+/// Gives the guest the fds ninux was started with, at the same numbers:
+/// 0, 1, 2 and whatever else was inherited open. Each is a copy moved up to
+/// ninux's range, so a guest that closes fd 2 does not close ninux's own
+/// diagnostics channel; the inherited originals are closed so that ninux's
+/// own files never sit at numbers the guest believes are its own.
 pub fn init_stdio() {
     let mut fds = lock(&FDS);
     fds.clear();
-    for fd in 0..3 {
-        let slot = host::dup_above(fd, HOST_FD_BASE).ok().map(|h| Slot {
+    let inherited = INHERITED.get().map_or(&[][..], |v| &v[..]);
+    for fd in (0..3).chain(inherited.iter().copied()) {
+        let Ok(h) = host::dup_above(fd, HOST_FD_BASE) else {
+            continue;
+        };
+        if fd > 2 {
+            host::close(fd);
+        }
+        let i = fd as usize;
+        if fds.len() <= i {
+            fds.resize(i + 1, None);
+        }
+        fds[i] = Some(Slot {
             file: Arc::new(OpenFile::host(h)),
             cloexec: false,
         });
-        fds.push(slot);
     }
 }
 

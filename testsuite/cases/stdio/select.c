@@ -36,10 +36,13 @@ int main(void) {
 	FD_SET(p[1], &wr);
 	int n = select(p[1] + 1, &rd, &wr, NULL, NULL);
 	printf("data and room = %d read=%d write=%d\n", n, FD_ISSET(p[0], &rd), FD_ISSET(p[1], &wr));
+	/* A number certainly closed: whoever started us may hold any other. */
+	int bad = dup(0);
+	close(bad);
 	FD_ZERO(&rd);
-	FD_SET(100, &rd);
+	FD_SET(bad, &rd);
 	tv = (struct timeval){0, 0};
-	show("bad fd", select(101, &rd, NULL, NULL, &tv), 100, &rd, NULL);
+	show("bad fd", select(bad + 1, &rd, NULL, NULL, &tv), bad, &rd, NULL);
 	close(p[1]);
 	char c;
 	read(p[0], &c, 1);
