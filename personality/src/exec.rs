@@ -154,10 +154,30 @@ fn find_program(path: &[u8], envp: &[Vec<u8>]) -> Result<crate::fs::path::Resolv
     Err(RunError::NotFound(shown))
 }
 
-/// A program file: its bytes, and the open chan they came from.
+/// A program file: its bytes, the open chan they came from, and the key its
+/// rewrite plan is cached under.
 struct ProgramFile {
-    bytes: Vec<u8>,
+    bytes: ImageBytes,
     chan: kernel::Chan,
+    key: crate::rewrite::cache::Key,
+}
+
+/// A program's bytes: a host file mapped read-only (only the pages parsed
+/// or scanned are touched, and they are the page cache's), or read whole
+/// from a device without a host file.
+enum ImageBytes {
+    Mapped(platform::mapped::MappedFile),
+    Read(Vec<u8>),
+}
+
+impl std::ops::Deref for ImageBytes {
+    type Target = [u8];
+    fn deref(&self) -> &[u8] {
+        match self {
+            ImageBytes::Mapped(m) => m,
+            ImageBytes::Read(v) => v,
+        }
+    }
 }
 
 impl ProgramFile {
@@ -228,6 +248,9 @@ fn read_program(r: crate::fs::path::Resolved) -> Result<ProgramFile, RunError> {
         ninep::OEXEC as u32,
     )
     .map_err(|e| err(e.to_string()))?;
+    if let Some(mapped) = map_program(&chan) {
+        return mapped.map_err(err);
+    }
     let mut bytes = Vec::new();
     let mut buf = vec![0u8; 1 << 20];
     loop {
@@ -235,13 +258,37 @@ fn read_program(r: crate::fs::path::Resolved) -> Result<ProgramFile, RunError> {
             .pread(&mut buf, Some(bytes.len() as u64))
             .map_err(|e| err(e.to_string()))?;
         if n == 0 {
-            return Ok(ProgramFile { bytes, chan });
+            let key = crate::rewrite::cache::Key::of_bytes(&bytes);
+            let bytes = ImageBytes::Read(bytes);
+            return Ok(ProgramFile { bytes, chan, key });
         }
         if bytes.len() + n > MAX_IMAGE {
             return Err(err("absurd size for a program".into()));
         }
         bytes.extend_from_slice(&buf[..n]);
     }
+}
+
+/// A host-backed regular file mapped instead of read: an exec then costs
+/// no copy of the whole program (and no hash of it: the rewrite plan is
+/// keyed by the file's identity and change time). `None` when the chan has
+/// no host file; an error for an absurdly large or unmappable one.
+fn map_program(chan: &kernel::Chan) -> Option<Result<ProgramFile, String>> {
+    use std::os::fd::AsRawFd;
+    let fd = chan.host_fd()?.as_raw_fd();
+    let st = platform::host::fstat(fd).ok()?;
+    if st.st_mode & libc::S_IFMT != libc::S_IFREG || st.st_size <= 0 {
+        return None;
+    }
+    if st.st_size as u64 > MAX_IMAGE as u64 {
+        return Some(Err("absurd size for a program".into()));
+    }
+    let mapped = platform::mapped::MappedFile::new(fd, st.st_size as usize).ok()?;
+    Some(Ok(ProgramFile {
+        bytes: ImageBytes::Mapped(mapped),
+        chan: chan.clone_chan().ok()?,
+        key: crate::rewrite::cache::Key::of_file(&st),
+    }))
 }
 
 /// Larger "programs" are refused before they are read.
@@ -603,7 +650,7 @@ fn load_at(
         }
     }
     // Patch syscall sites while the code is still writable.
-    crate::rewrite::rewrite_image(image, &program.bytes, bias);
+    crate::rewrite::rewrite_image(image, &program.bytes, program.key, bias);
     for s in &image.segments {
         let start = loader::elf::page_down(s.vaddr) + bias;
         let end = loader::elf::page_up(s.vaddr + s.memsz) + bias;

@@ -58,15 +58,18 @@ pub enum StrError {
     TooLong,
 }
 
-/// Reads a NUL-terminated string of at most `max` bytes (excluding the NUL),
-/// a page at a time so that a string ending just before an unmapped page reads.
+/// Reads a NUL-terminated string of at most `max` bytes (excluding the NUL).
+/// Chunks never cross a page boundary, so a string ending just before an
+/// unmapped page reads; they start small and double, as most strings (paths,
+/// environment entries) are short and every syscall with a path reads one.
 pub fn read_cstr(addr: u64, max: usize) -> Result<Vec<u8>, StrError> {
     let mut out = Vec::new();
     let mut at = addr;
+    let mut want = 128;
+    let mut buf = [0u8; 1024];
     loop {
         let page_left = (4096 - (at % 4096)) as usize;
-        let chunk = page_left.min(max + 1 - out.len());
-        let mut buf = [0u8; 4096];
+        let chunk = page_left.min(want).min(max + 1 - out.len());
         copy_in(&mut buf[..chunk], at).map_err(|_| StrError::BadAddress)?;
         if let Some(nul) = buf[..chunk].iter().position(|&b| b == 0) {
             out.extend_from_slice(&buf[..nul]);
@@ -77,6 +80,7 @@ pub fn read_cstr(addr: u64, max: usize) -> Result<Vec<u8>, StrError> {
             return Err(StrError::TooLong);
         }
         at += chunk as u64;
+        want = (want * 2).min(buf.len());
     }
 }
 

@@ -104,6 +104,13 @@ static INHERITED: std::sync::OnceLock<Vec<i32>> = std::sync::OnceLock::new();
 /// ninux opens a file of its own. Only a first start adopts them (see
 /// `init_stdio`); a re-exec'd ninux gets its table from the exec state.
 pub fn remember_inherited() {
+    let resuming = std::env::args_os().nth(1).is_some_and(|a| {
+        a.as_encoded_bytes()
+            .starts_with(crate::exec::RESUME_ARG.as_bytes())
+    });
+    if resuming {
+        return;
+    }
     let open = (3..MAX_FDS as i32)
         .filter(|&fd| host::fcntl(fd, F_GETFD, 0).is_ok())
         .collect();

@@ -22,7 +22,7 @@
 //! is mapped ([`rewrite_mapping`]); code made executable otherwise
 //! (mprotect, JIT, anonymous memory) keeps SIGSYS.
 
-mod cache;
+pub(crate) mod cache;
 
 use crate::table;
 use loader::scan::{CodeSource, Scan, SyscallSite};
@@ -136,9 +136,9 @@ fn plan(image: &Image, bytes: &[u8], key: cache::Key) -> cache::Plan {
 }
 
 /// Rewrites the syscall sites of `image` (from `bytes`), loaded at `bias`,
-/// while its segments are still writable. Failures leave sites on SIGSYS.
-pub fn rewrite_image(image: &Image, bytes: &[u8], bias: u64) -> Summary {
-    let key = cache::Key::of_bytes(bytes);
+/// while its segments are still writable; `key` names its cached plan.
+/// Failures leave sites on SIGSYS.
+pub fn rewrite_image(image: &Image, bytes: &[u8], key: cache::Key, bias: u64) -> Summary {
     rewrite_within(image, bytes, key, bias, (0, u64::MAX))
 }
 
