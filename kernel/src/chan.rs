@@ -109,6 +109,17 @@ pub trait Node: Send + Sync + 'static {
     fn getattr(&self) -> Option<Getattr> {
         None
     }
+    /// [`Node::stat`] and [`Node::getattr`] at once, which a host-backed
+    /// device answers from one host stat.
+    fn stat_attr(&self) -> Result<(Dir, Option<Getattr>)> {
+        Ok((self.stat()?, self.getattr()))
+    }
+    /// [`Node::stat_attr`] for a caller that walked to this file just now
+    /// (stat(2) of a path): a device may answer, once, from what the walk
+    /// itself looked at.
+    fn walked_stat_attr(&self) -> Result<(Dir, Option<Getattr>)> {
+        self.stat_attr()
+    }
     /// Whether the device refuses every change (`#Zro:`), for the calls
     /// that change a file through its host fd rather than wstat (futimens).
     fn readonly(&self) -> bool {
@@ -235,6 +246,16 @@ impl Chan {
     /// See [`Node::getattr`].
     pub fn getattr(&self) -> Option<Getattr> {
         self.node.getattr()
+    }
+
+    /// See [`Node::stat_attr`].
+    pub fn stat_attr(&self) -> Result<(Dir, Option<Getattr>)> {
+        self.node.stat_attr()
+    }
+
+    /// See [`Node::walked_stat_attr`].
+    pub fn walked_stat_attr(&self) -> Result<(Dir, Option<Getattr>)> {
+        self.node.walked_stat_attr()
     }
 
     /// See [`Node::readonly`].

@@ -21,6 +21,7 @@
 //!   copies instead.
 
 use std::any::Any;
+use std::collections::HashMap;
 use std::os::fd::{AsFd, BorrowedFd, OwnedFd};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
@@ -35,6 +36,7 @@ use crate::devhost::{
 };
 use crate::error::*;
 use crate::namespace::walk_epoch;
+use platform::shared::SharedCounter;
 
 const WH: &str = ".wh.";
 
@@ -43,7 +45,22 @@ struct Cow {
     upper: OwnedFd,
     updev: u64,
     lower: Arc<dyn Device>,
+    /// Bumped by every ninux process of the run after it adds a name to the
+    /// upper layer (which only they write), so what was found missing there
+    /// stays known missing, across walks and processes, until it changes.
+    /// `None` when the file cannot be mapped: then each walk looks afresh.
+    generation: Option<SharedCounter>,
+    /// Paths below the root with neither an upper file nor a whiteout, each
+    /// with the generation it was seen at.
+    absent: Mutex<HashMap<String, u64>>,
 }
+
+/// The generation counter's file in the upper root: the whiteout name of
+/// `.`, which no walk looks up and every listing hides.
+const GENERATION: &str = ".wh..";
+
+/// More remembered absences than this and the memory starts over.
+const ABSENT_CAPACITY: usize = 4096;
 
 /// A copy-on-write device instance.
 pub struct CowDev {
@@ -68,11 +85,20 @@ impl CowDev {
         if !rest.is_empty() {
             return Err(EBADSPEC);
         }
+        let generation = {
+            use std::os::fd::AsRawFd;
+            // O_PATH cannot be openat's base for a create: reopen the directory.
+            rfs::open(upper, OFlags::DIRECTORY | OFlags::CLOEXEC, Mode::empty())
+                .ok()
+                .and_then(|d| SharedCounter::open(d.as_raw_fd(), GENERATION).ok())
+        };
         let c = Cow {
             id: DevId::new('W'),
             upper: fd,
             updev,
             lower: ldev,
+            generation,
+            absent: Mutex::new(HashMap::new()),
         };
         Ok(CowDev {
             c: Arc::new(c),
@@ -132,6 +158,40 @@ fn is_dir(st: &rfs::Stat) -> bool {
 }
 
 impl Cow {
+    /// What a missing upper file is stamped with: the shared generation
+    /// (top bit set, so it never equals a walk epoch), or, without one, the
+    /// current walk's epoch (trusted for the rest of that walk only).
+    fn stamp(&self) -> u64 {
+        match &self.generation {
+            Some(g) => g.get() | 1 << 63,
+            None => walk_epoch(),
+        }
+    }
+
+    /// Announces that a name was added to the upper layer (after adding it).
+    fn changed(&self) {
+        if let Some(g) = &self.generation {
+            g.bump();
+        }
+    }
+
+    /// Whether `rel` had neither an upper file nor a whiteout when the upper
+    /// layer was last as it is now.
+    fn known_absent(&self, rel: &str, stamp: u64) -> bool {
+        self.generation.is_some() && self.absent.lock().unwrap().get(rel) == Some(&stamp)
+    }
+
+    fn note_absent(&self, rel: &str, stamp: u64) {
+        if self.generation.is_none() {
+            return;
+        }
+        let mut absent = self.absent.lock().unwrap();
+        if absent.len() >= ABSENT_CAPACITY {
+            absent.clear();
+        }
+        absent.insert(rel.to_string(), stamp);
+    }
+
     fn up_stat(&self, rel: &str) -> Option<rfs::Stat> {
         let fd = open_path(self.upper.as_fd(), rel).ok()?;
         rfs::fstat(&fd).ok()
@@ -189,15 +249,49 @@ struct CowNode {
 }
 
 impl CowNode {
+    /// `stat_attr`, asking the lower file with `lower` when only the lower
+    /// layer has this name (the common case in a walk of a read-only tree:
+    /// one look at the lower file answers both).
+    fn stat_attr_with(
+        &self,
+        lower: impl Fn(&dyn Node) -> Result<(Dir, Option<Getattr>)>,
+    ) -> Result<(Dir, Option<Getattr>)> {
+        let mut st = self.st.lock().unwrap();
+        self.refresh(&mut st);
+        if let (None, Some(l)) = (&st.up, &st.lower) {
+            let (mut d, g) = lower(&**l)?;
+            let name = if st.rel.is_empty() {
+                "/"
+            } else {
+                split(&st.rel).1
+            };
+            (d.typ, d.dev, d.qid, d.name) =
+                (self.c.id.typ as u16, self.c.id.dev, self.qid, name.into());
+            return Ok((d, g));
+        }
+        drop(st);
+        Ok((self.stat()?, self.getattr()))
+    }
+
     fn rel(&self) -> String {
         self.st.lock().unwrap().rel.clone()
     }
 
     /// The upper file's stat, looked up again while it is missing: another
     /// chan (or process) may have copied it up since this fid was walked.
+    /// With a shared generation, a file found missing stays so until the
+    /// upper layer changes.
     fn refresh(&self, st: &mut St) {
+        if st.up.is_some() {
+            return;
+        }
+        let stamp = self.c.stamp();
+        if self.c.generation.is_some() && st.missing_since == stamp {
+            return;
+        }
+        st.up = self.c.up_stat(&st.rel);
         if st.up.is_none() {
-            st.up = self.c.up_stat(&st.rel);
+            st.missing_since = stamp;
         }
     }
 
@@ -222,6 +316,7 @@ impl CowNode {
             Ok(()) | Err(rustix::io::Errno::EXIST) => {}
             Err(e) => return Err(e.into()),
         }
+        self.c.changed();
         if let Some((a, m)) = times {
             set_times(&pfd, name, a, m);
         }
@@ -287,6 +382,7 @@ impl CowNode {
             rfs::fchmod(&out, devhost::unix_perm(d.mode))?;
             rfs::renameat(&pfd, tmp.as_str(), &pfd, name)?;
         }
+        self.c.changed();
         if d.mode & DMSYMLINK == 0 {
             set_times(&pfd, name, d.atime, d.mtime);
         }
@@ -317,7 +413,10 @@ impl CowNode {
             Mode::from_bits_truncate(0o600),
             NOLINKS,
         ) {
-            Ok(_) => Ok(()),
+            Ok(_) => {
+                self.c.changed();
+                Ok(())
+            }
             Err(e) => Err(e.into()),
         }
     }
@@ -437,17 +536,26 @@ impl Node for CowNode {
             return Err(ENOTDIR);
         }
         let mut st = self.st.lock().unwrap();
-        // A missing upper directory found missing earlier in this same walk
-        // (by the parent's walk1) is not looked for again: a deep walk then
-        // costs no failing lookup per element in the upper layer.
-        let epoch = walk_epoch();
-        if st.missing_since != epoch {
+        // A missing upper directory found missing earlier (in this same walk,
+        // or at this generation of the layer) is not looked for again: a
+        // deep walk then costs no failing lookup per element in the upper
+        // layer, and neither does the next walk down the same path.
+        let stamp = self.c.stamp();
+        if st.missing_since != stamp {
             self.refresh(&mut st);
         }
         let rel = join(&st.rel, name);
         let up_dir = st.up.as_ref().is_some_and(is_dir);
-        let up = if up_dir { self.c.up_stat(&rel) } else { None };
-        let whited = up_dir && self.c.whiteout(&rel);
+        let (up, whited) = if !up_dir || self.c.known_absent(&rel, stamp) {
+            (None, false)
+        } else {
+            let up = self.c.up_stat(&rel);
+            let whited = self.c.whiteout(&rel);
+            if up.is_none() && !whited {
+                self.c.note_absent(&rel, stamp);
+            }
+            (up, whited)
+        };
         // A lower file under an upper non-directory cannot show.
         let lower = match (&st.lower, whited, &up) {
             (Some(l), false, None) => l.walk1(name).ok(),
@@ -467,7 +575,7 @@ impl Node for CowNode {
                 rel,
                 up,
                 lower,
-                missing_since: epoch,
+                missing_since: stamp,
             }),
             qid,
             io: None,
@@ -523,6 +631,7 @@ impl Node for CowNode {
         let rel = self.rel();
         let dfd = self.c.up_fd(&rel)?;
         let io = devhost::host_create(dfd.as_fd(), name, perm, mode, ext)?;
+        self.c.changed();
         let child = self.walk1(name)?;
         let child = child.as_any().downcast_ref::<CowNode>().ok_or(EIO)?;
         let st = std::mem::replace(
@@ -706,6 +815,7 @@ impl Node for CowNode {
         let ((pa, na), (pb, nb)) = (split(&ra), split(&rb));
         let (fa, fb) = (self.c.up_fd(pa)?, self.c.up_fd(pb)?);
         rfs::renameat_with(&fa, na, &fb, nb, rfs::RenameFlags::EXCHANGE)?;
+        self.c.changed();
         for (n, rel) in [(self, &rb), (o, &ra)] {
             let mut st = n.st.lock().unwrap();
             st.rel = rel.clone();
@@ -723,7 +833,15 @@ impl Node for CowNode {
         let rel = self.rel();
         let (p, n) = split(&rel);
         let (sfd, dfd) = (self.c.up_fd(p)?, self.c.up_fd(&dir)?);
-        Ok(rfs::linkat(&sfd, n, &dfd, name, AtFlags::empty())?)
+        rfs::linkat(&sfd, n, &dfd, name, AtFlags::empty())?;
+        self.c.changed();
+        Ok(())
+    }
+    fn stat_attr(&self) -> Result<(Dir, Option<Getattr>)> {
+        self.stat_attr_with(|l| l.stat_attr())
+    }
+    fn walked_stat_attr(&self) -> Result<(Dir, Option<Getattr>)> {
+        self.stat_attr_with(|l| l.walked_stat_attr())
     }
     fn getattr(&self) -> Option<Getattr> {
         let st = self.st.lock().unwrap();
@@ -805,6 +923,7 @@ impl CowNode {
             }
         }
         rfs::renameat(&sfd, n, &dfd, name)?;
+        self.c.changed();
         // The lower file under the old name must not show again, and one
         // under the new name must not show through.
         if has_lower {

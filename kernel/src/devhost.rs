@@ -337,6 +337,7 @@ impl HostDev {
             qid: host_qid(&st, self.rootdev),
             io: None,
             readonly: self.readonly,
+            walked: Mutex::new(None),
         })
     }
 }
@@ -367,9 +368,28 @@ pub struct HostNode {
     /// The I/O fd once opened.
     io: Option<OwnedFd>,
     readonly: bool,
+    /// The host stat the walk to this file took, for one `walked_stat_attr`.
+    walked: Mutex<Option<Box<rfs::Stat>>>,
 }
 
 impl HostNode {
+    /// The stat record for this file from its host stat `st`.
+    fn dir_of(&self, st: &rfs::Stat) -> Result<Dir> {
+        let link = if self.qid.is_symlink() {
+            Some(readlink(self.fd.as_fd())?)
+        } else {
+            None
+        };
+        let name = self.parent().map(|p| p.1).unwrap_or_else(|| "/".into());
+        Ok(host_dir(
+            st,
+            &name,
+            host_qid(st, self.rootdev),
+            self.id,
+            link,
+        ))
+    }
+
     fn parent(&self) -> Option<(Arc<OwnedFd>, String)> {
         self.at.lock().unwrap().clone()
     }
@@ -401,6 +421,7 @@ impl HostNode {
             qid: host_qid(&st, self.rootdev),
             io: None,
             readonly: self.readonly,
+            walked: Mutex::new(Some(Box::new(st))),
         })
     }
 
@@ -435,6 +456,7 @@ impl Node for HostNode {
             qid: self.qid,
             io: None,
             readonly: self.readonly,
+            walked: Mutex::new(None),
         }))
     }
     fn walk1(&self, name: &str) -> Result<Box<dyn Node>> {
@@ -511,20 +533,17 @@ impl Node for HostNode {
         Ok(rfs::unlinkat(&*dir, name.as_str(), fl)?)
     }
     fn stat(&self) -> Result<Dir> {
+        self.dir_of(&rfs::fstat(&*self.fd)?)
+    }
+    fn stat_attr(&self) -> Result<(Dir, Option<Getattr>)> {
         let st = rfs::fstat(&*self.fd)?;
-        let link = if self.qid.is_symlink() {
-            Some(readlink(self.fd.as_fd())?)
-        } else {
-            None
-        };
-        let name = self.parent().map(|p| p.1).unwrap_or_else(|| "/".into());
-        Ok(host_dir(
-            &st,
-            &name,
-            host_qid(&st, self.rootdev),
-            self.id,
-            link,
-        ))
+        Ok((self.dir_of(&st)?, Some(host_getattr(&st))))
+    }
+    fn walked_stat_attr(&self) -> Result<(Dir, Option<Getattr>)> {
+        match self.walked.lock().unwrap().take() {
+            Some(st) => Ok((self.dir_of(&st)?, Some(host_getattr(&st)))),
+            None => self.stat_attr(),
+        }
     }
     fn wstat(&self, d: &Dir) -> Result<()> {
         self.writable()?;

@@ -82,6 +82,18 @@ fn numeric_id(n: u32, name: &str) -> u32 {
 /// extra attributes. Every path to a file (stat, fstat, getdents) gives the
 /// same device and inode numbers: the kernel device's number and qid.path.
 pub fn stat_of(chan: &Chan) -> Result<Stat, Errno> {
+    stat_with(chan, Chan::stat_attr)
+}
+
+/// [`stat_of`] for a chan just walked to by the caller (stat(2) of a path),
+/// which the device may answer from what the walk looked at.
+fn stat_of_walked(chan: &Chan) -> Result<Stat, Errno> {
+    stat_with(chan, Chan::walked_stat_attr)
+}
+
+type StatAttr = kernel::Result<(Dir, Option<kernel::Getattr>)>;
+
+fn stat_with(chan: &Chan, stat_attr: fn(&Chan) -> StatAttr) -> Result<Stat, Errno> {
     use std::os::fd::AsRawFd;
     // An open host-backed file answers from its host fd, which stays valid
     // after a rename or unlink (the path would not), renumbered like the rest.
@@ -92,7 +104,7 @@ pub fn stat_of(chan: &Chan) -> Result<Stat, Errno> {
             return Ok(st);
         }
     }
-    let d = chan.stat().map_err(kerr)?;
+    let (d, attr) = stat_attr(chan).map_err(kerr)?;
     let mut st = Stat {
         st_dev: dev_number(chan),
         st_ino: linux_ino(d.qid.path),
@@ -117,7 +129,7 @@ pub fn stat_of(chan: &Chan) -> Result<Stat, Errno> {
         },
         ..Default::default()
     };
-    if let Some(g) = chan.getattr() {
+    if let Some(g) = attr {
         st.st_nlink = g.nlink;
         st.st_atime = Timespec {
             tv_sec: g.atime.0,
@@ -178,7 +190,7 @@ fn stat_at(dirfd: u64, raw: &[u8], flags: u32) -> Result<Stat, Errno> {
             return stat_fd(n);
         }
     }
-    stat_of(&path::resolve(&base, raw, last)?.chan)
+    stat_of_walked(&path::resolve(&base, raw, last)?.chan)
 }
 
 /// fstat(2)
@@ -195,7 +207,7 @@ pub fn stat(_t: &mut Trap, a: [u64; 6]) -> SysResult {
         buf.write(&stat_fd(n)?)?;
         return Ok(0);
     }
-    buf.write(&stat_of(
+    buf.write(&stat_of_walked(
         &path::resolve(&Base::Cwd, &path, Last::Follow)?.chan,
     )?)?;
     Ok(0)
