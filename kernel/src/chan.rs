@@ -62,6 +62,12 @@ pub trait Node: Send + Sync + 'static {
     fn read(&self, buf: &mut [u8], off: u64) -> Result<usize>;
     /// The entries of this open directory, in the device's order.
     fn readdir(&self) -> Result<Vec<Dir>>;
+    /// [`Node::readdir`] where each entry need only carry its name, qid and
+    /// the file type bits of its mode (Linux getdents needs no more); a
+    /// host-backed device then lists without a stat per entry.
+    fn readdir_brief(&self) -> Result<Vec<Dir>> {
+        self.readdir()
+    }
     fn write(&self, buf: &[u8], off: u64) -> Result<usize>;
     /// Removes the file. The fid is clunked by the caller either way.
     fn remove(&self) -> Result<()>;
@@ -113,6 +119,12 @@ pub trait Node: Send + Sync + 'static {
     /// device answers from one host stat.
     fn stat_attr(&self) -> Result<(Dir, Option<Getattr>)> {
         Ok((self.stat()?, self.getattr()))
+    }
+    /// Holds on to the file itself from now on, not its name, as an open
+    /// file would (a Linux `O_PATH` fd): a later rename or unlink of the
+    /// name must not change what this fid reaches.
+    fn pin(&self) -> Result<()> {
+        Ok(())
     }
     /// [`Node::stat_attr`] for a caller that walked to this file just now
     /// (stat(2) of a path): a device may answer, once, from what the walk
@@ -166,6 +178,8 @@ pub struct Chan {
     /// chan is read either with dirread or with getdents, whose cache holds
     /// the unique listing.)
     pub(crate) dirents: Mutex<Option<Vec<Dir>>>,
+    /// The same for [`Chan::dirread_brief`]'s listing.
+    brief_dirents: Mutex<Option<Vec<Dir>>>,
 }
 
 impl std::fmt::Debug for Chan {
@@ -195,6 +209,7 @@ impl Chan {
             mode: None,
             offset: Mutex::new(0),
             dirents: Mutex::new(None),
+            brief_dirents: Mutex::new(None),
         }
     }
 
@@ -251,6 +266,11 @@ impl Chan {
     /// See [`Node::stat_attr`].
     pub fn stat_attr(&self) -> Result<(Dir, Option<Getattr>)> {
         self.node.stat_attr()
+    }
+
+    /// See [`Node::pin`].
+    pub fn pin(&self) -> Result<()> {
+        self.node.pin()
     }
 
     /// See [`Node::walked_stat_attr`].
@@ -352,6 +372,17 @@ impl Chan {
         Ok(unique_by_name(self.entries()?))
     }
 
+    /// [`Chan::dirread_unique`] with brief entries ([`Node::readdir_brief`]:
+    /// name, qid and file type), which is all getdents returns. Computed once
+    /// per open or rewind, like [`Chan::entries`].
+    pub fn dirread_brief(&self) -> Result<Vec<Dir>> {
+        let mut cache = self.brief_dirents.lock().unwrap();
+        if cache.is_none() {
+            *cache = Some(unique_by_name(self.list_with(true)?));
+        }
+        Ok(cache.clone().unwrap_or_default())
+    }
+
     /// Linux getdents: up to `max` entries of the unique listing from the
     /// chan's offset, which counts entries and advances by those returned.
     /// Entry `i` may be given `d_off = i + 1`; [`Chan::seek_dirent`] goes
@@ -391,21 +422,34 @@ impl Chan {
                 return Err(EDIRSEEK);
             }
             *self.dirents.lock().unwrap() = None;
+            *self.brief_dirents.lock().unwrap() = None;
         }
         *self.offset.lock().unwrap() = off;
         Ok(())
     }
 
     fn list(&self) -> Result<Vec<Dir>> {
+        self.list_with(false)
+    }
+
+    /// The listing, of brief entries when `brief`.
+    fn list_with(&self, brief: bool) -> Result<Vec<Dir>> {
+        let read = |n: &dyn Node| {
+            if brief {
+                n.readdir_brief()
+            } else {
+                n.readdir()
+            }
+        };
         let Some(umh) = &self.umh else {
-            return self.node.readdir();
+            return read(&*self.node);
         };
         let mut all = Vec::new();
         for m in umh.mounts.iter() {
             // As 9front: a member that fails to list is skipped.
             let r = m.to.clone_chan().and_then(|mut c| {
                 c.node.open(ninep::OREAD as u32)?;
-                c.node.readdir()
+                read(&*c.node)
             });
             match r {
                 Ok(v) => all.extend(v),

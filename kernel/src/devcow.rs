@@ -24,7 +24,7 @@ use std::any::Any;
 use std::collections::HashMap;
 use std::os::fd::{AsFd, BorrowedFd, OwnedFd};
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, OnceLock};
 
 use ninep::types::*;
 use rustix::fs::{self as rfs, AtFlags, FileType, Mode, OFlags, Timestamps};
@@ -129,6 +129,7 @@ fn root_node(c: &Arc<Cow>) -> Result<CowNode> {
         }),
         qid,
         io: None,
+        pinned: OnceLock::new(),
     })
 }
 
@@ -246,9 +247,20 @@ struct CowNode {
     st: Mutex<St>,
     qid: Qid,
     io: Option<Io>,
+    /// The upper file itself once pinned (an `O_PATH` fd): stat goes
+    /// through it rather than by name.
+    pinned: OnceLock<Arc<OwnedFd>>,
 }
 
 impl CowNode {
+    /// The upper file's `O_PATH` fd: the pinned one, or opened by name.
+    fn upper_fd(&self, st: &St) -> Result<Arc<OwnedFd>> {
+        match self.pinned.get() {
+            Some(fd) => Ok(fd.clone()),
+            None => Ok(Arc::new(self.c.up_fd(&st.rel)?)),
+        }
+    }
+
     /// `stat_attr`, asking the lower file with `lower` when only the lower
     /// layer has this name (the common case in a walk of a read-only tree:
     /// one look at the lower file answers both).
@@ -423,13 +435,23 @@ impl CowNode {
 
     /// The merged listing.
     fn list(&self) -> Result<Vec<Dir>> {
+        self.list_with(false)
+    }
+
+    /// The merged listing; the lower layer's entries brief when `brief`
+    /// (see [`Node::readdir_brief`]).
+    fn list_with(&self, brief: bool) -> Result<Vec<Dir>> {
         let mut st = self.st.lock().unwrap();
         self.refresh(&mut st);
         let mut lower: Vec<Dir> = Vec::new();
         if let Some(l) = &st.lower {
             let mut l = l.clone_node()?;
             l.open(OREAD as u32)?;
-            lower = l.readdir()?;
+            lower = if brief {
+                l.readdir_brief()?
+            } else {
+                l.readdir()?
+            };
         }
         let mut out = Vec::new();
         let mut hidden = std::collections::HashSet::new();
@@ -525,6 +547,7 @@ impl Node for CowNode {
             st: Mutex::new(st),
             qid: self.qid,
             io: None,
+            pinned: OnceLock::new(),
         }))
     }
     fn walk1(&self, name: &str) -> Result<Box<dyn Node>> {
@@ -579,6 +602,7 @@ impl Node for CowNode {
             }),
             qid,
             io: None,
+            pinned: OnceLock::new(),
         }))
     }
     fn open(&mut self, mode: u32) -> Result<Qid> {
@@ -662,6 +686,9 @@ impl Node for CowNode {
     fn readdir(&self) -> Result<Vec<Dir>> {
         self.list()
     }
+    fn readdir_brief(&self) -> Result<Vec<Dir>> {
+        self.list_with(true)
+    }
     fn write(&self, buf: &[u8], off: u64) -> Result<usize> {
         match self.io.as_ref().ok_or(ENOTOPEN)? {
             Io::Upper(f) => Ok(rustix::io::pwrite(f, buf, off)?),
@@ -712,7 +739,7 @@ impl Node for CowNode {
             // shows it for `..`).
             (Some(_), Some(l)) if st.rel.is_empty() => l.stat()?,
             (Some(_), _) => {
-                let fd = self.c.up_fd(&st.rel)?;
+                let fd = self.upper_fd(&st)?;
                 let s = rfs::fstat(&fd)?;
                 let link = if self.qid.is_symlink() {
                     Some(devhost::readlink(fd.as_fd())?)
@@ -843,13 +870,26 @@ impl Node for CowNode {
     fn walked_stat_attr(&self) -> Result<(Dir, Option<Getattr>)> {
         self.stat_attr_with(|l| l.walked_stat_attr())
     }
+    fn pin(&self) -> Result<()> {
+        let mut st = self.st.lock().unwrap();
+        self.refresh(&mut st);
+        match (&st.up, &st.lower) {
+            (Some(_), _) => {
+                let fd = Arc::new(self.c.up_fd(&st.rel)?);
+                let _ = self.pinned.set(fd);
+                Ok(())
+            }
+            (None, Some(l)) => l.pin(),
+            (None, None) => Err(ENONEXIST),
+        }
+    }
     fn getattr(&self) -> Option<Getattr> {
         let st = self.st.lock().unwrap();
         let merged_dir = self.qid.is_dir() && st.up.is_some() && st.lower.is_some();
         let mut g = match (&st.up, &st.lower) {
             // As in `stat`: the upper root is the layer's, not the guest's.
             (Some(_), Some(l)) if st.rel.is_empty() => l.getattr(),
-            (Some(_), _) => rfs::fstat(self.c.up_fd(&st.rel).ok()?)
+            (Some(_), _) => rfs::fstat(&*self.upper_fd(&st).ok()?)
                 .ok()
                 .map(|s| host_getattr(&s)),
             (None, Some(l)) => l.getattr(),
@@ -860,7 +900,7 @@ impl Node for CowNode {
         // the same tree extracted on a Linux disk would: 2 + the merged
         // listing's directories (the upper copy alone counts only its own).
         if merged_dir {
-            if let Ok(entries) = self.list() {
+            if let Ok(entries) = self.list_with(true) {
                 g.nlink = 2 + entries.iter().filter(|d| d.is_dir()).count() as u64;
             }
         }
@@ -959,6 +999,7 @@ impl CowNode {
             st: Mutex::new(st),
             qid: c.qid,
             io: None,
+            pinned: OnceLock::new(),
         })
     }
 }

@@ -15,7 +15,7 @@
 use std::any::Any;
 use std::os::fd::{AsFd, BorrowedFd, OwnedFd};
 use std::path::Path;
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, OnceLock};
 
 use ninep::types::*;
 use rustix::fs::{self as rfs, AtFlags, FileType, Mode, OFlags, ResolveFlags, Timestamps};
@@ -331,7 +331,7 @@ impl HostDev {
             id: self.id,
             rootdev: self.rootdev,
             dirs: self.dirs.clone(),
-            fd: self.root.clone(),
+            fd: OnceLock::from(self.root.clone()),
             host: host_id(&st),
             at: Mutex::new(None),
             qid: host_qid(&st, self.rootdev),
@@ -357,8 +357,10 @@ pub struct HostNode {
     rootdev: u64,
     /// The device's directories walked through, shared by its fids.
     dirs: Arc<DirCache>,
-    /// `O_PATH` fd of this file.
-    fd: Arc<OwnedFd>,
+    /// `O_PATH` fd of this file: a directory's from the walk, another
+    /// file's opened when first needed ([`HostNode::fd`]), as most walks to
+    /// a file only stat it, which the walk itself did.
+    fd: OnceLock<Arc<OwnedFd>>,
     /// The file's host identity when walked to.
     host: HostId,
     /// The parent directory's `O_PATH` fd and this file's name in it; `None`
@@ -373,10 +375,41 @@ pub struct HostNode {
 }
 
 impl HostNode {
+    /// A brief directory entry ([`Node::readdir_brief`]): the qid
+    /// [`host_qid`] would give, and the type bits [`host_dir`] would.
+    fn brief_entry(&self, name: String, ino: u64, ft: FileType, dev: u64) -> Dir {
+        let mut path = ino;
+        if dev != self.rootdev {
+            path ^= dev.rotate_left(40);
+        }
+        let (qtype, mode, extension) = match ft {
+            FileType::Directory => (QTDIR, DMDIR, ""),
+            FileType::Symlink => (QTSYMLINK, DMSYMLINK, ""),
+            FileType::CharacterDevice => (QTFILE, DMDEVICE, "c"),
+            FileType::BlockDevice => (QTFILE, DMDEVICE, "b"),
+            FileType::Fifo => (QTFILE, DMNAMEDPIPE, ""),
+            FileType::Socket => (QTFILE, DMSOCKET, ""),
+            _ => (QTFILE, 0, ""),
+        };
+        Dir {
+            typ: self.id.typ as u16,
+            dev: self.id.dev,
+            qid: Qid {
+                qtype,
+                version: 0,
+                path,
+            },
+            mode,
+            name,
+            extension: extension.into(),
+            ..Dir::default()
+        }
+    }
+
     /// The stat record for this file from its host stat `st`.
     fn dir_of(&self, st: &rfs::Stat) -> Result<Dir> {
         let link = if self.qid.is_symlink() {
-            Some(readlink(self.fd.as_fd())?)
+            Some(readlink(self.fd()?.as_fd())?)
         } else {
             None
         };
@@ -396,28 +429,55 @@ impl HostNode {
 
     /// (dir fd, name) to address this file by: the parent and the name, or
     /// the root itself as ".".
-    fn addr(&self) -> (Arc<OwnedFd>, String) {
-        self.parent()
-            .unwrap_or_else(|| (self.fd.clone(), ".".into()))
+    fn addr(&self) -> Result<(Arc<OwnedFd>, String)> {
+        match self.parent() {
+            Some(p) => Ok(p),
+            None => Ok((self.fd()?, ".".into())),
+        }
     }
 
+    /// This file's `O_PATH` fd, opened by name the first time a file that
+    /// is not a directory needs one. A name that meanwhile came to hold
+    /// another file says the walked one does not exist.
+    fn fd(&self) -> Result<Arc<OwnedFd>> {
+        if let Some(fd) = self.fd.get() {
+            return Ok(fd.clone());
+        }
+        let (dir, name) = self.parent().ok_or(ENONEXIST)?;
+        let fd = open_path(dir.as_fd(), &name)?;
+        if host_id(&rfs::fstat(&fd)?) != self.host {
+            return Err(ENONEXIST);
+        }
+        Ok(self.fd.get_or_init(|| Arc::new(fd)).clone())
+    }
+
+    /// Walks to `name`: one host stat of the name, not following a final
+    /// symlink (so it cannot leave the directory); a directory is then
+    /// opened, or found open in the cache while the name still holds it.
     fn child(&self, name: &str) -> Result<HostNode> {
-        let (fd, st) = match self.dirs.lookup(self.fd.as_fd(), self.host, name) {
-            Some(hit) => hit,
-            None => {
-                let fd = Arc::new(open_path(self.fd.as_fd(), name)?);
-                let st = rfs::fstat(&*fd)?;
-                self.dirs.insert(self.host, name, &fd, &st);
-                (fd, st)
-            }
-        };
+        let dir = self.fd()?;
+        let mut st = rfs::statat(&*dir, name, AtFlags::SYMLINK_NOFOLLOW)?;
+        let fd = OnceLock::new();
+        if FileType::from_raw_mode(st.st_mode as _) == FileType::Directory {
+            let d = match self.dirs.lookup(self.host, name, &st) {
+                Some(d) => d,
+                None => {
+                    let d = Arc::new(open_path(dir.as_fd(), name)?);
+                    // What was opened, should the name have changed since.
+                    st = rfs::fstat(&*d)?;
+                    self.dirs.insert(self.host, name, &d, &st);
+                    d
+                }
+            };
+            let _ = fd.set(d);
+        }
         Ok(HostNode {
             id: self.id,
             rootdev: self.rootdev,
             dirs: self.dirs.clone(),
             fd,
             host: host_id(&st),
-            at: Mutex::new(Some((self.fd.clone(), name.into()))),
+            at: Mutex::new(Some((dir.clone(), name.into()))),
             qid: host_qid(&st, self.rootdev),
             io: None,
             readonly: self.readonly,
@@ -470,7 +530,7 @@ impl Node for HostNode {
         if mode & 3 == OWRITE as u32 || mode & 3 == ORDWR as u32 || mode & OTRUNC as u32 != 0 {
             self.writable()?;
         }
-        let (dir, name) = self.addr();
+        let (dir, name) = self.addr()?;
         self.io = Some(open_io(dir.as_fd(), &name, mode, self.qid.is_dir())?);
         Ok(self.qid)
     }
@@ -479,11 +539,12 @@ impl Node for HostNode {
             return Err(ENOTDIR);
         }
         self.writable()?;
-        let io = host_create(self.fd.as_fd(), name, perm, mode, ext)?;
+        let dir = self.fd()?;
+        let io = host_create(dir.as_fd(), name, perm, mode, ext)?;
         let mut c = self.child(name)?;
         c.io = match io {
             Some(f) => Some(f),
-            None if perm & DMDIR != 0 => Some(open_io(self.fd.as_fd(), name, OREAD as u32, true)?),
+            None if perm & DMDIR != 0 => Some(open_io(dir.as_fd(), name, OREAD as u32, true)?),
             None => None,
         };
         *self = c;
@@ -516,6 +577,29 @@ impl Node for HostNode {
         }
         Ok(out)
     }
+    fn readdir_brief(&self) -> Result<Vec<Dir>> {
+        let f = self.io.as_ref().ok_or(ENOTOPEN)?;
+        // Entries live on the directory's own file system (but for mount
+        // points, whose d_ino is the covered directory's, as on Linux).
+        let dir_dev = rfs::fstat(f)?.st_dev as u64;
+        let mut out = Vec::new();
+        for e in rfs::Dir::read_from(f.as_fd())? {
+            let e = e?;
+            let n = e.file_name().to_bytes();
+            if n == b"." || n == b".." {
+                continue;
+            }
+            let name = String::from_utf8_lossy(n).into_owned();
+            if e.file_type() != FileType::Unknown {
+                out.push(self.brief_entry(name, e.ino(), e.file_type(), dir_dev));
+            } else if let Ok(st) = rfs::statat(f, name.as_str(), AtFlags::SYMLINK_NOFOLLOW) {
+                // A file system without d_type: one stat says.
+                let qid = host_qid(&st, self.rootdev);
+                out.push(host_dir(&st, &name, qid, self.id, None));
+            }
+        }
+        Ok(out)
+    }
     fn write(&self, buf: &[u8], off: u64) -> Result<usize> {
         let f = self.io.as_ref().ok_or(ENOTOPEN)?;
         Ok(rustix::io::pwrite(f, buf, off)?)
@@ -533,10 +617,10 @@ impl Node for HostNode {
         Ok(rfs::unlinkat(&*dir, name.as_str(), fl)?)
     }
     fn stat(&self) -> Result<Dir> {
-        self.dir_of(&rfs::fstat(&*self.fd)?)
+        self.dir_of(&rfs::fstat(&*self.fd()?)?)
     }
     fn stat_attr(&self) -> Result<(Dir, Option<Getattr>)> {
-        let st = rfs::fstat(&*self.fd)?;
+        let st = rfs::fstat(&*self.fd()?)?;
         Ok((self.dir_of(&st)?, Some(host_getattr(&st))))
     }
     fn walked_stat_attr(&self) -> Result<(Dir, Option<Getattr>)> {
@@ -547,8 +631,8 @@ impl Node for HostNode {
     }
     fn wstat(&self, d: &Dir) -> Result<()> {
         self.writable()?;
-        let (dir, name) = self.addr();
-        host_wstat(dir.as_fd(), &name, self.fd.as_fd(), d)?;
+        let (dir, name) = self.addr()?;
+        host_wstat(dir.as_fd(), &name, self.fd()?.as_fd(), d)?;
         if !d.name.is_empty() && d.name != name {
             check_elem(&d.name)?;
             let Some((dir, _)) = self.parent() else {
@@ -570,7 +654,10 @@ impl Node for HostNode {
         self.io.as_ref().map(|f| f.as_fd())
     }
     fn host_path(&self, _for_create: bool) -> Option<std::path::PathBuf> {
-        fd_path(self.fd.as_fd())
+        fd_path(self.fd().ok()?.as_fd())
+    }
+    fn pin(&self) -> Result<()> {
+        self.fd().map(drop)
     }
     fn rename(&self, newdir: &dyn Node, name: &str) -> Result<()> {
         check_elem(name)?;
@@ -579,8 +666,9 @@ impl Node for HostNode {
         let Some((dir, old)) = self.parent() else {
             return Err(EINUSE);
         };
-        rfs::renameat(&*dir, old.as_str(), &*nd.fd, name)?;
-        *self.at.lock().unwrap() = Some((nd.fd.clone(), name.into()));
+        let nfd = nd.fd()?;
+        rfs::renameat(&*dir, old.as_str(), &*nfd, name)?;
+        *self.at.lock().unwrap() = Some((nfd, name.into()));
         Ok(())
     }
     fn exchange(&self, other: &dyn Node) -> Result<()> {
@@ -604,17 +692,19 @@ impl Node for HostNode {
         check_elem(name)?;
         self.writable()?;
         let nd = self.other(newdir)?;
-        let (dir, old) = self.addr();
+        let (dir, old) = self.addr()?;
         Ok(rfs::linkat(
             &*dir,
             old.as_str(),
-            &*nd.fd,
+            &*nd.fd()?,
             name,
             AtFlags::empty(),
         )?)
     }
     fn getattr(&self) -> Option<Getattr> {
-        rfs::fstat(&*self.fd).ok().map(|st| host_getattr(&st))
+        rfs::fstat(&*self.fd().ok()?)
+            .ok()
+            .map(|st| host_getattr(&st))
     }
     fn readonly(&self) -> bool {
         self.readonly
@@ -682,15 +772,15 @@ mod tests {
     fn host_opens_cannot_escape() {
         let (_t, r) = setup();
         // Direct probes of the helper with multi-element paths.
-        assert!(open_path(r.fd.as_fd(), "abs").is_ok()); // the link itself
-        assert!(open_io(r.fd.as_fd(), "abs", 0, false).is_err());
-        assert!(open_io(r.fd.as_fd(), "up", 0, false).is_err());
-        assert!(open_io(r.fd.as_fd(), "magic", 0, false).is_err());
-        assert!(open_io(r.fd.as_fd(), "../secret", 0, false).is_err());
-        assert!(open_io(r.fd.as_fd(), "/etc/passwd", 0, false).is_err());
-        assert!(open_path(r.fd.as_fd(), "d/rootlink/etc").is_err());
+        assert!(open_path(r.fd().unwrap().as_fd(), "abs").is_ok()); // the link itself
+        assert!(open_io(r.fd().unwrap().as_fd(), "abs", 0, false).is_err());
+        assert!(open_io(r.fd().unwrap().as_fd(), "up", 0, false).is_err());
+        assert!(open_io(r.fd().unwrap().as_fd(), "magic", 0, false).is_err());
+        assert!(open_io(r.fd().unwrap().as_fd(), "../secret", 0, false).is_err());
+        assert!(open_io(r.fd().unwrap().as_fd(), "/etc/passwd", 0, false).is_err());
+        assert!(open_path(r.fd().unwrap().as_fd(), "d/rootlink/etc").is_err());
         assert!(rfs::openat2(
-            &*r.fd,
+            &*r.fd().unwrap(),
             "d/rootlink/etc",
             OFlags::RDONLY,
             Mode::empty(),

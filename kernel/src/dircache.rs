@@ -3,18 +3,18 @@
 //! an `openat2`, an `fstat` and a `close`: the part of Linux's dcache that a
 //! device living outside the host kernel can play safely.
 //!
-//! An entry is used only after `fstatat(parent, name, AT_SYMLINK_NOFOLLOW)`
-//! shows the name still refers to the same directory (same device and inode
+//! An entry is used only after the walk's own `fstatat(parent, name,
+//! AT_SYMLINK_NOFOLLOW)` shows the name still refers to the same directory (same device and inode
 //! number; the cached fd keeps that inode alive, so its number cannot have
 //! been reused). The cached fd is then exactly what `openat2` of that name
 //! would return now. A name that became a symlink, a file or another
 //! directory fails the check and is walked afresh.
 
 use std::collections::HashMap;
-use std::os::fd::{BorrowedFd, OwnedFd};
+use std::os::fd::OwnedFd;
 use std::sync::{Arc, Mutex};
 
-use rustix::fs::{self as rfs, AtFlags, FileType};
+use rustix::fs::{self as rfs, FileType};
 
 /// More entries than this and the cache starts over: it bounds the host
 /// fds ninux holds for walks.
@@ -39,25 +39,22 @@ pub(crate) struct DirCache {
 }
 
 impl DirCache {
-    /// The cached fd of directory `name` in `parent` (whose identity is
-    /// `parent_id`) with its fresh stat, if the name still refers to it.
-    /// Costs no syscall when nothing is cached for the name.
+    /// The cached fd of directory `name` in the directory `parent_id`,
+    /// given `fresh`, the caller's stat of that name just now (not
+    /// following a symlink): a hit only while the name still refers to the
+    /// same directory. Costs no syscall.
     pub(crate) fn lookup(
         &self,
-        parent: BorrowedFd,
         parent_id: HostId,
         name: &str,
-    ) -> Option<(Arc<OwnedFd>, rfs::Stat)> {
-        let (fd, id) = self
-            .map
-            .lock()
-            .unwrap()
-            .get(&(parent_id, name.to_string()))
-            .cloned()?;
-        let st = rfs::statat(parent, name, AtFlags::SYMLINK_NOFOLLOW).ok()?;
-        let still =
-            host_id(&st) == id && FileType::from_raw_mode(st.st_mode as _) == FileType::Directory;
-        still.then_some((fd, st))
+        fresh: &rfs::Stat,
+    ) -> Option<Arc<OwnedFd>> {
+        if FileType::from_raw_mode(fresh.st_mode as _) != FileType::Directory {
+            return None;
+        }
+        let map = self.map.lock().unwrap();
+        let (fd, id) = map.get(&(parent_id, name.to_string()))?;
+        (*id == host_id(fresh)).then(|| fd.clone())
     }
 
     /// Remembers `fd`, just opened as `name` in `parent`, if it is a directory.
@@ -76,8 +73,8 @@ impl DirCache {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use rustix::fs::{Mode, OFlags};
-    use std::os::fd::AsFd;
+    use rustix::fs::{AtFlags, Mode, OFlags};
+    use std::os::fd::{AsFd, BorrowedFd};
 
     fn open(dir: BorrowedFd, name: &str) -> (Arc<OwnedFd>, rfs::Stat) {
         let fd = rfs::openat(dir, name, OFlags::PATH | OFlags::NOFOLLOW, Mode::empty()).unwrap();
@@ -93,30 +90,31 @@ mod tests {
         let root = rfs::open(tmp.path(), OFlags::PATH, Mode::empty()).unwrap();
         let root_id = host_id(&rfs::fstat(&root).unwrap());
         let cache = DirCache::default();
-        assert!(cache.lookup(root.as_fd(), root_id, "d").is_none(), "empty");
+        let look = |name: &str| {
+            let st = rfs::statat(&root, name, AtFlags::SYMLINK_NOFOLLOW).ok()?;
+            cache.lookup(root_id, name, &st)
+        };
+        assert!(look("d").is_none(), "empty");
 
         let (d, st) = open(root.as_fd(), "d");
         cache.insert(root_id, "d", &d, &st);
         let (f, fst) = open(root.as_fd(), "f");
         cache.insert(root_id, "f", &f, &fst);
-        let (hit, hst) = cache.lookup(root.as_fd(), root_id, "d").expect("hit");
+        let hit = look("d").expect("hit");
         assert!(Arc::ptr_eq(&hit, &d));
-        assert_eq!(host_id(&hst), host_id(&st));
-        assert!(
-            cache.lookup(root.as_fd(), root_id, "f").is_none(),
-            "files are not kept"
-        );
+        assert_eq!(host_id(&rfs::fstat(&*hit).unwrap()), host_id(&st));
+        assert!(look("f").is_none(), "files are not kept");
 
         // Replaced by another directory, then by a symlink: misses.
         std::fs::rename(tmp.path().join("d"), tmp.path().join("old")).unwrap();
         std::fs::create_dir(tmp.path().join("d")).unwrap();
-        assert!(cache.lookup(root.as_fd(), root_id, "d").is_none());
+        assert!(look("d").is_none());
         std::fs::remove_dir(tmp.path().join("d")).unwrap();
         std::os::unix::fs::symlink("old", tmp.path().join("d")).unwrap();
-        assert!(cache.lookup(root.as_fd(), root_id, "d").is_none());
+        assert!(look("d").is_none());
         // Renamed back: the same directory again, a hit.
         std::fs::remove_file(tmp.path().join("d")).unwrap();
         std::fs::rename(tmp.path().join("old"), tmp.path().join("d")).unwrap();
-        assert!(cache.lookup(root.as_fd(), root_id, "d").is_some());
+        assert!(look("d").is_some());
     }
 }

@@ -328,6 +328,10 @@ fn files() -> Vec<Spec> {
         c("files", "mknod_fifo"),
         c("files", "magic_links"),
         c("files", "permissions"),
+        // In a host directory (the listing binds the working directory), and
+        // in the copy-on-write layer.
+        c("files", "opath").after(LIST),
+        c_from("files", "opath_cow", "opath"),
     ]
 }
 

@@ -43,7 +43,7 @@ pub fn getdents64(_t: &mut Trap, a: [u64; 6]) -> SysResult {
     if !chan.is_dir() {
         return Err(Errno::ENOTDIR);
     }
-    let entries = chan.dirread_unique().map_err(kerr)?;
+    let entries = chan.dirread_brief().map_err(kerr)?;
     let parent_ino = path::resolve(&Base::Dir(chan.name.clone()), b"..", Last::Follow)
         .map_or(chan.qid.path, |r| r.chan.qid.path);
     let mut pos = lock(&file.dir_pos);

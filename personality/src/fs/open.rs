@@ -133,6 +133,7 @@ fn do_open(base: Base, raw: &[u8], flags: u32, mode: u32) -> SysResult {
                 may(&super::stat::stat_of(&r.chan)?, want)?;
             }
             if flags.contains(OpenFlags::PATH) {
+                r.chan.pin().map_err(kerr)?;
                 r.chan
             } else {
                 open_chan(r.chan, plan9_mode(flags)).map_err(kerr)?
@@ -207,6 +208,7 @@ fn reopen(n: u64, flags: OpenFlags, cloexec: bool) -> SysResult {
         {
             let fresh = c.clone_chan().map_err(kerr)?;
             let chan = if flags.contains(OpenFlags::PATH) {
+                fresh.pin().map_err(kerr)?;
                 fresh
             } else {
                 open_chan(fresh, plan9_mode(flags)).map_err(kerr)?
