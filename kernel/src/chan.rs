@@ -120,6 +120,13 @@ pub trait Node: Send + Sync + 'static {
     fn stat_attr(&self) -> Result<(Dir, Option<Getattr>)> {
         Ok((self.stat()?, self.getattr()))
     }
+    /// Whether this is a device, a named pipe or a socket (DMDEVICE,
+    /// DMNAMEDPIPE, DMSOCKET): a file whose opening reaches something other
+    /// than stored bytes.
+    fn special(&self) -> Result<bool> {
+        use ninep::types::{DMDEVICE, DMNAMEDPIPE, DMSOCKET};
+        Ok(self.stat()?.mode & (DMDEVICE | DMNAMEDPIPE | DMSOCKET) != 0)
+    }
     /// Holds on to the file itself from now on, not its name, as an open
     /// file would (a Linux `O_PATH` fd): a later rename or unlink of the
     /// name must not change what this fid reaches.

@@ -613,11 +613,10 @@ impl Node for CowNode {
         }
         let (has_up, special) = {
             let st = self.st.lock().unwrap();
-            let special = st.lower.as_ref().is_some_and(|l| {
-                l.stat()
-                    .map(|d| d.mode & (DMDEVICE | DMNAMEDPIPE | DMSOCKET) != 0)
-                    .unwrap_or(false)
-            });
+            let special = st
+                .lower
+                .as_ref()
+                .is_some_and(|l| l.special().unwrap_or(false));
             (st.up.is_some(), special)
         };
         if !has_up && (!writing || special) {

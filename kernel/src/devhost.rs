@@ -338,6 +338,7 @@ impl HostDev {
             io: None,
             readonly: self.readonly,
             walked: Mutex::new(None),
+            kind: FileType::Directory,
         })
     }
 }
@@ -372,6 +373,8 @@ pub struct HostNode {
     readonly: bool,
     /// The host stat the walk to this file took, for one `walked_stat_attr`.
     walked: Mutex<Option<Box<rfs::Stat>>>,
+    /// The file's type (an inode's never changes).
+    kind: FileType,
 }
 
 impl HostNode {
@@ -482,6 +485,7 @@ impl HostNode {
             io: None,
             readonly: self.readonly,
             walked: Mutex::new(Some(Box::new(st))),
+            kind: FileType::from_raw_mode(st.st_mode as _),
         })
     }
 
@@ -517,6 +521,7 @@ impl Node for HostNode {
             io: None,
             readonly: self.readonly,
             walked: Mutex::new(None),
+            kind: self.kind,
         }))
     }
     fn walk1(&self, name: &str) -> Result<Box<dyn Node>> {
@@ -658,6 +663,13 @@ impl Node for HostNode {
     }
     fn pin(&self) -> Result<()> {
         self.fd().map(drop)
+    }
+    fn special(&self) -> Result<bool> {
+        use FileType::*;
+        Ok(matches!(
+            self.kind,
+            CharacterDevice | BlockDevice | Fifo | Socket
+        ))
     }
     fn rename(&self, newdir: &dyn Node, name: &str) -> Result<()> {
         check_elem(name)?;
