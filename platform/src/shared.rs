@@ -45,8 +45,7 @@ impl SharedCounter {
             return Err(last_errno());
         }
         // SAFETY: a fresh shared mapping of the file's first page, placed by
-        // the host; it replaces nothing and is never unmapped (it lives as
-        // long as the device that uses it, which is the run).
+        // the host; it replaces nothing, and only this value unmaps it.
         let at = unsafe {
             libc::mmap(
                 std::ptr::null_mut(),
@@ -75,6 +74,14 @@ impl SharedCounter {
     pub fn bump(&self) {
         // SAFETY: as in `get`.
         unsafe { &*self.word }.fetch_add(1, Ordering::AcqRel);
+    }
+}
+
+impl Drop for SharedCounter {
+    fn drop(&mut self) {
+        // SAFETY: the mapping made in `map`, unmapped once; no reference to
+        // the word outlives `&self`.
+        unsafe { libc::munmap(self.word as *mut libc::c_void, LEN) };
     }
 }
 
