@@ -156,6 +156,25 @@ pub fn getrandom(buf: u64, len: u64, flags: u32) -> Result<u64, Errno> {
     result(unsafe { libc::syscall(libc::SYS_getrandom, buf, len, flags) })
 }
 
+/// getrandom(2) into a ninux buffer, filled whole (AT_RANDOM, load
+/// addresses): one host call where opening /dev/urandom takes three.
+pub fn random_bytes(buf: &mut [u8]) -> Result<(), Errno> {
+    let mut at = 0;
+    while at < buf.len() {
+        let rest = &mut buf[at..];
+        // SAFETY: rest is ninux's own buffer of rest.len() bytes.
+        match result(unsafe {
+            libc::syscall(libc::SYS_getrandom, rest.as_mut_ptr(), rest.len(), 0)
+        }) {
+            Ok(0) => return Err(libc::EIO),
+            Ok(n) => at += n as usize,
+            Err(libc::EINTR) => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(())
+}
+
 /// sched_getaffinity(2) into a ninux buffer.
 pub fn sched_getaffinity(pid: i32, mask: &mut [u8]) -> Result<u64, Errno> {
     // SAFETY: the buffer is ninux's own and of the given length.

@@ -36,7 +36,7 @@ pub use host_signal::{
     alarm, getitimer, setitimer, sigpending, sigqueueinfo, sigsuspend, sigtimedwait, tkill,
 };
 pub use signals::{
-    die_by_signal, host_ignores, install, set_host_action, stop_self, write_stderr, Fault,
+    die_by_signal, host_action_now, install, set_host_action, stop_self, write_stderr, Fault,
     Handlers, HostAction, Trap, ALWAYS_CAUGHT,
 };
 pub use thread::{
@@ -56,7 +56,13 @@ pub fn have_fsgsbase() -> bool {
 pub fn host_auxv(key: u64) -> u64 {
     static AUXV: std::sync::OnceLock<Vec<(u64, u64)>> = std::sync::OnceLock::new();
     let auxv = AUXV.get_or_init(|| {
-        let raw = std::fs::read("/proc/self/auxv").unwrap_or_default();
+        // One read: the vector is a few hundred bytes (std::fs::read would
+        // stat the file, which says 0, then grow its buffer read by read).
+        let mut raw = Vec::with_capacity(4096);
+        if let Ok(mut f) = std::fs::File::open("/proc/self/auxv") {
+            use std::io::Read;
+            let _ = f.read_to_end(&mut raw);
+        }
         raw.chunks_exact(16)
             .map(|c| {
                 let word = |b: &[u8]| u64::from_le_bytes(b.try_into().unwrap_or_default());
