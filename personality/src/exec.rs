@@ -66,6 +66,11 @@ pub fn remember_self_exe() {
     }
 }
 
+/// ninux's own executable, as opened at start.
+pub(crate) fn self_exe_file() -> Option<&'static std::fs::File> {
+    SELF_EXE.get()
+}
+
 /// A path the host's execve accepts for ninux's own executable.
 pub(crate) fn self_exe() -> Option<String> {
     use std::os::fd::AsRawFd;
