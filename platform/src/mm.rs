@@ -160,6 +160,24 @@ pub fn map(req: MapRequest) -> Result<u64, Errno> {
     if req.flags & libc::MAP_FIXED_NOREPLACE != 0 && holes != [(req.addr, end)] {
         return Err(libc::EEXIST);
     }
+    if holes == [(req.addr, end)] {
+        // Nothing of it is the guest's yet: one host call both claims and
+        // maps, refused if any host mapping is there.
+        let flags = (req.flags & !libc::MAP_FIXED) | libc::MAP_FIXED_NOREPLACE;
+        return match raw_mmap(req.addr, len, req.prot, flags, req.fd, req.offset) {
+            Ok(addr) if addr == req.addr => {
+                add(&mut owned, req.addr, end);
+                Ok(addr)
+            }
+            // A kernel without MAP_FIXED_NOREPLACE took it as a hint.
+            Ok(addr) => {
+                raw_munmap(addr, len);
+                Err(libc::ENOMEM)
+            }
+            Err(libc::EEXIST) => Err(libc::ENOMEM),
+            Err(err) => Err(err),
+        };
+    }
     // Claim the parts the guest does not own yet; any host mapping there
     // makes MAP_FIXED_NOREPLACE fail and the whole request is refused.
     let mut claimed = Vec::new();
