@@ -56,13 +56,21 @@ pub fn have_fsgsbase() -> bool {
 pub fn host_auxv(key: u64) -> u64 {
     static AUXV: std::sync::OnceLock<Vec<(u64, u64)>> = std::sync::OnceLock::new();
     let auxv = AUXV.get_or_init(|| {
-        // One read: the vector is a few hundred bytes (std::fs::read would
-        // stat the file, which says 0, then grow its buffer read by read).
-        let mut raw = Vec::with_capacity(4096);
-        if let Ok(mut f) = std::fs::File::open("/proc/self/auxv") {
-            use std::io::Read;
-            let _ = f.read_to_end(&mut raw);
+        // Plain reads into a page: the vector is a few hundred bytes
+        // (std::fs::read would stat the file, which says 0, then grow its
+        // buffer read by read).
+        let mut raw = vec![0u8; 4096];
+        let mut len = 0;
+        if let Ok(f) = std::fs::File::open("/proc/self/auxv") {
+            use std::os::fd::AsRawFd;
+            while len < raw.len() {
+                match host::read_local(f.as_raw_fd(), &mut raw[len..], None) {
+                    Ok(n) if n > 0 => len += n,
+                    _ => break,
+                }
+            }
         }
+        raw.truncate(len);
         raw.chunks_exact(16)
             .map(|c| {
                 let word = |b: &[u8]| u64::from_le_bytes(b.try_into().unwrap_or_default());
