@@ -378,6 +378,7 @@ pub fn resume(s: ExecState) -> Result<std::convert::Infallible, RunError> {
             crate::dispatch::TraceMode::Kernel
         });
     }
+    platform::adopt_cpu_facts(s.cpu);
     crate::rewrite::set_enabled(s.rewrite & 1 == 0);
     crate::rewrite::set_stats(s.rewrite & 2 != 0);
     crate::fs::fd::restore(crate::process::exec::reopen_fds(&s.fds));
