@@ -69,8 +69,10 @@ pub fn stats() -> bool {
 }
 
 fn trapped_numbers() -> Vec<u64> {
-    (0..512u64)
-        .filter(|&nr| table::lookup(nr).is_some_and(|e| TRAPPED.contains(&e.name)))
+    abi::SYSCALLS
+        .iter()
+        .filter(|(_, name)| TRAPPED.contains(name))
+        .map(|&(nr, _)| nr as u64)
         .collect()
 }
 
