@@ -94,9 +94,11 @@ pub fn resume_from_fd(fd: i32) -> Result<std::convert::Infallible, RunError> {
 }
 
 /// The whole memfd, read from its start with pread (its offset, shared
-/// with the old image, is at the end): a state is a few kilobytes.
+/// with the old image, is at the end), into a buffer of its size: a state
+/// is a few kilobytes, and every fresh page costs this new process a fault.
 fn read_state(fd: i32) -> Result<Vec<u8>, i32> {
-    let mut bytes = vec![0u8; 16 << 10];
+    let size = platform::host::fstat(fd)?.st_size.max(0) as usize;
+    let mut bytes = vec![0u8; size + 1];
     let mut len = 0;
     loop {
         if len == bytes.len() {
