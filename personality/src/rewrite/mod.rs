@@ -237,6 +237,20 @@ fn rewrite_within(
             return summary;
         }
     };
+    // The pages the windows lie in, made private in a call per run of
+    // them instead of a fault (or two) per page as each window is read and
+    // patched.
+    let mut pages: Vec<u64> = plan
+        .sites
+        .iter()
+        .flat_map(|s| [(s.0 + bias) & !0xfff, (s.1 + bias - 1) & !0xfff])
+        .collect();
+    pages.sort_unstable();
+    pages.dedup();
+    for run in pages.chunk_by(|a, b| b - a == 0x1000) {
+        let (first, last) = (run[0], run[run.len() - 1]);
+        let _ = platform::mm::populate_write(first, last + 0x1000 - first);
+    }
     let entry = platform::fast_entry_address();
     let mut at = area.0;
     for site in &plan.sites {
