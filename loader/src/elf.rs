@@ -81,7 +81,7 @@ impl Image {
         precheck(bytes).map_err(err)?;
         // goblin is written to return errors, but a loader must never panic on
         // hostile input, so its parse is fenced as well.
-        let parsed = std::panic::catch_unwind(|| Elf::parse(bytes))
+        let parsed = std::panic::catch_unwind(|| parse_headers(bytes))
             .map_err(|_| err("malformed ELF (the parser gave up)".into()))?
             .map_err(|e| err(format!("malformed ELF: {e}")))?;
         let image = from_goblin(&parsed, bytes).map_err(err)?;
@@ -166,6 +166,40 @@ fn precheck(bytes: &[u8]) -> Result<(), String> {
         Some(end) if end <= bytes.len() as u64 => Ok(()),
         _ => Err("truncated: program headers lie past the end of the file".into()),
     }
+}
+
+/// What loading needs of an ELF file, as Linux reads it: the header, the
+/// program headers, and the section headers with their names (the code
+/// sections the rewriter scans). goblin's full parse also reads the symbol
+/// tables, relocations and notes, which every exec would pay for (tens of
+/// microseconds and pages of the file touched) without using; the scan
+/// parses them itself when a binary has no cached plan.
+fn parse_headers(bytes: &[u8]) -> goblin::error::Result<Elf<'_>> {
+    use goblin::container::{Container, Ctx, Endian};
+    use goblin::elf::section_header::{SectionHeader, SHN_XINDEX};
+    use goblin::strtab::Strtab;
+    let header = Elf::parse_header(bytes)?;
+    let mut elf = Elf::lazy_parse(header)?;
+    // `precheck` has made sure of a 64-bit little-endian file.
+    let ctx = Ctx::new(Container::Big, Endian::Little);
+    elf.program_headers = program_header::ProgramHeader::parse(
+        bytes,
+        header.e_phoff as usize,
+        header.e_phnum as usize,
+        ctx,
+    )?;
+    elf.section_headers =
+        SectionHeader::parse(bytes, header.e_shoff as usize, header.e_shnum as usize, ctx)?;
+    // The section names' index, or (past SHN_LORESERVE) section 0's link.
+    let names = match header.e_shstrndx as u32 {
+        SHN_XINDEX => elf.section_headers.first().map(|s| s.sh_link as usize),
+        i => Some(i as usize),
+    };
+    if let Some(sh) = names.and_then(|i| elf.section_headers.get(i)) {
+        sh.check_size(bytes.len())?;
+        elf.shdr_strtab = Strtab::parse(bytes, sh.sh_offset as usize, sh.sh_size as usize, 0)?;
+    }
+    Ok(elf)
 }
 
 fn from_goblin(elf: &Elf, bytes: &[u8]) -> Result<Image, String> {

@@ -66,6 +66,11 @@ pub fn remember_self_exe() {
     }
 }
 
+/// ninux's own executable, as opened at start.
+pub(crate) fn self_exe_file() -> Option<&'static std::fs::File> {
+    SELF_EXE.get()
+}
+
 /// A path the host's execve accepts for ninux's own executable.
 pub(crate) fn self_exe() -> Option<String> {
     use std::os::fd::AsRawFd;
@@ -79,12 +84,35 @@ pub const RESUME_ARG: &str = "--ninux-exec-state=";
 
 /// Continues an execve from the state in host fd `fd` (a memfd).
 pub fn resume_from_fd(fd: i32) -> Result<std::convert::Infallible, RunError> {
-    let bytes = std::fs::read(format!("/proc/self/fd/{fd}"))
-        .map_err(|e| RunError::Platform(format!("cannot read the exec state: {e}")))?;
+    let bytes = read_state(fd).map_err(|e| {
+        RunError::Platform(format!("cannot read the exec state: {}", abi::Errno(e)))
+    })?;
     platform::host::close(fd);
     let s = ExecState::decode(&bytes)
         .map_err(|_| RunError::Platform("the exec state is corrupt".into()))?;
     resume(s)
+}
+
+/// The whole memfd, read from its start with pread (its offset, shared
+/// with the old image, is at the end), into a buffer of its size: a state
+/// is a few kilobytes, and every fresh page costs this new process a fault.
+fn read_state(fd: i32) -> Result<Vec<u8>, i32> {
+    let size = platform::host::fstat(fd)?.st_size.max(0) as usize;
+    let mut bytes = vec![0u8; size + 1];
+    let mut len = 0;
+    loop {
+        if len == bytes.len() {
+            bytes.resize(len * 2, 0);
+        }
+        match platform::host::read_local(fd, &mut bytes[len..], Some(len as i64)) {
+            Ok(0) => break,
+            Ok(n) => len += n,
+            Err(libc::EINTR) => {}
+            Err(e) => return Err(e),
+        }
+    }
+    bytes.truncate(len);
+    Ok(bytes)
 }
 
 /// Ends the guest process with `status` (exit_group), cleaning up first.
@@ -249,7 +277,11 @@ fn read_program(r: crate::fs::path::Resolved) -> Result<ProgramFile, RunError> {
     )
     .map_err(|e| err(e.to_string()))?;
     if let Some(mapped) = map_program(&chan) {
-        return mapped.map_err(err);
+        let (mapped, key) = mapped.map_err(err)?;
+        // The open chan itself is kept: its host fd is what the segments
+        // are mapped from (a clone would be unopened, without one).
+        let bytes = ImageBytes::Mapped(mapped);
+        return Ok(ProgramFile { bytes, chan, key });
     }
     let mut bytes = Vec::new();
     let mut buf = vec![0u8; 1 << 20];
@@ -273,7 +305,9 @@ fn read_program(r: crate::fs::path::Resolved) -> Result<ProgramFile, RunError> {
 /// no copy of the whole program (and no hash of it: the rewrite plan is
 /// keyed by the file's identity and change time). `None` when the chan has
 /// no host file; an error for an absurdly large or unmappable one.
-fn map_program(chan: &kernel::Chan) -> Option<Result<ProgramFile, String>> {
+fn map_program(
+    chan: &kernel::Chan,
+) -> Option<Result<(platform::mapped::MappedFile, crate::rewrite::cache::Key), String>> {
     use std::os::fd::AsRawFd;
     let fd = chan.host_fd()?.as_raw_fd();
     let st = platform::host::fstat(fd).ok()?;
@@ -284,11 +318,7 @@ fn map_program(chan: &kernel::Chan) -> Option<Result<ProgramFile, String>> {
         return Some(Err("absurd size for a program".into()));
     }
     let mapped = platform::mapped::MappedFile::new(fd, st.st_size as usize).ok()?;
-    Some(Ok(ProgramFile {
-        bytes: ImageBytes::Mapped(mapped),
-        chan: chan.clone_chan().ok()?,
-        key: crate::rewrite::cache::Key::of_file(&st),
-    }))
+    Some(Ok((mapped, crate::rewrite::cache::Key::of_file(&st))))
 }
 
 /// Larger "programs" are refused before they are read.
@@ -318,19 +348,14 @@ pub fn run(program: Program) -> Result<std::convert::Infallible, RunError> {
     crate::fs::path::init(ns, cwd);
     let found = find_program(&path, &envp)?;
     let (found, argv) = follow_script(found, argv)?;
-    let (exe, regs, brk) = load_program(found, &argv, &envp)?;
+    let rlimits = state::host_rlimits();
+    let (exe, regs, brk) = load_program(found, &argv, &envp, &rlimits)?;
     // The guest starts with ninux's umask; the host's becomes 0 so that
     // files the devices create get exactly the mode the guest asked for.
     let umask = platform::host::plain(libc::SYS_umask, [0, 0, 0]).unwrap_or(0o022) as i32;
-    init_state(
-        exe,
-        brk,
-        [KernelSigaction::default(); 64],
-        state::host_rlimits(),
-        umask,
-    );
+    init_state(exe, brk, [KernelSigaction::default(); 64], rlimits, umask);
     crate::fs::fd::init_stdio();
-    start(regs, 0)
+    start(regs, 0, None)
 }
 
 /// Continues an execve in the re-exec'd ninux: rebuilds the state the old
@@ -355,11 +380,20 @@ pub fn resume(s: ExecState) -> Result<std::convert::Infallible, RunError> {
             crate::dispatch::TraceMode::Kernel
         });
     }
+    platform::adopt_cpu_facts(s.cpu);
     crate::rewrite::set_enabled(s.rewrite & 1 == 0);
     crate::rewrite::set_stats(s.rewrite & 2 != 0);
     crate::fs::fd::restore(crate::process::exec::reopen_fds(&s.fds));
+    // The old image's limits; the host is asked only for any the state lacks.
+    let mut rlimits = match s.rlimits.first() {
+        Some(&r) if s.rlimits.len() >= 16 => [r; 16],
+        _ => state::host_rlimits(),
+    };
+    for (d, r) in rlimits.iter_mut().zip(&s.rlimits) {
+        *d = *r;
+    }
     let found = find_program(&s.path, &s.envp)?;
-    let (exe, regs, brk) = load_program(found, &s.argv, &s.envp)?;
+    let (exe, regs, brk) = load_program(found, &s.argv, &s.envp, &rlimits)?;
     // Caught signals are reset to their default; ignored ones stay ignored.
     let mut actions = [KernelSigaction::default(); 64];
     for (i, a) in actions.iter_mut().enumerate() {
@@ -367,21 +401,20 @@ pub fn resume(s: ExecState) -> Result<std::convert::Infallible, RunError> {
             a.handler = abi::signal::SIG_IGN;
         }
     }
-    let mut rlimits = state::host_rlimits();
-    for (d, r) in rlimits.iter_mut().zip(&s.rlimits) {
-        *d = *r;
-    }
     // The host's umask is already 0 (set by the first ninux, kept by exec).
-    let _ = platform::host::plain(libc::SYS_umask, [0, 0, 0]);
     init_state(exe, brk, actions, rlimits, s.umask as i32);
-    start(regs, s.sigmask)
+    // What the host ignores now is what the guest ignored (see
+    // `init_host_actions`).
+    start(regs, s.sigmask, Some(s.ignored))
 }
 
-/// Finds, reads, checks and maps a program and builds its initial stack.
+/// Finds, reads, checks and maps a program and builds its initial stack,
+/// sized by the process's RLIMIT_STACK (in `rlimits`), as Linux sizes it.
 fn load_program(
     found: crate::fs::path::Resolved,
     argv: &[Vec<u8>],
     envp: &[Vec<u8>],
+    rlimits: &[abi::structs::Rlimit; 16],
 ) -> Result<(Vec<u8>, GuestRegs, Brk), RunError> {
     let exe = found.path.clone().into_bytes();
     let name = found.path.clone();
@@ -396,8 +429,16 @@ fn load_program(
         Some(path) => Some(load_interp(&name, path)?),
         None => None,
     };
-    let (regs, brk) = build_process(&name, &exe, argv, envp, &image, &loaded, interp.as_ref())
-        .map_err(RunError::Load)?;
+    let stack_limit = rlimits[libc::RLIMIT_STACK as usize].rlim_cur;
+    let (regs, brk) = build_process(
+        &name,
+        &exe,
+        (argv, envp),
+        (&image, &loaded),
+        interp.as_ref(),
+        stack_limit,
+    )
+    .map_err(RunError::Load)?;
     // /proc/self/{cmdline,environ,auxv,maps} describe this image.
     state::record_exec(
         argv,
@@ -507,8 +548,13 @@ fn init_state(
     state::with_thread(|t| t.tid = platform::gettid());
 }
 
-/// Installs the trap handlers and enters the guest with signal mask `mask`.
-fn start(regs: GuestRegs, mask: u64) -> Result<std::convert::Infallible, RunError> {
+/// Installs the trap handlers and enters the guest with signal mask `mask`;
+/// `host_ignored` as `signal::deliver::init_host_actions` takes it.
+fn start(
+    regs: GuestRegs,
+    mask: u64,
+    host_ignored: Option<u64>,
+) -> Result<std::convert::Infallible, RunError> {
     crate::dispatch::open_syscall_log();
     platform::install(platform::Handlers {
         syscall: crate::dispatch::syscall,
@@ -516,7 +562,7 @@ fn start(regs: GuestRegs, mask: u64) -> Result<std::convert::Infallible, RunErro
     })
     .map_err(|e| RunError::Platform(format!("cannot install signal handlers: {e}")))?;
     // The host's dispositions follow the guest's from here on.
-    crate::signal::deliver::init_host_actions();
+    crate::signal::deliver::init_host_actions(host_ignored);
     let value = platform::enter_guest(regs, 0, mask)
         .map_err(|e| RunError::Platform(format!("cannot enter the guest: {e}")))?;
     // The leader never leaves guest code except through exit_group.
@@ -704,11 +750,10 @@ fn prot_of(s: &loader::Segment) -> i32 {
 fn build_process(
     file: &str,
     exe: &[u8],
-    argv: &[Vec<u8>],
-    envp: &[Vec<u8>],
-    image: &Image,
-    loaded: &Loaded,
+    (argv, envp): (&[Vec<u8>], &[Vec<u8>]),
+    (image, loaded): (&Image, &Loaded),
     interp: Option<&Interp>,
+    limit: u64,
 ) -> Result<(GuestRegs, Brk), loader::LoadError> {
     let brk_start = loaded.end;
     if image.kind == ImageKind::Exec {
@@ -732,8 +777,6 @@ fn build_process(
         reserved_end: brk_start + BRK_RESERVE,
     };
 
-    let limit = platform::host::getrlimit(libc::RLIMIT_STACK)
-        .map_or(abi::structs::RLIM_INFINITY, |r| r.rlim_cur);
     let stack_size = if limit == abi::structs::RLIM_INFINITY {
         STACK_DEFAULT
     } else {
@@ -751,7 +794,13 @@ fn build_process(
 
     let mut random = [0u8; 16];
     let _ = getrandom_host(&mut random);
-    let ids = |nr| platform::host::plain(nr, [0; 3]).unwrap_or(0);
+    let id = |nr| platform::host::plain(nr, [0; 3]).unwrap_or(0);
+    let (uid, euid, gid, egid) = (
+        id(libc::SYS_getuid),
+        id(libc::SYS_geteuid),
+        id(libc::SYS_getgid),
+        id(libc::SYS_getegid),
+    );
     let phdr = image.phdr_vaddr().map_or(0, |p| p + loaded.bias);
     let vdso = platform::host_auxv(AT_SYSINFO_EHDR);
     let mut auxv = Vec::new();
@@ -772,18 +821,15 @@ fn build_process(
         (AT_BASE, AuxVal::Value(interp.map_or(0, |i| i.loaded.bias))),
         (AT_FLAGS, AuxVal::Value(0)),
         (AT_ENTRY, AuxVal::Value(image.entry + loaded.bias)),
-        (AT_UID, AuxVal::Value(ids(libc::SYS_getuid))),
-        (AT_EUID, AuxVal::Value(ids(libc::SYS_geteuid))),
-        (AT_GID, AuxVal::Value(ids(libc::SYS_getgid))),
-        (AT_EGID, AuxVal::Value(ids(libc::SYS_getegid))),
+        (AT_UID, AuxVal::Value(uid)),
+        (AT_EUID, AuxVal::Value(euid)),
+        (AT_GID, AuxVal::Value(gid)),
+        (AT_EGID, AuxVal::Value(egid)),
         // Linux's secureexec: ninux never grants set-id rights, so this is
         // only set when ninux itself runs with differing real and effective ids.
         (
             AT_SECURE,
-            AuxVal::Value(u64::from(
-                ids(libc::SYS_getuid) != ids(libc::SYS_geteuid)
-                    || ids(libc::SYS_getgid) != ids(libc::SYS_getegid),
-            )),
+            AuxVal::Value(u64::from(uid != euid || gid != egid)),
         ),
         (AT_RANDOM, AuxVal::Random),
         (AT_HWCAP2, AuxVal::Value(platform::host_auxv(AT_HWCAP2))),
@@ -817,7 +863,6 @@ fn build_process(
     Ok((regs, brk))
 }
 
-fn getrandom_host(buf: &mut [u8]) -> std::io::Result<()> {
-    use std::io::Read;
-    std::fs::File::open("/dev/urandom")?.read_exact(buf)
+fn getrandom_host(buf: &mut [u8]) -> Result<(), i32> {
+    platform::host::random_bytes(buf)
 }

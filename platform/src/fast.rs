@@ -45,11 +45,50 @@ static TRAPPED: [AtomicU64; 8] = [const { AtomicU64::new(0) }; 8];
 static FAST_CALLS: AtomicU64 = AtomicU64::new(0);
 pub(crate) static TRAPPED_CALLS: AtomicU64 = AtomicU64::new(0);
 
+static CPU_CHECKED: std::sync::Once = std::sync::Once::new();
+
 /// Checks the CPU once: the fast path needs AVX (ymm registers) and XSAVE
 /// (signal frames hold the standard XSAVE form).
 pub(crate) fn init() {
-    static ONCE: std::sync::Once = std::sync::Once::new();
-    ONCE.call_once(check_cpu);
+    CPU_CHECKED.call_once(check_cpu);
+}
+
+/// What the CPU check found, `(XCR0 ∩ saved features, XSAVE standard-form
+/// size)`, `(0, 0)` when the fast path is unavailable: for a re-executed
+/// ninux, which then need not ask again. CPUID is a trap to the hypervisor
+/// in a VM (tens of µs each here, three of them), paid at every exec.
+pub fn cpu_facts() -> (u64, u64) {
+    init();
+    if AVAILABLE.load(Relaxed) {
+        (XCR0.load(Relaxed), XSTATE_SIZE.load(Relaxed))
+    } else {
+        (0, 0)
+    }
+}
+
+/// Takes `cpu_facts` from the ninux that exec'd this one, instead of
+/// checking the CPU. Trusted only as far as XCR0 (the enabled state
+/// components, which XGETBV reads without a trap) still says the same;
+/// else, or for `(0, 0)`, the CPU is checked as usual.
+pub fn adopt_cpu_facts((xcr0, size): (u64, u64)) {
+    CPU_CHECKED.call_once(|| {
+        let osxsave = xcr0 != 0;
+        // SAFETY: XGETBV with ecx = 0 is allowed when OSXSAVE is set, which
+        // the old image's check established on this machine.
+        let live = if osxsave {
+            (unsafe { std::arch::x86_64::_xgetbv(0) }) & SAVED_FEATURES
+        } else {
+            0
+        };
+        if !osxsave || live != xcr0 || size == 0 || size > 1 << 20 {
+            check_cpu();
+            return;
+        }
+        XCR0.store(xcr0, Relaxed);
+        XSTATE_SIZE.store(size, Relaxed);
+        XSAVE_SIZE.store((size + 4 + 64 + 63) & !63, Relaxed);
+        AVAILABLE.store(true, Relaxed);
+    });
 }
 
 fn check_cpu() {

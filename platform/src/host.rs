@@ -156,6 +156,25 @@ pub fn getrandom(buf: u64, len: u64, flags: u32) -> Result<u64, Errno> {
     result(unsafe { libc::syscall(libc::SYS_getrandom, buf, len, flags) })
 }
 
+/// getrandom(2) into a ninux buffer, filled whole (AT_RANDOM, load
+/// addresses): one host call where opening /dev/urandom takes three.
+pub fn random_bytes(buf: &mut [u8]) -> Result<(), Errno> {
+    let mut at = 0;
+    while at < buf.len() {
+        let rest = &mut buf[at..];
+        // SAFETY: rest is ninux's own buffer of rest.len() bytes.
+        match result(unsafe {
+            libc::syscall(libc::SYS_getrandom, rest.as_mut_ptr(), rest.len(), 0)
+        }) {
+            Ok(0) => return Err(libc::EIO),
+            Ok(n) => at += n as usize,
+            Err(libc::EINTR) => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(())
+}
+
 /// sched_getaffinity(2) into a ninux buffer.
 pub fn sched_getaffinity(pid: i32, mask: &mut [u8]) -> Result<u64, Errno> {
     // SAFETY: the buffer is ninux's own and of the given length.
@@ -277,6 +296,52 @@ pub fn clock_getres(clock: i32) -> Result<abi::structs::Timespec, Errno> {
     // SAFETY: as above.
     result(unsafe { libc::syscall(libc::SYS_clock_getres, clock, &mut ts as *mut _) })?;
     Ok(ts)
+}
+
+/// The fds this process has open, from /proc/self/fd (the directory's own
+/// fd left out): a few host calls, where probing each possible number
+/// with fcntl takes one per number. `None` when /proc is not there.
+pub fn open_fds() -> Option<Vec<i32>> {
+    // SAFETY: a NUL-terminated path; the fd is closed below.
+    let dir = unsafe {
+        libc::open(
+            c"/proc/self/fd".as_ptr(),
+            libc::O_RDONLY | libc::O_DIRECTORY | libc::O_CLOEXEC,
+        )
+    };
+    if dir < 0 {
+        return None;
+    }
+    let mut fds = Vec::new();
+    let mut buf = vec![0u8; 8192];
+    let complete = loop {
+        // SAFETY: buf is ninux's own, of buf.len() bytes.
+        let n = unsafe { libc::syscall(libc::SYS_getdents64, dir, buf.as_mut_ptr(), buf.len()) };
+        if n <= 0 {
+            break n == 0;
+        }
+        // linux_dirent64: ino u64, off i64, reclen u16, type u8, name.
+        let mut at = 0;
+        while at + 19 < n as usize {
+            let reclen = u16::from_ne_bytes([buf[at + 16], buf[at + 17]]) as usize;
+            if reclen == 0 || at + reclen > n as usize {
+                break;
+            }
+            let name = &buf[at + 19..at + reclen];
+            let name = &name[..name.iter().position(|&b| b == 0).unwrap_or(name.len())];
+            if let Some(fd) = std::str::from_utf8(name)
+                .ok()
+                .and_then(|s| s.parse::<i32>().ok())
+            {
+                if fd != dir {
+                    fds.push(fd);
+                }
+            }
+            at += reclen;
+        }
+    };
+    close(dir);
+    complete.then_some(fds)
 }
 
 /// Duplicates a host fd to a number at or above `min`, close-on-exec.

@@ -30,13 +30,16 @@ pub mod uaccess;
 
 pub use block::GuestRegs;
 pub use deferred::{requeue_signal, take_deferred_signal};
-pub use fast::{fast_entry_address, fast_path_available, set_trapped, syscall_counts};
+pub use fast::{
+    adopt_cpu_facts, cpu_facts, fast_entry_address, fast_path_available, set_trapped,
+    syscall_counts,
+};
 pub use frame::SignalFrame;
 pub use host_signal::{
     alarm, getitimer, setitimer, sigpending, sigqueueinfo, sigsuspend, sigtimedwait, tkill,
 };
 pub use signals::{
-    die_by_signal, host_ignores, install, set_host_action, stop_self, write_stderr, Fault,
+    die_by_signal, host_action_now, install, set_host_action, stop_self, write_stderr, Fault,
     Handlers, HostAction, Trap, ALWAYS_CAUGHT,
 };
 pub use thread::{
@@ -56,7 +59,21 @@ pub fn have_fsgsbase() -> bool {
 pub fn host_auxv(key: u64) -> u64 {
     static AUXV: std::sync::OnceLock<Vec<(u64, u64)>> = std::sync::OnceLock::new();
     let auxv = AUXV.get_or_init(|| {
-        let raw = std::fs::read("/proc/self/auxv").unwrap_or_default();
+        // Plain reads into a page: the vector is a few hundred bytes
+        // (std::fs::read would stat the file, which says 0, then grow its
+        // buffer read by read).
+        let mut raw = vec![0u8; 4096];
+        let mut len = 0;
+        if let Ok(f) = std::fs::File::open("/proc/self/auxv") {
+            use std::os::fd::AsRawFd;
+            while len < raw.len() {
+                match host::read_local(f.as_raw_fd(), &mut raw[len..], None) {
+                    Ok(n) if n > 0 => len += n,
+                    _ => break,
+                }
+            }
+        }
+        raw.truncate(len);
         raw.chunks_exact(16)
             .map(|c| {
                 let word = |b: &[u8]| u64::from_le_bytes(b.try_into().unwrap_or_default());

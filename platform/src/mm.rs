@@ -160,6 +160,24 @@ pub fn map(req: MapRequest) -> Result<u64, Errno> {
     if req.flags & libc::MAP_FIXED_NOREPLACE != 0 && holes != [(req.addr, end)] {
         return Err(libc::EEXIST);
     }
+    if holes == [(req.addr, end)] {
+        // Nothing of it is the guest's yet: one host call both claims and
+        // maps, refused if any host mapping is there.
+        let flags = (req.flags & !libc::MAP_FIXED) | libc::MAP_FIXED_NOREPLACE;
+        return match raw_mmap(req.addr, len, req.prot, flags, req.fd, req.offset) {
+            Ok(addr) if addr == req.addr => {
+                add(&mut owned, req.addr, end);
+                Ok(addr)
+            }
+            // A kernel without MAP_FIXED_NOREPLACE took it as a hint.
+            Ok(addr) => {
+                raw_munmap(addr, len);
+                Err(libc::ENOMEM)
+            }
+            Err(libc::EEXIST) => Err(libc::ENOMEM),
+            Err(err) => Err(err),
+        };
+    }
     // Claim the parts the guest does not own yet; any host mapping there
     // makes MAP_FIXED_NOREPLACE fail and the whole request is refused.
     let mut claimed = Vec::new();
@@ -233,6 +251,36 @@ pub fn protect(addr: u64, len: u64, prot: i32) -> Result<(), Errno> {
     }
     // SAFETY: the range is guest-owned.
     let r = unsafe { libc::mprotect(addr as *mut libc::c_void, len as usize, prot) };
+    if r < 0 {
+        Err(errno())
+    } else {
+        Ok(())
+    }
+}
+
+/// Makes the guest's writable pages `[addr, addr+len)` present and private
+/// (MADV_POPULATE_WRITE) in one host call, where writing them one by one
+/// takes a page fault each (two for a file page that is read first): the
+/// rewriter patches a few bytes in each of many text pages, and a fault is
+/// several microseconds in a VM. Best effort: an older kernel says EINVAL
+/// and the writes fault as before.
+pub fn populate_write(addr: u64, len: u64) -> Result<(), Errno> {
+    let start = addr & !(PAGE - 1);
+    let len = page_up(addr.checked_add(len).ok_or(libc::ENOMEM)? - start).ok_or(libc::ENOMEM)?;
+    if len == 0 {
+        return Ok(());
+    }
+    if !owns(start, len) {
+        return Err(libc::ENOMEM);
+    }
+    // SAFETY: the range is guest-owned; populating changes no contents.
+    let r = unsafe {
+        libc::madvise(
+            start as *mut libc::c_void,
+            len as usize,
+            libc::MADV_POPULATE_WRITE,
+        )
+    };
     if r < 0 {
         Err(errno())
     } else {

@@ -207,8 +207,10 @@ pub fn set_host_action(sig: i32, action: HostAction) {
     }
 }
 
-/// Whether the host ignores `sig` (inherited through exec, like Linux's ignored signals).
-pub fn host_ignores(sig: i32) -> bool {
+/// The host's current disposition of `sig`, when it is one of ours:
+/// default, ignored, or ninux's handler; `None` for another handler (one
+/// the runtime installed) or when the query fails.
+pub fn host_action_now(sig: i32) -> Option<HostAction> {
     let mut old = abi::structs::KernelSigaction::default();
     // SAFETY: rt_sigaction with a null new action only writes the old one.
     let r = unsafe {
@@ -220,7 +222,13 @@ pub fn host_ignores(sig: i32) -> bool {
             8usize,
         )
     };
-    r == 0 && old.handler == libc::SIG_IGN as u64
+    match old.handler {
+        _ if r != 0 => None,
+        h if h == libc::SIG_DFL as u64 => Some(HostAction::Default),
+        h if h == libc::SIG_IGN as u64 => Some(HostAction::Ignore),
+        h if h == asm::label(asm::ninux_signal_entry) => Some(HostAction::Catch),
+        _ => None,
+    }
 }
 
 /// rt_sigaction with ninux's restorer. glibc's sigaction() would substitute its

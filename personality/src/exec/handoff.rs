@@ -50,6 +50,9 @@ pub struct ExecState {
     pub procs_slots: u64,
     /// Syscall-site rewriting: bit 0 `--no-rewrite`, bit 1 `--stats`.
     pub rewrite: u8,
+    /// `platform::cpu_facts` of the old image, so the new one need not
+    /// ask the CPU again.
+    pub cpu: (u64, u64),
 }
 
 struct Writer(Vec<u8>);
@@ -152,6 +155,8 @@ impl ExecState {
         w.u64(self.procs_fd as u32 as u64);
         w.u64(self.procs_slots);
         w.u64(self.rewrite as u64);
+        w.u64(self.cpu.0);
+        w.u64(self.cpu.1);
         w.0
     }
 
@@ -208,6 +213,7 @@ impl ExecState {
         let procs_fd = r.u64()? as u32 as i32;
         let procs_slots = r.u64()?;
         let rewrite = r.u64()? as u8;
+        let cpu = (r.u64()?, r.u64()?);
         Ok(ExecState {
             path,
             argv,
@@ -227,6 +233,7 @@ impl ExecState {
             procs_fd,
             procs_slots,
             rewrite,
+            cpu,
         })
     }
 }
@@ -276,6 +283,7 @@ mod tests {
             procs_fd: -1,
             procs_slots: 0,
             rewrite: 3,
+            cpu: (7, 832),
         };
         let bytes = s.encode();
         assert_eq!(ExecState::decode(&bytes).unwrap(), s);

@@ -111,9 +111,17 @@ pub fn remember_inherited() {
     if resuming {
         return;
     }
-    let open = (3..MAX_FDS as i32)
-        .filter(|&fd| host::fcntl(fd, F_GETFD, 0).is_ok())
-        .collect();
+    let open = match host::open_fds() {
+        Some(mut fds) => {
+            fds.retain(|&fd| (3..MAX_FDS as i32).contains(&fd));
+            fds.sort_unstable();
+            fds
+        }
+        // No /proc: ask each number.
+        None => (3..MAX_FDS as i32)
+            .filter(|&fd| host::fcntl(fd, F_GETFD, 0).is_ok())
+            .collect(),
+    };
     let _ = INHERITED.set(open);
 }
 

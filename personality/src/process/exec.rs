@@ -28,6 +28,9 @@ const MAX_ARG_STRINGS: usize = 0x7fff_ffff;
 const ARG_MIN: u64 = 32 * 4096;
 /// How much of a file Linux reads to recognise it (BINPRM_BUF_SIZE).
 const HEAD: usize = 256;
+/// How much is read at once: the `#!` line within HEAD, and an ELF file's
+/// program headers, which follow its header in every linker's output.
+const READ_AHEAD: usize = 1024;
 /// Interpreters of interpreters Linux follows before ELOOP.
 const MAX_SCRIPT_DEPTH: usize = 4;
 
@@ -103,6 +106,7 @@ fn exec(t: &mut Trap, base: Base, path: Vec<u8>, argv: u64, envp: u64, last: Las
         procs_fd: -1,
         procs_slots: 0,
         rewrite: u8::from(!crate::rewrite::enabled()) | u8::from(crate::rewrite::stats()) << 1,
+        cpu: platform::cpu_facts(),
     };
     // The old image's shared file mappings end here, as at exit.
     crate::mm::shared::write_back_all();
@@ -156,10 +160,10 @@ pub(crate) fn find_image(
         let r = path::resolve(&base, &path, last)?;
         let head = check_and_read_head(&r)?;
         if head.starts_with(b"\x7fELF") {
-            check_interpreter(&r)?;
+            check_interpreter(&r, &head)?;
             return Ok((r.path, argv));
         }
-        let Some((interp, arg)) = parse_shebang(&head) else {
+        let Some((interp, arg)) = parse_shebang(&head[..head.len().min(HEAD)]) else {
             return Err(Errno::ENOEXEC);
         };
         // argv[0] is replaced: [interp, arg?, the script as named, argv[1..]].
@@ -175,7 +179,8 @@ pub(crate) fn find_image(
     Err(Errno::ELOOP)
 }
 
-/// EACCES unless a regular file with an execute bit; then its first bytes.
+/// EACCES unless a regular file with an execute bit; then its first
+/// READ_AHEAD bytes.
 fn check_and_read_head(r: &Resolved) -> Result<Vec<u8>, Errno> {
     if r.chan.qid.is_symlink() {
         return Err(Errno::ELOOP);
@@ -193,7 +198,7 @@ fn check_and_read_head(r: &Resolved) -> Result<Vec<u8>, Errno> {
     }
     let chan = r.chan.clone_chan().map_err(kerr)?;
     let chan = open_chan(chan, ninep::OREAD as u32).map_err(kerr)?;
-    let mut head = vec![0u8; HEAD];
+    let mut head = vec![0u8; READ_AHEAD];
     let n = chan.pread(&mut head, Some(0)).map_err(kerr)?;
     head.truncate(n);
     Ok(head)
@@ -201,10 +206,20 @@ fn check_and_read_head(r: &Resolved) -> Result<Vec<u8>, Errno> {
 
 /// A dynamically linked program's interpreter must exist before the old
 /// image is given up: ENOENT otherwise, as Linux answers (the loader checks
-/// the rest in the new process).
-fn check_interpreter(r: &Resolved) -> Result<(), Errno> {
-    let chan = open_chan(r.chan.clone_chan().map_err(kerr)?, ninep::OREAD as u32).map_err(kerr)?;
-    let read = |at: u64, len: usize| -> Result<Vec<u8>, Errno> {
+/// the rest in the new process). `head` is the file's start, as read: the
+/// file is opened again only for what lies beyond it.
+fn check_interpreter(r: &Resolved, head: &[u8]) -> Result<(), Errno> {
+    let mut chan = None;
+    let mut read = |at: u64, len: usize| -> Result<Vec<u8>, Errno> {
+        let end = at.saturating_add(len as u64);
+        if end <= head.len() as u64 {
+            return Ok(head[at as usize..end as usize].to_vec());
+        }
+        if chan.is_none() {
+            let c = r.chan.clone_chan().map_err(kerr)?;
+            chan = Some(open_chan(c, ninep::OREAD as u32).map_err(kerr)?);
+        }
+        let chan = chan.as_ref().ok_or(Errno::EIO)?;
         let mut buf = vec![0u8; len];
         let n = chan.pread(&mut buf, Some(at)).map_err(kerr)?;
         buf.truncate(n);

@@ -27,13 +27,24 @@ pub struct Plan {
 
 const MAGIC: &str = "ninux-rewrite-plan 4";
 
-fn dir() -> Option<PathBuf> {
-    // SAFETY: getuid has no preconditions.
-    let uid = unsafe { libc::getuid() };
-    let dir = std::env::temp_dir().join(format!("ninux-rewrite-{uid}"));
-    let _ = std::fs::DirBuilder::new().mode(0o700).create(&dir);
-    let meta = std::fs::symlink_metadata(&dir).ok()?;
-    (meta.is_dir() && meta.uid() == uid && meta.mode() & 0o077 == 0).then_some(dir)
+/// The plans' directory, made if missing, once per process: an exec looks
+/// up one plan and a dynamically linked program one per library.
+fn dir() -> Option<&'static PathBuf> {
+    static DIR: std::sync::OnceLock<Option<PathBuf>> = std::sync::OnceLock::new();
+    DIR.get_or_init(|| {
+        // SAFETY: getuid has no preconditions.
+        let uid = unsafe { libc::getuid() };
+        let dir = std::env::temp_dir().join(format!("ninux-rewrite-{uid}"));
+        let meta = match std::fs::symlink_metadata(&dir) {
+            Ok(meta) => meta,
+            Err(_) => {
+                let _ = std::fs::DirBuilder::new().mode(0o700).create(&dir);
+                std::fs::symlink_metadata(&dir).ok()?
+            }
+        };
+        (meta.is_dir() && meta.uid() == uid && meta.mode() & 0o077 == 0).then_some(dir)
+    })
+    .as_ref()
 }
 
 /// A fast 64-bit hash of `bytes` (FxHash's step, a word at a time): the
@@ -94,9 +105,18 @@ impl Key {
 
 /// The file for `key`, with the ninux binary's identity.
 fn path(key: Key) -> Option<PathBuf> {
-    let me = std::fs::metadata("/proc/self/exe").ok()?;
+    static ME: std::sync::OnceLock<Option<(u64, i64, i64, u64)>> = std::sync::OnceLock::new();
+    let me = ME.get_or_init(|| {
+        // The executable ninux keeps open for execve: an fstat, where the
+        // path /proc/self/exe costs a walk through procfs.
+        let me = match crate::exec::self_exe_file() {
+            Some(f) => f.metadata().ok()?,
+            None => std::fs::metadata("/proc/self/exe").ok()?,
+        };
+        Some((me.len(), me.mtime(), me.mtime_nsec(), me.ino()))
+    });
     let mut h = std::collections::hash_map::DefaultHasher::new();
-    (me.len(), me.mtime(), me.mtime_nsec(), me.ino(), key.hash).hash(&mut h);
+    ((*me)?, key.hash).hash(&mut h);
     Some(dir()?.join(format!("{:016x}-{}", h.finish(), key.len)))
 }
 

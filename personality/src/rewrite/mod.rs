@@ -69,8 +69,10 @@ pub fn stats() -> bool {
 }
 
 fn trapped_numbers() -> Vec<u64> {
-    (0..512u64)
-        .filter(|&nr| table::lookup(nr).is_some_and(|e| TRAPPED.contains(&e.name)))
+    abi::SYSCALLS
+        .iter()
+        .filter(|(_, name)| TRAPPED.contains(name))
+        .map(|&(nr, _)| nr as u64)
         .collect()
 }
 
@@ -235,6 +237,20 @@ fn rewrite_within(
             return summary;
         }
     };
+    // The pages the windows lie in, made private in a call per run of
+    // them instead of a fault (or two) per page as each window is read and
+    // patched.
+    let mut pages: Vec<u64> = plan
+        .sites
+        .iter()
+        .flat_map(|s| [(s.0 + bias) & !0xfff, (s.1 + bias - 1) & !0xfff])
+        .collect();
+    pages.sort_unstable();
+    pages.dedup();
+    for run in pages.chunk_by(|a, b| b - a == 0x1000) {
+        let (first, last) = (run[0], run[run.len() - 1]);
+        let _ = platform::mm::populate_write(first, last + 0x1000 - first);
+    }
     let entry = platform::fast_entry_address();
     let mut at = area.0;
     for site in &plan.sites {
