@@ -138,6 +138,8 @@ int main(void)
 	printf("abstract read %d: %.*s\n", n, n > 0 ? n : 0, b);
 	glen = sizeof got_a;
 	T(getsockname(d, (struct sockaddr *)&got_a, &glen));
-	printf("abstract name %s len %d\n", got_a.sun_path + 1, (int)glen);
+	/* An abstract name is not NUL-terminated: print exactly its bytes. */
+	int alen = (int)glen - (int)offsetof(struct sockaddr_un, sun_path) - 1;
+	printf("abstract name %.*s len %d\n", alen > 0 ? alen : 0, got_a.sun_path + 1, (int)glen);
 	return 0;
 }
