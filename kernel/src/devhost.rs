@@ -372,7 +372,7 @@ pub struct HostNode {
     io: Option<OwnedFd>,
     readonly: bool,
     /// The host stat the walk to this file took, for one `walked_stat_attr`.
-    walked: Mutex<Option<Box<rfs::Stat>>>,
+    walked: Mutex<Option<rfs::Stat>>,
     /// The file's type (an inode's never changes).
     kind: FileType,
 }
@@ -484,7 +484,7 @@ impl HostNode {
             qid: host_qid(&st, self.rootdev),
             io: None,
             readonly: self.readonly,
-            walked: Mutex::new(Some(Box::new(st))),
+            walked: Mutex::new(Some(st)),
             kind: FileType::from_raw_mode(st.st_mode as _),
         })
     }
