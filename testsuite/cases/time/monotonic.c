@@ -38,7 +38,9 @@ int main(void)
 	printf("CLOCK_REALTIME after 2020: %s\n", rt.tv_sec > 1577836800 ? "yes" : "no");
 	printf("gettimeofday agrees within 2s: %s\n",
 	       tv.tv_sec - rt.tv_sec <= 2 && tv.tv_sec >= rt.tv_sec ? "yes" : "no");
-	printf("time agrees within 2s: %s\n", t - rt.tv_sec <= 2 && t >= rt.tv_sec ? "yes" : "no");
+	/* time() reads the coarse clock, which lags the fine one by up to a
+	 * tick: just after a second begins it may still say the last one. */
+	printf("time agrees within 2s: %s\n", t - rt.tv_sec <= 2 && t >= rt.tv_sec - 1 ? "yes" : "no");
 
 	struct timespec c0, c1, res;
 	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &c0);
