@@ -49,6 +49,14 @@ impl Tool {
         matches!(self, Tool::Dash | Tool::Python3)
     }
 
+    /// [`Tool::locate`] for a test that skips without the tool: `None`
+    /// after saying why on stderr.
+    pub fn locate_or_skip(self) -> Option<PathBuf> {
+        self.locate()
+            .map_err(|why| eprintln!("skipped: {why}"))
+            .ok()
+    }
+
     /// The tool's path, or why it cannot be used (missing, or not static).
     pub fn locate(self) -> Result<PathBuf, String> {
         let name = self.names()[0];

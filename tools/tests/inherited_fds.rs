@@ -10,13 +10,7 @@ use testsuite::host::Tool;
 const NINUX: &str = env!("CARGO_BIN_EXE_ninux");
 
 fn busybox() -> Option<PathBuf> {
-    match Tool::Busybox.locate() {
-        Ok(p) => Some(p),
-        Err(why) => {
-            eprintln!("skipped: {why}");
-            None
-        }
-    }
+    Tool::Busybox.locate_or_skip()
 }
 
 /// Runs `script` under the host's sh, which opens the redirections and then
