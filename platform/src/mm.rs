@@ -381,6 +381,13 @@ pub fn advise(addr: u64, len: u64, advice: i32) -> Result<(), Errno> {
     }
 }
 
+/// The guest-owned ranges as (start, end), in address order: what the
+/// personality's /proc/self/maps keeps of the host's maps.
+pub fn owned_ranges() -> Vec<(u64, u64)> {
+    let owned = OWNED.lock().unwrap_or_else(|p| p.into_inner());
+    owned.iter().map(|(&s, &e)| (s, e)).collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -429,11 +436,4 @@ mod tests {
         assert!(!owns(free, PAGE));
         drop(host);
     }
-}
-
-/// The guest-owned ranges as (start, end), in address order: what the
-/// personality's /proc/self/maps keeps of the host's maps.
-pub fn owned_ranges() -> Vec<(u64, u64)> {
-    let owned = OWNED.lock().unwrap_or_else(|p| p.into_inner());
-    owned.iter().map(|(&s, &e)| (s, e)).collect()
 }
