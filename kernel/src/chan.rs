@@ -94,6 +94,10 @@ pub trait Node: Send + Sync + 'static {
     fn host_path(&self, _for_create: bool) -> Option<std::path::PathBuf> {
         None
     }
+    /// A name was made in this directory at its host path, behind the
+    /// device's back (a socket bound there): what the device knew to be
+    /// absent may not be.
+    fn made_at_host_path(&self) {}
     /// Renames this file into directory `newdir` (a fid of the same device)
     /// as `name`, replacing a file there (Linux rename(2)). 9P itself can only
     /// rename within a directory (wstat); devices that can do better say so.

@@ -802,6 +802,9 @@ impl Node for CowNode {
         }
         st.lower.as_ref()?.host_path(false)
     }
+    fn made_at_host_path(&self) {
+        self.c.changed();
+    }
     fn host_extent(&self) -> Option<(BorrowedFd<'_>, u64, u64)> {
         match self.io.as_ref()? {
             Io::Lower(l) => l.host_extent(),

@@ -150,3 +150,38 @@ pub fn own_fd(fd: i32) -> Option<std::os::fd::OwnedFd> {
     // SAFETY: the caller hands over an open fd that nothing else will close.
     Some(unsafe { std::os::fd::OwnedFd::from_raw_fd(fd) })
 }
+
+/// What `sun_path` holds: 108 bytes, one of them the NUL.
+pub const SUN_PATH_MAX: usize = 107;
+
+/// A host AF_UNIX path that fits `sun_path`. Short paths stay as they are.
+/// A longer one is reached through its directory, `/proc/self/fd/N/NAME`,
+/// with the directory's fd returned: hold it until the bind, connect or
+/// send is done. Linux resolves a socket path like any other, so this names
+/// the same file: natively a relative name is short whatever the current
+/// directory, and under ninux the host directory behind it may be deep.
+pub fn unix_path(path: &str) -> Result<(String, Option<std::os::fd::OwnedFd>), Errno> {
+    use std::os::fd::AsRawFd;
+    use std::os::unix::fs::OpenOptionsExt;
+    if path.len() <= SUN_PATH_MAX {
+        return Ok((path.to_string(), None));
+    }
+    let p = std::path::Path::new(path);
+    let (Some(dir), Some(name)) = (p.parent(), p.file_name()) else {
+        return Err(libc::ENAMETOOLONG);
+    };
+    let dir = std::fs::OpenOptions::new()
+        .read(true)
+        .custom_flags(libc::O_PATH | libc::O_DIRECTORY | libc::O_CLOEXEC)
+        .open(dir)
+        .map_err(|e| e.raw_os_error().unwrap_or(libc::EIO))?;
+    let short = format!(
+        "/proc/self/fd/{}/{}",
+        dir.as_raw_fd(),
+        name.to_string_lossy()
+    );
+    if short.len() > SUN_PATH_MAX {
+        return Err(libc::ENAMETOOLONG);
+    }
+    Ok((short, Some(dir.into())))
+}

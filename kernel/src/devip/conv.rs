@@ -218,7 +218,7 @@ impl Conv {
 
     /// A local address for bind/announce, confined to loopback when the
     /// network is cut.
-    fn local_addr(&self, s: &str, loopback: bool) -> Result<SocketAddrAny> {
+    fn local_addr(&self, s: &str, loopback: bool) -> Result<(SocketAddrAny, Option<OwnedFd>)> {
         if self.proto.is_unix() {
             return unix_addr(s);
         }
@@ -228,10 +228,10 @@ impl Conv {
         if loopback && !a.ip().is_unspecified() && !loopback_ok(&a) {
             return Err(ENETUNREACH);
         }
-        Ok(a.into())
+        Ok((a.into(), None))
     }
 
-    fn remote_addr(&self, s: &str, loopback: bool) -> Result<SocketAddrAny> {
+    fn remote_addr(&self, s: &str, loopback: bool) -> Result<(SocketAddrAny, Option<OwnedFd>)> {
         if self.proto.is_unix() {
             return unix_addr(s);
         }
@@ -239,7 +239,7 @@ impl Conv {
         if loopback && !loopback_ok(&a) {
             return Err(ENETUNREACH);
         }
-        Ok(a.into())
+        Ok((a.into(), None))
     }
 
     /// A ctl message (ip(3)): `connect ADDR`, `announce ADDR`, `bind ADDR`,
@@ -254,7 +254,7 @@ impl Conv {
         let (addr, name) = arg.split_once(' ').unwrap_or((arg, arg));
         match verb {
             "connect" => {
-                let a = self.remote_addr(addr, loopback)?;
+                let (a, _dir) = self.remote_addr(addr, loopback)?;
                 let r = rustix::net::connect(&self.fd, &a);
                 if self.proto.is_unix() && !matches!(r, Err(rustix::io::Errno::NOENT)) {
                     self.names.lock().unwrap().1 = name.into();
@@ -270,7 +270,7 @@ impl Conv {
                 }
             }
             "bind" | "announce" => {
-                let a = self.local_addr(addr, loopback)?;
+                let (a, _dir) = self.local_addr(addr, loopback)?;
                 rustix::net::bind(&self.fd, &a)?;
                 if self.proto.is_unix() {
                     self.names.lock().unwrap().0 = name.into();
@@ -372,12 +372,17 @@ impl Conv {
 }
 
 /// An AF_UNIX address: a host path, or `@name` for the abstract namespace.
-fn unix_addr(s: &str) -> Result<SocketAddrAny> {
-    let a = match s.strip_prefix('@') {
-        Some(n) => SocketAddrUnix::new_abstract_name(n.as_bytes())?,
-        None => SocketAddrUnix::new(s)?,
+/// The fd, if any, holds open the directory a long path is reached
+/// through (`platform::hostnet::unix_path`) until the call is made.
+fn unix_addr(s: &str) -> Result<(SocketAddrAny, Option<OwnedFd>)> {
+    let (a, dir) = match s.strip_prefix('@') {
+        Some(n) => (SocketAddrUnix::new_abstract_name(n.as_bytes())?, None),
+        None => {
+            let (path, dir) = platform::hostnet::unix_path(s).map_err(from_host_errno)?;
+            (SocketAddrUnix::new(path)?, dir)
+        }
     };
-    Ok(a.into())
+    Ok((a.into(), dir))
 }
 
 #[cfg(test)]

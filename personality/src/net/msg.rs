@@ -14,6 +14,7 @@ use abi::net::*;
 use abi::structs::Iovec;
 use abi::Errno;
 use platform::{hostnet, uaccess, Trap};
+use std::os::fd::OwnedFd;
 
 const IOV_MAX: u64 = 1024;
 /// Control data larger than this is refused (Linux's optmem_max is 20 KiB
@@ -31,24 +32,29 @@ fn iovecs(addr: u64, count: u64) -> Result<Vec<Iovec>, Errno> {
 
 /// A destination as the host socket needs it: IP addresses as they are
 /// (after the `--net none` check), AF_UNIX paths resolved to host paths.
-fn destination(s: &Sock, addr: u64, len: u32) -> Result<Vec<u8>, Errno> {
+/// The fd holds open the directory a long path is reached through until
+/// the send is done.
+fn destination(s: &Sock, addr: u64, len: u32) -> Result<(Vec<u8>, Option<OwnedFd>), Errno> {
     if addr == 0 {
-        return Ok(Vec::new());
+        return Ok((Vec::new(), None));
     }
     let raw = read_sockaddr(addr, len)?;
     if !s.proto.is_unix() {
         if !allowed(&raw) {
             return Err(Errno::ENETUNREACH);
         }
-        return Ok(raw);
+        return Ok((raw, None));
     }
     let text = unix::ctl_addr(&unix::decode(&raw)?, false)?;
     let host = text.split(' ').next().unwrap_or("");
-    let name = match host.strip_prefix('@') {
-        Some(n) => unix::UnixName::Abstract(n.as_bytes().to_vec()),
-        None => unix::UnixName::Path(host.as_bytes().to_vec()),
+    let (name, dir) = match host.strip_prefix('@') {
+        Some(n) => (unix::UnixName::Abstract(n.as_bytes().to_vec()), None),
+        None => {
+            let (path, dir) = hostnet::unix_path(host).map_err(from_host)?;
+            (unix::UnixName::Path(path.into_bytes()), dir)
+        }
     };
-    Ok(unix::encode(&name))
+    Ok((unix::encode(&name), dir))
 }
 
 /// One cmsghdr in a control buffer: (offset of data, data length, level, type).
@@ -111,7 +117,7 @@ fn control_in(buf: &mut [u8], cloexec: bool) -> Result<(), Errno> {
 
 fn send_one(t: &Trap, s: &Sock, hdr: &Msghdr, flags: u32) -> SysResult {
     let iov = iovecs(hdr.msg_iov, hdr.msg_iovlen)?;
-    let name = destination(s, hdr.msg_name, hdr.msg_namelen)?;
+    let (name, _dir) = destination(s, hdr.msg_name, hdr.msg_namelen)?;
     if hdr.msg_controllen > CONTROL_MAX {
         return Err(Errno::ENOBUFS);
     }
@@ -175,7 +181,7 @@ pub fn sendto(t: &mut Trap, a: [u64; 6]) -> SysResult {
         iov_base: buf,
         iov_len: len,
     }];
-    let name = destination(&s, hdr.msg_name, hdr.msg_namelen)?;
+    let (name, _dir) = destination(&s, hdr.msg_name, hdr.msg_namelen)?;
     uaccess::unblocked(t.sigmask(), || {
         hostnet::sendmsg(s.host, &iov, &name, &[], flags)
     })

@@ -116,8 +116,13 @@ pub fn bind(t: &mut Trap, a: [u64; 6]) -> SysResult {
     let (fd, addr, len) = (a[0], a[1], a[2] as u32);
     let s = sock(fd)?;
     let raw = read_sockaddr(addr, len)?;
-    let text = ctl_addr(&s, &raw, true)?;
-    ctl(t, &s, &format!("bind {text}"))?;
+    if s.proto.is_unix() {
+        unix::bind(&unix::decode(&raw)?, |text| {
+            ctl(t, &s, &format!("bind {text}"))
+        })?;
+    } else {
+        ctl(t, &s, &format!("bind {}", ip_text(s.proto, &raw)?))?;
+    }
     Ok(0)
 }
 

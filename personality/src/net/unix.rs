@@ -83,11 +83,28 @@ fn strip_prefix(n: &[u8]) -> &[u8] {
 /// The ctl address for `name`, followed by the name the guest used:
 /// `HOSTPATH GUESTPATH` or `@PREFIX/NAME @NAME`. `create`: for bind.
 pub fn ctl_addr(name: &UnixName, create: bool) -> Result<String, Errno> {
+    ctl_addr_in(name, create).map(|(text, _)| text)
+}
+
+/// bind(2) of `name` by `bind_at`, which takes the ctl address. A path
+/// socket is made at the host path, behind the device's back, so the
+/// directory is told afterwards.
+pub fn bind(name: &UnixName, bind_at: impl FnOnce(&str) -> Result<(), Errno>) -> Result<(), Errno> {
+    let (text, dir) = ctl_addr_in(name, true)?;
+    bind_at(&text)?;
+    if let Some(dir) = dir {
+        dir.node().made_at_host_path();
+    }
+    Ok(())
+}
+
+/// The ctl address, and for a path the directory it is in.
+fn ctl_addr_in(name: &UnixName, create: bool) -> Result<(String, Option<kernel::Chan>), Errno> {
     match name {
         UnixName::Unnamed => Err(Errno::EINVAL),
         UnixName::Abstract(n) => {
             let n = String::from_utf8(n.clone()).map_err(|_| Errno::EINVAL)?;
-            Ok(format!("@{}{n}", prefix()))
+            Ok((format!("@{}{n}", prefix()), None))
         }
         UnixName::Path(p) => {
             let (dir, last) = path::resolve_parent(&Base::Cwd, p)?;
@@ -97,16 +114,14 @@ pub fn ctl_addr(name: &UnixName, create: bool) -> Result<String, Errno> {
                 .host_path(create)
                 .ok_or(Errno::EACCES)?
                 .join(&last);
+            // A host path longer than sun_path holds is fine: the kernel
+            // reaches it through its directory (hostnet::unix_path).
             let host = host.to_str().ok_or(Errno::EINVAL)?.to_string();
-            // sun_path holds 107 bytes and a NUL.
-            if host.len() > 107 {
-                return Err(Errno::ENAMETOOLONG);
-            }
             let guest = String::from_utf8(p.clone()).map_err(|_| Errno::EINVAL)?;
             if host.contains(' ') {
                 return Err(Errno::EINVAL);
             }
-            Ok(format!("{host} {guest}"))
+            Ok((format!("{host} {guest}"), Some(dir.chan)))
         }
     }
 }

@@ -1,11 +1,13 @@
 /* AF_UNIX: socketpair (stream, datagram, seqpacket), SCM_RIGHTS passing an open
  * file between two processes, a path-named stream socket in the current
- * directory (bind, connect, getsockname, EADDRINUSE, ENOENT), an abstract
- * name, and MSG_PEEK / MSG_WAITALL. */
+ * directory (bind, connect, getsockname, EADDRINUSE, ENOENT), a short name in
+ * a directory deeper than sun_path could spell, an abstract name, and
+ * MSG_PEEK / MSG_WAITALL. */
 #include "check.h"
 #include <fcntl.h>
 #include <stddef.h>
 #include <stdlib.h>
+#include <sys/stat.h>
 #include <sys/un.h>
 #include <sys/wait.h>
 
@@ -127,6 +129,32 @@ int main(void)
 	int c2 = socket(AF_UNIX, SOCK_STREAM, 0);
 	T(connect(c2, (struct sockaddr *)&none, len));
 	unlink("sock");
+
+	/* A short name in a deep directory: natively only the name given
+	 * counts against sun_path's 108 bytes, however deep the directory. */
+	const char *deep = "deep-directory-with-a-long-name-to-push-the-full-path-past-108-bytes";
+	char cwd[4096];
+	T(getcwd(cwd, sizeof cwd) ? 0 : -1);
+	for (int i = 0; i < 3; i++) {
+		mkdir(deep, 0755);
+		T(chdir(deep));
+	}
+	unlink("dsock");
+	struct sockaddr_un ds = named("dsock", &len);
+	int dr = socket(AF_UNIX, SOCK_DGRAM, 0);
+	T(bind(dr, (struct sockaddr *)&ds, len));
+	int dw = socket(AF_UNIX, SOCK_DGRAM, 0);
+	T(sendto(dw, "deep", 4, 0, (struct sockaddr *)&ds, len));
+	n = recv(dr, b, sizeof b, 0);
+	printf("deep read %d: %.*s\n", n, n > 0 ? n : 0, b);
+	int dc = socket(AF_UNIX, SOCK_DGRAM, 0);
+	T(connect(dc, (struct sockaddr *)&ds, len));
+	T(unlink("dsock"));
+	for (int i = 0; i < 3; i++) {
+		T(chdir(".."));
+		T(rmdir(deep));
+	}
+	T(chdir(cwd));
 
 	/* An abstract name. */
 	struct sockaddr_un ab = named("@ninux-conformance-abstract", &len);
