@@ -73,6 +73,15 @@ impl CowDev {
     /// `upper` (a host directory, made if missing) over the device named
     /// `lower` (`#Z/…` or `#T/…`).
     pub fn new(upper: &Path, lower: &str) -> Result<CowDev> {
+        let (ldev, _, rest) = crate::dev::device(lower)?;
+        if !rest.is_empty() {
+            return Err(EBADSPEC);
+        }
+        CowDev::over(upper, ldev, lower)
+    }
+
+    /// `upper` over the device `lower`, named `name`.
+    pub fn over(upper: &Path, lower: Arc<dyn Device>, name: &str) -> Result<CowDev> {
         std::fs::create_dir_all(upper).map_err(|e| Error::from(e).context(upper.display()))?;
         let fd = rfs::open(
             upper,
@@ -81,10 +90,6 @@ impl CowDev {
         )
         .map_err(|e| Error::from(e).context(upper.display()))?;
         let updev = rfs::fstat(&fd)?.st_dev as u64;
-        let (ldev, _, rest) = crate::dev::device(lower)?;
-        if !rest.is_empty() {
-            return Err(EBADSPEC);
-        }
         let generation = {
             use std::os::fd::AsRawFd;
             // O_PATH cannot be openat's base for a create: reopen the directory.
@@ -96,14 +101,14 @@ impl CowDev {
             id: DevId::new('W'),
             upper: fd,
             updev,
-            lower: ldev,
+            lower,
             generation,
             absent: Mutex::new(HashMap::new()),
         };
         Ok(CowDev {
             c: Arc::new(c),
             upper_path: upper.into(),
-            lower_name: lower.into(),
+            lower_name: name.into(),
         })
     }
 
@@ -579,13 +584,19 @@ impl Node for CowNode {
             }
             (up, whited)
         };
-        // A lower file under an upper non-directory cannot show.
+        // A lower file under an upper non-directory cannot show. A stale
+        // speculative walk below is the walk's to redo, not a missing file.
+        let lower_walk = |l: &dyn Node| match l.walk1(name) {
+            Ok(n) => Ok(Some(n)),
+            Err(e) if e == ESTALEWALK => Err(e),
+            Err(_) => Ok(None),
+        };
         let lower = match (&st.lower, whited, &up) {
-            (Some(l), false, None) => l.walk1(name).ok(),
+            (Some(l), false, None) => lower_walk(&**l)?,
             (Some(l), false, Some(u)) if is_dir(u) => {
-                l.walk1(name).ok().filter(|n| n.qid().is_dir())
+                lower_walk(&**l)?.filter(|n| n.qid().is_dir())
             }
-            (Some(l), false, Some(_)) => l.walk1(name).ok().filter(|n| !n.qid().is_dir()),
+            (Some(l), false, Some(_)) => lower_walk(&**l)?.filter(|n| !n.qid().is_dir()),
             _ => None,
         };
         if up.is_none() && lower.is_none() {

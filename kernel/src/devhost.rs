@@ -339,6 +339,7 @@ impl HostDev {
             readonly: self.readonly,
             walked: Mutex::new(None),
             kind: FileType::Directory,
+            spec: None,
         })
     }
 }
@@ -375,6 +376,17 @@ pub struct HostNode {
     walked: Mutex<Option<rfs::Stat>>,
     /// The file's type (an inode's never changes).
     kind: FileType,
+    /// Set on a directory a speculative walk took from the cache: the path
+    /// to check before relying on it.
+    spec: Option<Box<Spec>>,
+}
+
+/// Where a speculatively walked directory should be: `rel` beneath
+/// `anchor`, the last directory the walk looked at on the host.
+#[derive(Clone)]
+struct Spec {
+    anchor: Arc<OwnedFd>,
+    rel: String,
 }
 
 impl HostNode {
@@ -457,7 +469,26 @@ impl HostNode {
     /// Walks to `name`: one host stat of the name, not following a final
     /// symlink (so it cannot leave the directory); a directory is then
     /// opened, or found open in the cache while the name still holds it.
+    /// In a speculative walk a cached directory is taken with no syscall.
     fn child(&self, name: &str) -> Result<HostNode> {
+        if crate::namespace::speculating() {
+            if let Some((d, st)) = self.dirs.speculate(self.host, name) {
+                let spec = match &self.spec {
+                    Some(s) => Spec {
+                        anchor: s.anchor.clone(),
+                        rel: format!("{}/{name}", s.rel),
+                    },
+                    None => Spec {
+                        anchor: self.fd()?,
+                        rel: name.into(),
+                    },
+                };
+                let mut c = self.node_at(name, st, OnceLock::from(d))?;
+                c.spec = Some(Box::new(spec));
+                return Ok(c);
+            }
+        }
+        self.confirm()?;
         let dir = self.fd()?;
         let mut st = rfs::statat(&*dir, name, AtFlags::SYMLINK_NOFOLLOW)?;
         let fd = OnceLock::new();
@@ -474,19 +505,45 @@ impl HostNode {
             };
             let _ = fd.set(d);
         }
+        self.node_at(name, st, fd)
+    }
+
+    /// The node for `name` in this directory, with host stat `st`.
+    fn node_at(&self, name: &str, st: rfs::Stat, fd: OnceLock<Arc<OwnedFd>>) -> Result<HostNode> {
         Ok(HostNode {
             id: self.id,
             rootdev: self.rootdev,
             dirs: self.dirs.clone(),
             fd,
             host: host_id(&st),
-            at: Mutex::new(Some((dir.clone(), name.into()))),
+            at: Mutex::new(Some((self.fd()?, name.into()))),
             qid: host_qid(&st, self.rootdev),
             io: None,
             readonly: self.readonly,
             walked: Mutex::new(Some(st)),
             kind: FileType::from_raw_mode(st.st_mode as _),
+            spec: None,
         })
+    }
+
+    /// For a directory a speculative walk took from the cache: checks that
+    /// its path still leads to it, through no symlink (an `openat2` as the
+    /// exact walk's would, an `fstat`, a `close`: the same three calls at any
+    /// depth). ESTALEWALK, and the cache forgotten, if not. A path that now
+    /// passes a symlink, even one to the same directory, is stale too: the
+    /// exact walk reports the symlink for the personality to resolve.
+    fn confirm(&self) -> Result<()> {
+        let Some(s) = &self.spec else {
+            return Ok(());
+        };
+        let same = open_path(s.anchor.as_fd(), &s.rel)
+            .and_then(|fd| Ok(rfs::fstat(&fd)?))
+            .is_ok_and(|st| host_id(&st) == self.host);
+        if !same {
+            self.dirs.clear();
+            return Err(ESTALEWALK);
+        }
+        Ok(())
     }
 
     /// EROFS on a read-only device, before any change is tried.
@@ -522,6 +579,7 @@ impl Node for HostNode {
             readonly: self.readonly,
             walked: Mutex::new(None),
             kind: self.kind,
+            spec: self.spec.clone(),
         }))
     }
     fn walk1(&self, name: &str) -> Result<Box<dyn Node>> {

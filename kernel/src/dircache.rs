@@ -9,6 +9,10 @@
 //! been reused). The cached fd is then exactly what `openat2` of that name
 //! would return now. A name that became a symlink, a file or another
 //! directory fails the check and is walked afresh.
+//!
+//! A speculative walk ([`crate::namespace::speculating`]) takes entries
+//! without that check and checks the whole path it took with one `fstatat`
+//! before it relies on it ([`DirCache::speculate`]).
 
 use std::collections::HashMap;
 use std::os::fd::OwnedFd;
@@ -29,8 +33,8 @@ pub(crate) fn host_id(st: &rfs::Stat) -> HostId {
     (st.st_dev as u64, st.st_ino as u64)
 }
 
-/// A cached directory: its `O_PATH` fd and identity.
-type Entry = (Arc<OwnedFd>, HostId);
+/// A cached directory: its `O_PATH` fd and its stat when opened.
+type Entry = (Arc<OwnedFd>, rfs::Stat);
 
 #[derive(Default)]
 pub(crate) struct DirCache {
@@ -53,8 +57,24 @@ impl DirCache {
             return None;
         }
         let map = self.map.lock().unwrap();
-        let (fd, id) = map.get(&(parent_id, name.to_string()))?;
-        (*id == host_id(fresh)).then(|| fd.clone())
+        let (fd, st) = map.get(&(parent_id, name.to_string()))?;
+        (host_id(st) == host_id(fresh)).then(|| fd.clone())
+    }
+
+    /// The cached fd and stat of directory `name` in `parent_id`, taken on
+    /// trust: no syscall and no check, for a speculative walk
+    /// ([`crate::namespace::speculating`]), which checks its path later.
+    pub(crate) fn speculate(&self, parent_id: HostId, name: &str) -> Option<Entry> {
+        self.map
+            .lock()
+            .unwrap()
+            .get(&(parent_id, name.to_string()))
+            .cloned()
+    }
+
+    /// Forgets every entry: a speculative walk found one stale.
+    pub(crate) fn clear(&self) {
+        self.map.lock().unwrap().clear();
     }
 
     /// Remembers `fd`, just opened as `name` in `parent`, if it is a directory.
@@ -66,7 +86,7 @@ impl DirCache {
         if map.len() >= CAPACITY {
             map.clear();
         }
-        map.insert((parent_id, name.to_string()), (fd.clone(), host_id(st)));
+        map.insert((parent_id, name.to_string()), (fd.clone(), *st));
     }
 }
 

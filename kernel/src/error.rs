@@ -110,6 +110,7 @@ errors! {
     ENODATA = "no data available", 61;
     EOVERFLOW = "value too large for defined data type", 75;
     ESTALE = "stale file handle", 116;
+    ESTALEWALK = "walk through a stale directory", 116;
     ERANGE = "result too large", 34;
     EWOULDBLOCK = "operation would block", 11;
     ENOTSOCK = "not a socket", 88;

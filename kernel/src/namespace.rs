@@ -9,6 +9,7 @@
 //! Cloning ([`Namespace::fork`], RFNAMEG) is O(1): the table is an `Arc`ed map
 //! of `Arc`ed heads, copied shallowly on the first change after a fork.
 
+use std::cell::Cell;
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, RwLock};
@@ -98,6 +99,41 @@ pub(crate) fn walk_epoch() -> u64 {
 
 fn next_walk_epoch() {
     WALK_EPOCH.fetch_add(1, Ordering::Relaxed);
+}
+
+thread_local! {
+    static SPECULATE: Cell<bool> = const { Cell::new(false) };
+    static EXACT: Cell<bool> = const { Cell::new(false) };
+}
+
+/// Whether the device walk under way is to a directory that is not the
+/// walk's last element, so a device may take what it cached of it on trust
+/// and skip looking at the host. The device then checks, before its first
+/// real look (at the latest the walk's last element), that the path it
+/// took still leads where its cache said, and fails with [`ESTALEWALK`]
+/// if not; the namespace then walks again without speculation. A deep walk
+/// thus costs the device two host calls instead of one per element.
+pub(crate) fn speculating() -> bool {
+    SPECULATE.with(Cell::get)
+}
+
+/// Runs a walk, and again without speculation should it meet a stale
+/// directory.
+fn exact_on_stale<T>(walk: impl Fn() -> Result<T>) -> Result<T> {
+    match walk() {
+        Err(e) if e == ESTALEWALK => {
+            struct Exact;
+            impl Drop for Exact {
+                fn drop(&mut self) {
+                    EXACT.with(|x| x.set(false));
+                }
+            }
+            EXACT.with(|x| x.set(true));
+            let _exact = Exact;
+            walk()
+        }
+        r => r,
+    }
 }
 
 pub fn cleanname(p: &str) -> String {
@@ -218,6 +254,7 @@ impl Namespace {
                     }
                     return Ok(nc);
                 }
+                Err(e) if e == ESTALEWALK => return Err(e),
                 Err(e) => {
                     if trace::enabled() {
                         trace::emit(format!(
@@ -263,7 +300,11 @@ impl Namespace {
                 });
             }
             let path = join(&c.name, e);
-            let nc = self.walk1(&c, e, path)?;
+            let speculate = i + 1 < elems.len() && !EXACT.with(Cell::get);
+            SPECULATE.with(|s| s.set(speculate));
+            let nc = self.walk1(&c, e, path);
+            SPECULATE.with(|s| s.set(false));
+            let nc = nc?;
             c = if i + 1 < elems.len() || domount_last {
                 self.domount(nc)?
             } else {
@@ -291,13 +332,15 @@ impl Namespace {
     }
 
     fn walk_inner_untraced(&self, path: &str, domount_last: bool) -> Result<Walked> {
-        let (c, rest) = self.start(path)?;
-        if rest.is_empty() || rest == "/" {
-            // The root itself: with domount_last false, the mounted-on root.
-            let c = if domount_last { c } else { self.root_chan()? };
-            return Ok(Walked::Chan(c));
-        }
-        self.walk_elems(c, &rest, domount_last)
+        exact_on_stale(|| {
+            let (c, rest) = self.start(path)?;
+            if rest.is_empty() || rest == "/" {
+                // The root itself: with domount_last false, the mounted-on root.
+                let c = if domount_last { c } else { self.root_chan()? };
+                return Ok(Walked::Chan(c));
+            }
+            self.walk_elems(c, &rest, domount_last)
+        })
     }
 
     /// Walks an absolute path without following symlinks. A symlink as the
@@ -329,11 +372,10 @@ impl Namespace {
         if r == ".." || r.starts_with("../") || base.name.starts_with('#') {
             return self.walk_nofollow(&cleanname(&join(&base.name, rel)));
         }
-        let c = base.clone_chan()?;
         if r == "." {
-            return Ok(Walked::Chan(c));
+            return Ok(Walked::Chan(base.clone_chan()?));
         }
-        self.walk_elems(c, &r, true)
+        exact_on_stale(|| self.walk_elems(base.clone_chan()?, &r, true))
     }
 
     /// Walks following every symlink (at most [`MAXSYMLINKS`] hops), resolving
