@@ -151,7 +151,7 @@ fn join(rel: &str, name: &str) -> String {
     if rel.is_empty() {
         name.into()
     } else {
-        format!("{rel}/{name}")
+        [rel, "/", name].concat()
     }
 }
 

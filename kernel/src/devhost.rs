@@ -476,7 +476,7 @@ impl HostNode {
                 let spec = match &self.spec {
                     Some(s) => Spec {
                         anchor: s.anchor.clone(),
-                        rel: format!("{}/{name}", s.rel),
+                        rel: [&s.rel, "/", name].concat(),
                     },
                     None => Spec {
                         anchor: self.fd()?,

@@ -137,6 +137,24 @@ fn exact_on_stale<T>(walk: impl Fn() -> Result<T>) -> Result<T> {
 }
 
 pub fn cleanname(p: &str) -> String {
+    // Most paths are clean already: one scan, one copy.
+    if is_clean(p) {
+        return p.to_string();
+    }
+    clean(p)
+}
+
+/// Whether `p` is as cleanname leaves it: `/`, or names (none empty, `.`
+/// or `..`) joined by single slashes, with at most a leading slash.
+fn is_clean(p: &str) -> bool {
+    if p == "/" {
+        return true;
+    }
+    let body = p.strip_prefix('/').unwrap_or(p);
+    !body.is_empty() && body.split('/').all(|e| !matches!(e, "" | "." | ".."))
+}
+
+fn clean(p: &str) -> String {
     let rooted = p.starts_with('/');
     let mut out: Vec<&str> = Vec::new();
     for e in p.split('/') {
@@ -161,10 +179,11 @@ pub fn cleanname(p: &str) -> String {
 }
 
 fn join(dir: &str, name: &str) -> String {
+    // concat, not format!: one exact allocation on every walked element.
     if dir.ends_with('/') {
-        format!("{dir}{name}")
+        [dir, name].concat()
     } else {
-        format!("{dir}/{name}")
+        [dir, "/", name].concat()
     }
 }
 
@@ -759,4 +778,35 @@ pub fn stat_chan(c: &Chan) -> Result<Dir> {
         }
     }
     Ok(d)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        /// The shortcut for clean paths changes nothing.
+        #[test]
+        fn cleanname_shortcut(p in "[/.a]{0,12}") {
+            prop_assert_eq!(cleanname(&p), clean(&p));
+        }
+    }
+
+    #[test]
+    fn cleanname_examples() {
+        for (p, want) in [
+            ("/", "/"),
+            ("", "."),
+            ("/a/b", "/a/b"),
+            ("a/b", "a/b"),
+            ("/a//b/", "/a/b"),
+            ("/a/./b/..", "/a"),
+            ("/..", "/"),
+            ("../a", "../a"),
+            ("a/../..", ".."),
+        ] {
+            assert_eq!(cleanname(p), want, "{p}");
+        }
+    }
 }

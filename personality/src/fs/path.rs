@@ -82,7 +82,7 @@ fn join(dir: &str, rel: &str) -> String {
     if rel.starts_with('/') {
         rel.to_string()
     } else {
-        format!("{}/{rel}", dir.trim_end_matches('/'))
+        [dir.trim_end_matches('/'), "/", rel].concat()
     }
 }
 
