@@ -74,7 +74,16 @@ fn parse(name: &str) -> Result<(char, String, String)> {
             };
             (typ, format!("{ro}{spec}"), String::new())
         }
-        'W' => (typ, rest, String::new()),
+        // `#Wupper:#lower`: both halves in the form their own keys take, so
+        // `#W/up:#Z/` and `#W/up:#Z` (a walked name, cleaned) are one device.
+        'W' => match rest.split_once(":#") {
+            Some((up, low)) => {
+                let (ltyp, lspec, _) = parse(&format!("#{low}"))?;
+                let up = crate::namespace::cleanname(up);
+                (typ, format!("{up}:#{ltyp}{lspec}"), String::new())
+            }
+            None => (typ, rest, String::new()),
+        },
         // `#Iloopback/tcp`: a spec before the first `/`.
         'I' => match rest.split_once('/') {
             Some((spec, path)) => (typ, spec.into(), format!("/{path}")),
@@ -258,5 +267,25 @@ impl Node for RootNode {
     }
     fn as_any(&self) -> &dyn Any {
         self
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A walked device name is cleaned (`#Z/` loses its slash); it must
+    /// still find the device the same name made before, or a run's root
+    /// would get a second copy-on-write layer with caches of its own.
+    #[test]
+    fn one_device_per_name_however_written() {
+        let t = tempfile::tempdir().unwrap();
+        let up = t.path().join("up");
+        let (a, _, _) = device(&format!("#W{}:#Z/", up.display())).unwrap();
+        let (b, _, _) = device(&format!("#W{}/:#Z", up.display())).unwrap();
+        assert!(Arc::ptr_eq(&a, &b));
+        let (c, _, _) = device("#Z/").unwrap();
+        let (d, _, _) = device("#Z").unwrap();
+        assert!(Arc::ptr_eq(&c, &d));
     }
 }
