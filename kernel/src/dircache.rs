@@ -11,8 +11,9 @@
 //! directory fails the check and is walked afresh.
 //!
 //! A speculative walk ([`crate::namespace::speculating`]) takes entries
-//! without that check and checks the whole path it took with one `fstatat`
-//! before it relies on it ([`DirCache::speculate`]).
+//! without that check, and checks the whole path it took once (`openat2`
+//! with no symlinks, `fstat`) before it relies on it
+//! ([`DirCache::speculate`]).
 
 use std::collections::HashMap;
 use std::os::fd::OwnedFd;
