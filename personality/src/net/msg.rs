@@ -45,7 +45,7 @@ fn destination(s: &Sock, addr: u64, len: u32) -> Result<(Vec<u8>, Option<OwnedFd
         }
         return Ok((raw, None));
     }
-    let text = unix::ctl_addr(&unix::decode(&raw)?, false)?;
+    let text = unix::ctl_addr(&unix::decode(&raw)?)?;
     let host = text.split(' ').next().unwrap_or("");
     let (name, dir) = match host.strip_prefix('@') {
         Some(n) => (unix::UnixName::Abstract(n.as_bytes().to_vec()), None),

@@ -26,11 +26,11 @@ fn ctl(t: &Trap, s: &Sock, msg: &str) -> Result<(), Errno> {
         .map_err(kerr)
 }
 
-/// The ctl address for a guest sockaddr: `host!port`, or an AF_UNIX host
-/// path followed by the guest's name.
-fn ctl_addr(s: &Sock, raw: &[u8], create: bool) -> Result<String, Errno> {
+/// The ctl address for a guest sockaddr to connect to: `host!port`, or an
+/// AF_UNIX host path followed by the guest's name.
+fn ctl_addr(s: &Sock, raw: &[u8]) -> Result<String, Errno> {
     if s.proto.is_unix() {
-        unix::ctl_addr(&unix::decode(raw)?, create)
+        unix::ctl_addr(&unix::decode(raw)?)
     } else {
         ip_text(s.proto, raw)
     }
@@ -106,7 +106,7 @@ pub fn connect(t: &mut Trap, a: [u64; 6]) -> SysResult {
     let (fd, addr, len) = (a[0], a[1], a[2] as u32);
     let s = sock(fd)?;
     let raw = read_sockaddr(addr, len)?;
-    let text = ctl_addr(&s, &raw, false)?;
+    let text = ctl_addr(&s, &raw)?;
     ctl(t, &s, &format!("connect {text}"))?;
     Ok(0)
 }

@@ -81,9 +81,9 @@ fn strip_prefix(n: &[u8]) -> &[u8] {
 }
 
 /// The ctl address for `name`, followed by the name the guest used:
-/// `HOSTPATH GUESTPATH` or `@PREFIX/NAME @NAME`. `create`: for bind.
-pub fn ctl_addr(name: &UnixName, create: bool) -> Result<String, Errno> {
-    ctl_addr_in(name, create).map(|(text, _)| text)
+/// `HOSTPATH GUESTPATH` or `@PREFIX/NAME @NAME`, for connect and send.
+pub fn ctl_addr(name: &UnixName) -> Result<String, Errno> {
+    ctl_addr_in(name, false).map(|(text, _)| text)
 }
 
 /// bind(2) of `name` by `bind_at`, which takes the ctl address. A path
