@@ -79,7 +79,15 @@ fn remove(p: &Path) {
     }
 }
 
-/// Applies `c` below `root`; changes the host refuses are skipped.
+/// A symlink target, for a link at `from`, naming `to` relative to the
+/// link's own directory: the host changes made through the link (which
+/// follow it) stay in the tree. An absolute target would be the host's.
+fn inside(from: &[usize], to: &[usize]) -> String {
+    "../".repeat(from.len() - 1) + &rel(to)
+}
+
+/// Applies `c` below `root`; changes the host refuses are skipped. Only
+/// `remove` does not follow a symlink, so every symlink stays in the tree.
 fn apply(root: &Path, c: &Change) {
     let at = |p: &[usize]| root.join(rel(p));
     match c {
@@ -88,7 +96,7 @@ fn apply(root: &Path, c: &Change) {
         Change::Rename(a, b) => drop(std::fs::rename(at(a), at(b))),
         Change::Symlink(a, b) => {
             remove(&at(a));
-            drop(symlink(format!("/{}", rel(b)), at(a)));
+            drop(symlink(inside(a, b), at(a)));
         }
         Change::Remove(p) => remove(&at(p)),
     }
@@ -124,8 +132,10 @@ struct World {
 
 fn world(cow: bool) -> World {
     let tmp = tempfile::tempdir().unwrap();
-    let host = tmp.path().join("lower");
-    std::fs::create_dir(&host).unwrap();
+    // Padded: a relative symlink made inside a directory a link led to can
+    // climb above the tree, but never by DEPTH levels, so never out of tmp.
+    let host = tmp.path().join("pad/".repeat(DEPTH)).join("lower");
+    std::fs::create_dir_all(&host).unwrap();
     std::fs::create_dir(tmp.path().join("upper")).unwrap();
     World { tmp, host, cow }
 }
