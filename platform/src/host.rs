@@ -10,12 +10,38 @@ pub type Errno = i32;
 /// A raw return value as the host errno it carries, if negative.
 pub(crate) fn result(r: i64) -> Result<u64, Errno> {
     if r < 0 {
-        Err(std::io::Error::last_os_error()
-            .raw_os_error()
-            .unwrap_or(libc::EIO))
+        Err(last_errno())
     } else {
         Ok(r as u64)
     }
+}
+
+/// The host errno the last failed call left.
+pub(crate) fn last_errno() -> Errno {
+    std::io::Error::last_os_error()
+        .raw_os_error()
+        .unwrap_or(libc::EIO)
+}
+
+/// A fresh read-write `MAP_SHARED` mapping of the first `len` bytes of host
+/// file `fd`, placed by the host: no `MAP_FIXED`, so it replaces nothing.
+/// The caller owns it (unmaps it, or keeps it for the process's life).
+pub(crate) fn map_shared(fd: i32, len: usize) -> Result<*mut libc::c_void, Errno> {
+    // SAFETY: a new mapping the host places in free address space.
+    let p = unsafe {
+        libc::mmap(
+            std::ptr::null_mut(),
+            len,
+            libc::PROT_READ | libc::PROT_WRITE,
+            libc::MAP_SHARED,
+            fd,
+            0,
+        )
+    };
+    if p == libc::MAP_FAILED {
+        return Err(last_errno());
+    }
+    Ok(p)
 }
 
 fn guest_buffer(addr: u64, len: u64) -> Result<(), Errno> {
@@ -748,21 +774,7 @@ pub fn map_shared_slots(
     n: usize,
 ) -> Result<&'static [std::sync::atomic::AtomicI32], Errno> {
     let len = n.checked_mul(4).filter(|&l| l > 0).ok_or(libc::EINVAL)?;
-    // SAFETY: a fresh shared mapping of a file ninux owns, not placed over
-    // anything (no MAP_FIXED).
-    let p = unsafe {
-        libc::mmap(
-            std::ptr::null_mut(),
-            len,
-            libc::PROT_READ | libc::PROT_WRITE,
-            libc::MAP_SHARED,
-            fd,
-            0,
-        )
-    };
-    if p == libc::MAP_FAILED {
-        return result(-1).map(|_| &[][..]);
-    }
+    let p = map_shared(fd, len)?;
     // SAFETY: `len` bytes, page-aligned, mapped for the rest of the process;
     // AtomicI32 has i32's layout and every bit pattern is valid.
     Ok(unsafe { std::slice::from_raw_parts(p as *const std::sync::atomic::AtomicI32, n) })

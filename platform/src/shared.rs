@@ -27,7 +27,7 @@ impl SharedCounter {
         // SAFETY: a NUL-terminated name; the fd returned is closed below.
         let fd = unsafe { libc::openat(dir, c.as_ptr(), flags, 0o600) };
         if fd < 0 {
-            return Err(last_errno());
+            return Err(crate::host::last_errno());
         }
         let mapped = Self::map(fd);
         crate::host::close(fd);
@@ -42,23 +42,10 @@ impl SharedCounter {
         // Growing to 8 bytes zero-fills; two processes doing it at once agree.
         // SAFETY: plain syscalls on an fd this function was given.
         if st.st_size < LEN as i64 && unsafe { libc::ftruncate(fd, LEN as i64) } != 0 {
-            return Err(last_errno());
+            return Err(crate::host::last_errno());
         }
-        // SAFETY: a fresh shared mapping of the file's first page, placed by
-        // the host; it replaces nothing, and only this value unmaps it.
-        let at = unsafe {
-            libc::mmap(
-                std::ptr::null_mut(),
-                LEN,
-                libc::PROT_READ | libc::PROT_WRITE,
-                libc::MAP_SHARED,
-                fd,
-                0,
-            )
-        };
-        if at == libc::MAP_FAILED {
-            return Err(last_errno());
-        }
+        // Only this value unmaps it.
+        let at = crate::host::map_shared(fd, LEN)?;
         Ok(SharedCounter {
             word: at as *const AtomicU64,
         })
@@ -83,10 +70,4 @@ impl Drop for SharedCounter {
         // the word outlives `&self`.
         unsafe { libc::munmap(self.word as *mut libc::c_void, LEN) };
     }
-}
-
-fn last_errno() -> i32 {
-    std::io::Error::last_os_error()
-        .raw_os_error()
-        .unwrap_or(libc::EIO)
 }
