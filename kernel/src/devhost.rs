@@ -473,17 +473,18 @@ impl HostNode {
     fn child(&self, name: &str) -> Result<HostNode> {
         if crate::namespace::speculating() {
             if let Some((d, st)) = self.dirs.speculate(self.host, name) {
+                let dir = self.fd()?;
                 let spec = match &self.spec {
                     Some(s) => Spec {
                         anchor: s.anchor.clone(),
                         rel: [&s.rel, "/", name].concat(),
                     },
                     None => Spec {
-                        anchor: self.fd()?,
+                        anchor: dir.clone(),
                         rel: name.into(),
                     },
                 };
-                let mut c = self.node_at(name, st, OnceLock::from(d))?;
+                let mut c = self.node_at(dir, name, st, OnceLock::from(d));
                 c.spec = Some(Box::new(spec));
                 return Ok(c);
             }
@@ -505,25 +506,32 @@ impl HostNode {
             };
             let _ = fd.set(d);
         }
-        self.node_at(name, st, fd)
+        Ok(self.node_at(dir, name, st, fd))
     }
 
-    /// The node for `name` in this directory, with host stat `st`.
-    fn node_at(&self, name: &str, st: rfs::Stat, fd: OnceLock<Arc<OwnedFd>>) -> Result<HostNode> {
-        Ok(HostNode {
+    /// The node for `name` in this directory (whose fd is `dir`), with host
+    /// stat `st`.
+    fn node_at(
+        &self,
+        dir: Arc<OwnedFd>,
+        name: &str,
+        st: rfs::Stat,
+        fd: OnceLock<Arc<OwnedFd>>,
+    ) -> HostNode {
+        HostNode {
             id: self.id,
             rootdev: self.rootdev,
             dirs: self.dirs.clone(),
             fd,
             host: host_id(&st),
-            at: Mutex::new(Some((self.fd()?, name.into()))),
+            at: Mutex::new(Some((dir, name.into()))),
             qid: host_qid(&st, self.rootdev),
             io: None,
             readonly: self.readonly,
             walked: Mutex::new(Some(st)),
             kind: FileType::from_raw_mode(st.st_mode as _),
             spec: None,
-        })
+        }
     }
 
     /// For a directory a speculative walk took from the cache: checks that
