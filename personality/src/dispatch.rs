@@ -113,7 +113,8 @@ pub fn syscall(trap: &mut Trap) {
         },
         None => missing(nr, "unknown"),
     };
-    if TRACE.load(Ordering::Relaxed) != 0 {
+    // An execve in place traced itself before its image went.
+    if TRACE.load(Ordering::Relaxed) != 0 && !(trap.context_replaced() && is_execve(nr)) {
         trace_line(nr, &args, &result);
     }
     // rt_sigreturn restored every register: a result would clobber rax.
@@ -124,6 +125,10 @@ pub fn syscall(trap: &mut Trap) {
         });
     }
     crate::signal::deliver::after_syscall(trap, nr, &result);
+}
+
+fn is_execve(nr: u64) -> bool {
+    nr == libc::SYS_execve as u64 || nr == libc::SYS_execveat as u64
 }
 
 /// Traces a syscall that never returns when it succeeds (execve), before

@@ -12,7 +12,9 @@ use std::sync::atomic::{AtomicI32, AtomicUsize};
 use std::sync::{Mutex, OnceLock};
 
 pub mod handoff;
+mod in_place;
 pub use handoff::ExecState;
+pub(crate) use in_place::exec_in_place;
 
 /// A program to run: its name (found in the namespace, like execvp: a name
 /// with a slash is a path, any other is looked up in the guest's PATH) and
@@ -416,17 +418,60 @@ fn load_program(
     envp: &[Vec<u8>],
     rlimits: &[abi::structs::Rlimit; 16],
 ) -> Result<(Vec<u8>, GuestRegs, Brk), RunError> {
-    let exe = found.path.clone().into_bytes();
+    map_prepared(prepare(found)?, argv, envp, rlimits)
+}
+
+/// A program read and its headers checked, with its interpreter's, but
+/// nothing mapped yet: all an exec can fail on before the old image goes.
+struct Prepared {
+    name: String,
+    id: (String, u64),
+    program: ProgramFile,
+    image: Image,
+    interp: Option<PreparedInterp>,
+}
+
+/// Reads and parses a program and, for a dynamically linked one, its
+/// interpreter (PT_INTERP), found in the namespace like any file.
+fn prepare(found: crate::fs::path::Resolved) -> Result<Prepared, RunError> {
     let name = found.path.clone();
     let id = file_id(&found.chan);
     let program = read_program(found)?;
     let image = Image::parse(&name, &program.bytes).map_err(RunError::Load)?;
-    let loaded = load_image(&name, &image, &program).map_err(RunError::Load)?;
-    name_pages(&name, id, &image, loaded.bias);
-    // A dynamically linked program starts in its interpreter (PT_INTERP),
-    // found in the namespace like any file, which then loads the libraries.
     let interp = match &image.interp {
-        Some(path) => Some(load_interp(&name, path)?),
+        Some(path) => Some(prepare_interp(&name, path)?),
+        None => None,
+    };
+    Ok(Prepared {
+        name,
+        id,
+        program,
+        image,
+        interp,
+    })
+}
+
+/// Maps a prepared program (and its interpreter, which then loads the
+/// libraries) and builds its initial stack.
+fn map_prepared(
+    p: Prepared,
+    argv: &[Vec<u8>],
+    envp: &[Vec<u8>],
+    rlimits: &[abi::structs::Rlimit; 16],
+) -> Result<(Vec<u8>, GuestRegs, Brk), RunError> {
+    let Prepared {
+        name,
+        id,
+        program,
+        image,
+        interp,
+    } = p;
+    let exe = name.clone().into_bytes();
+    let loaded = load_image(&name, &image, &program).map_err(RunError::Load)?;
+    drop(program);
+    name_pages(&name, id, &image, loaded.bias);
+    let interp = match interp {
+        Some(i) => Some(load_interp(i)?),
         None => None,
     };
     let stack_limit = rlimits[libc::RLIMIT_STACK as usize].rlim_cur;
@@ -480,9 +525,19 @@ struct Interp {
     loaded: Loaded,
 }
 
-/// Finds the interpreter `path` (PT_INTERP of `program`) in the namespace,
-/// checks it and maps it where the host has room, as Linux maps ld.so.
-fn load_interp(program: &str, path: &str) -> Result<Interp, RunError> {
+/// An interpreter read and checked, not yet mapped.
+struct PreparedInterp {
+    /// As PT_INTERP names it, and as found in the namespace.
+    path: String,
+    shown: String,
+    id: (String, u64),
+    program: ProgramFile,
+    image: Image,
+}
+
+/// Finds the interpreter `path` (PT_INTERP of `program`) in the namespace
+/// and checks it.
+fn prepare_interp(program: &str, path: &str) -> Result<PreparedInterp, RunError> {
     use crate::fs::path::{resolve, Base, Last};
     let err = |what: String| {
         RunError::Load(loader::LoadError {
@@ -512,11 +567,22 @@ fn load_interp(program: &str, path: &str) -> Result<Interp, RunError> {
             "interpreter {path} is not position-independent (ET_EXEC)"
         )));
     }
-    let loaded = load_at(path, &image, &program, 0, 0).map_err(RunError::Load)?;
-    name_pages(&shown, id, &image, loaded.bias);
-    Ok(Interp {
-        path: shown,
+    Ok(PreparedInterp {
+        path: path.to_string(),
+        shown,
+        id,
+        program,
         image,
+    })
+}
+
+/// Maps an interpreter where the host has room, as Linux maps ld.so.
+fn load_interp(i: PreparedInterp) -> Result<Interp, RunError> {
+    let loaded = load_at(&i.path, &i.image, &i.program, 0, 0).map_err(RunError::Load)?;
+    name_pages(&i.shown, i.id, &i.image, loaded.bias);
+    Ok(Interp {
+        path: i.shown,
+        image: i.image,
         loaded,
     })
 }
@@ -529,23 +595,28 @@ fn init_state(
     rlimits: [abi::structs::Rlimit; 16],
     umask: i32,
 ) {
+    state::init_process(Process {
+        comm: Mutex::new(comm_of(&exe)),
+        exe: Mutex::new(exe),
+        brk: Mutex::new(brk),
+        sigactions: Mutex::new(sigactions),
+        rlimits: Mutex::new(rlimits),
+        live_threads: AtomicUsize::new(1),
+        leader_tid: AtomicI32::new(platform::gettid()),
+        leader_status: AtomicI32::new(0),
+        umask: AtomicI32::new(umask),
+    });
+    state::with_thread(|t| t.tid = platform::gettid());
+}
+
+/// A program's comm: its file's base name, cut to 15 bytes.
+fn comm_of(exe: &[u8]) -> [u8; 16] {
     let mut comm = [0u8; 16];
     let base = exe.rsplit(|&b| b == b'/').next().unwrap_or_default();
     for (d, s) in comm.iter_mut().take(15).zip(base) {
         *d = *s;
     }
-    state::init_process(Process {
-        exe,
-        brk: Mutex::new(brk),
-        sigactions: Mutex::new(sigactions),
-        rlimits: Mutex::new(rlimits),
-        live_threads: AtomicUsize::new(1),
-        leader_tid: platform::gettid(),
-        leader_status: AtomicI32::new(0),
-        comm: Mutex::new(comm),
-        umask: AtomicI32::new(umask),
-    });
-    state::with_thread(|t| t.tid = platform::gettid());
+    comm
 }
 
 /// Installs the trap handlers and enters the guest with signal mask `mask`;

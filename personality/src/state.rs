@@ -4,12 +4,12 @@
 use abi::structs::{KernelSigaction, Rlimit, StackT};
 use std::cell::RefCell;
 use std::sync::atomic::{AtomicI32, AtomicUsize};
-use std::sync::{Mutex, MutexGuard, OnceLock};
+use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
 
 /// The process: one per guest process (one host process).
 pub struct Process {
-    /// The program as /proc/self/exe names it.
-    pub exe: Vec<u8>,
+    /// The program as /proc/self/exe names it (replaced by an execve in place).
+    pub exe: Mutex<Vec<u8>>,
     pub brk: Mutex<Brk>,
     /// Dispositions, indexed by signal number - 1.
     pub sigactions: Mutex<[KernelSigaction; 64]>,
@@ -17,7 +17,7 @@ pub struct Process {
     /// Guest threads alive; the process ends when the last one exits.
     pub live_threads: AtomicUsize,
     /// The thread-group leader's tid and, once it called exit, its status.
-    pub leader_tid: i32,
+    pub leader_tid: AtomicI32,
     pub leader_status: AtomicI32,
     /// prctl(PR_SET_NAME): the leader's comm.
     pub comm: Mutex<[u8; 16]>,
@@ -102,10 +102,10 @@ pub struct ExecRecord {
     pub sp: u64,
 }
 
-static EXEC_RECORD: OnceLock<ExecRecord> = OnceLock::new();
+static EXEC_RECORD: Mutex<Option<Arc<ExecRecord>>> = Mutex::new(None);
 
-/// Records the program's start (once, from exec, after the initial stack
-/// is written: the auxv is copied from it).
+/// Records the program's start (at each exec, after the initial stack is
+/// written: the auxv is copied from it).
 pub fn record_exec(
     argv: &[Vec<u8>],
     envp: &[Vec<u8>],
@@ -113,7 +113,7 @@ pub fn record_exec(
     interp: Option<(&str, &loader::Image, u64)>,
     sp: u64,
 ) {
-    let _ = EXEC_RECORD.set(ExecRecord {
+    *lock(&EXEC_RECORD) = Some(Arc::new(ExecRecord {
         argv: argv.to_vec(),
         envp: envp.to_vec(),
         auxv: saved_auxv(sp, argv.len(), envp.len()),
@@ -122,7 +122,7 @@ pub fn record_exec(
             .map(|(path, image, bias)| (path.to_string(), file_pages(image, bias)))
             .unwrap_or_default(),
         sp,
-    });
+    }));
 }
 
 /// An image's file-backed pages once placed at `bias`: (start, end, file offset).
@@ -167,8 +167,8 @@ fn saved_auxv(sp: u64, argc: usize, envc: usize) -> Vec<u8> {
 }
 
 /// The program's start, once exec recorded it.
-pub fn exec_record() -> Option<&'static ExecRecord> {
-    EXEC_RECORD.get()
+pub fn exec_record() -> Option<Arc<ExecRecord>> {
+    lock(&EXEC_RECORD).clone()
 }
 
 /// The process state if exec has set it (the /proc device is also used

@@ -261,7 +261,7 @@ const ROWS: &[Entry] = rows! {
     membarrier: Some(sys::timers::membarrier), Full, [Int, Hex, Int], "the host's: guest threads are host threads";
     fork: Some(process::thread::fork), Full, [], "a real host fork";
     vfork: Some(process::thread::vfork), Partial, [], "a host fork; the parent waits for the child's exec or exit, but memory is copied, not shared";
-    execve: Some(process::exec::execve), Partial, [Path, Ptr, Ptr], "found in the namespace, #! scripts run by the personality; ninux re-executes itself with the state to keep (fds without close-on-exec, namespace, cwd, umask, limits, ignored signals, mask); static ELF only";
+    execve: Some(process::exec::execve), Partial, [Path, Ptr, Ptr], "found in the namespace, #! scripts run by the personality; a one-thread process gets the new image in place (old memory, close-on-exec fds, POSIX timers and caught handlers go); otherwise ninux re-executes itself with the state to keep (fds without close-on-exec, namespace, cwd, umask, limits, ignored signals, mask)";
     execveat: Some(process::exec::execveat), Partial, [Dirfd, Path, Ptr, Ptr, AtFlags], "as execve; AT_EMPTY_PATH, AT_SYMLINK_NOFOLLOW";
     uname: Some(sys::info::uname), Full, [Struct("utsname")], "the host's, as Linux would report it";
     sysinfo: Some(sys::info::sysinfo), Full, [Struct("sysinfo")], "the host's";

@@ -102,6 +102,11 @@ pub(crate) fn note_guest_thread(tid: i32) {
     );
 }
 
+/// A forked child's only guest thread is the one that forked.
+pub(crate) fn set_first_guest_thread(tid: i32) {
+    FIRST_GUEST_TID.store(tid, std::sync::atomic::Ordering::Relaxed);
+}
+
 pub(crate) fn forward_to_guest_thread(info: &Siginfo) {
     let tid = FIRST_GUEST_TID.load(std::sync::atomic::Ordering::Relaxed);
     if tid == 0 {

@@ -141,6 +141,12 @@ pub fn syscall_counts() -> (u64, u64) {
     (FAST_CALLS.load(Relaxed), TRAPPED_CALLS.load(Relaxed))
 }
 
+/// Starts the counts again: a new image (execve in place) reports its own.
+pub fn reset_syscall_counts() {
+    FAST_CALLS.store(0, Relaxed);
+    TRAPPED_CALLS.store(0, Relaxed);
+}
+
 /// Where the standard XSAVE form keeps the upper halves of ymm0-15.
 const AVX_OFFSET: usize = 576;
 /// In the legacy (FXSAVE) part: the x87 control word, MXCSR, xmm0.

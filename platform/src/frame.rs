@@ -6,6 +6,7 @@
 //! starts with; sigreturn copies the guest frame's state back in. Either way
 //! the host kernel loads it when ninux's handler returns.
 
+use crate::block::GuestRegs;
 use crate::signals::Trap;
 use crate::uaccess::{self, BadAddress};
 use abi::signal_frame::{reg::*, *};
@@ -213,6 +214,22 @@ impl Trap<'_> {
         g[EFL] = (g[EFL] & !FIX_EFLAGS) | (saved[EFL] & FIX_EFLAGS);
         self.context_replaced = true;
         Ok((uc.uc_stack, uc.uc_sigmask))
+    }
+
+    /// execve in place: the trap returns into a new image with `regs` and a
+    /// fresh FP state, as Linux's exec starts a program; the syscall then
+    /// writes no result. Only a SIGSYS trap can (the fast path restores the
+    /// vector state it saved): false, nothing changed, on a fast one.
+    pub fn start_image(&mut self, regs: &GuestRegs) -> bool {
+        if self.fast.is_some() {
+            return false;
+        }
+        self.set_regs(regs);
+        if let Some(fp) = self.host_fp() {
+            reset_fp(fp);
+        }
+        self.context_replaced = true;
+        true
     }
 
     /// Whether rt_sigreturn replaced the context, so no result is written.

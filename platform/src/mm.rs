@@ -237,6 +237,15 @@ pub fn unmap(addr: u64, len: u64) -> Result<(), Errno> {
     Ok(())
 }
 
+/// Unmaps every guest range: execve in place (the old image's memory ends,
+/// as at Linux's exec_mmap). ninux's own memory is untouched.
+pub fn unmap_all() {
+    let ranges = std::mem::take(&mut *OWNED.lock().unwrap_or_else(|p| p.into_inner()));
+    for (s, e) in ranges {
+        raw_munmap(s, e - s);
+    }
+}
+
 /// mprotect for the guest: ENOMEM unless the whole range is the guest's.
 pub fn protect(addr: u64, len: u64, prot: i32) -> Result<(), Errno> {
     if !addr.is_multiple_of(PAGE) {

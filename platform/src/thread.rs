@@ -259,6 +259,7 @@ pub fn fork() -> io::Result<i32> {
     }
     if pid == 0 {
         crate::host::forget_pid();
+        crate::deferred::set_first_guest_thread(crate::gettid());
         let block = BLOCK.with(|b| b.get());
         if !block.is_null() {
             let start = asm::label(asm::ninux_exempt_start);

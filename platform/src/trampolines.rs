@@ -4,6 +4,11 @@
 //! within ±2 GiB of the sites, for their `jmp rel32`.
 
 use crate::mm::Errno;
+use std::sync::Mutex;
+
+/// Every area [`map_near`] mapped, (start, len): released by
+/// [`release_all`] when an execve in place ends the image they serve.
+static AREAS: Mutex<Vec<(u64, u64)>> = Mutex::new(Vec::new());
 
 const PAGE: u64 = 4096;
 /// How far from the code a trampoline area may start (well inside 2 GiB,
@@ -45,6 +50,10 @@ pub fn map_near(lo: u64, hi: u64, len: u64) -> Result<u64, Errno> {
             continue;
         }
         if p as u64 == addr {
+            AREAS
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .push((addr, len));
             return Ok(addr);
         }
         // An old kernel took the address as a hint: not ours to use.
@@ -83,4 +92,15 @@ pub fn seal(area: (u64, u64)) -> Result<(), Errno> {
             .unwrap_or(libc::EIO));
     }
     Ok(())
+}
+
+/// Unmaps every trampoline area: the image whose sites jump to them is
+/// gone (execve in place, after `mm::unmap_all`).
+pub fn release_all() {
+    let areas = std::mem::take(&mut *AREAS.lock().unwrap_or_else(|p| p.into_inner()));
+    for (start, len) in areas {
+        // SAFETY: map_near mapped the area for trampolines, which only the
+        // old image's code (already unmapped) could reach.
+        unsafe { libc::munmap(start as *mut libc::c_void, len as usize) };
+    }
 }

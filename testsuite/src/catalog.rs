@@ -173,6 +173,7 @@ fn process() -> Vec<Spec> {
         c("process", "exec_errors"),
         c("process", "exec_cloexec"),
         c("process", "exec_keep_state"),
+        c("process", "exec_replaces_image"),
         c("process", "fork_exec_wait"),
         c("process", "exec_from_thread"),
         c("process", "execveat"),

@@ -80,10 +80,10 @@ impl Layout {
         Layout {
             owned: platform::mm::owned_ranges(),
             exe: p
-                .map(|p| String::from_utf8_lossy(&p.exe).into_owned())
+                .map(|p| String::from_utf8_lossy(&state::lock(&p.exe)).into_owned())
                 .unwrap_or_default(),
-            segments: rec.map(|r| r.segments.clone()).unwrap_or_default(),
-            interp: rec.map(|r| r.interp.clone()).unwrap_or_default(),
+            segments: rec.as_ref().map(|r| r.segments.clone()).unwrap_or_default(),
+            interp: rec.as_ref().map(|r| r.interp.clone()).unwrap_or_default(),
             files: crate::mm::names::all(),
             sp: rec.map_or(0, |r| r.sp),
             heap: p.map_or((0, 0, 0), |p| {

@@ -87,7 +87,9 @@ pub(crate) fn lookup(pid: u32, rest: &[&str]) -> Result<Entry> {
         ["task"] if tid.is_none() => Ok(Entry::Dir),
         ["exe"] => {
             let p = state::try_process().ok_or(ENONEXIST)?;
-            Ok(Entry::Link(String::from_utf8_lossy(&p.exe).into_owned()))
+            Ok(Entry::Link(
+                String::from_utf8_lossy(&state::lock(&p.exe)).into_owned(),
+            ))
         }
         ["cwd"] => Ok(Entry::Link(crate::fs::path::cwd())),
         ["root"] => Ok(Entry::Link("/".into())),

@@ -395,7 +395,7 @@ fn readlink_in(base: Base, raw: &[u8], buf: u64, size: u64) -> SysResult {
     let own = format!("/proc/{}/exe", std::process::id());
     let target =
         if matches!(raw, b"/proc/self/exe" | b"/proc/thread-self/exe") || raw == own.as_bytes() {
-            process().exe.clone()
+            crate::state::lock(&process().exe).clone()
         } else {
             let r = path::resolve(&base, raw, Last::NoFollow)?;
             if !r.chan.qid.is_symlink() {

@@ -408,6 +408,19 @@ pub struct Exported {
     pub offset: u64,
 }
 
+/// Closes every close-on-exec fd: execve in place.
+pub fn close_on_exec() {
+    let mut fds = lock(&FDS);
+    let closed: Vec<Slot> = fds
+        .iter_mut()
+        .filter(|s| s.as_ref().is_some_and(|s| s.cloexec))
+        .filter_map(Option::take)
+        .collect();
+    drop(fds);
+    // Dropping the last references closes host fds, outside the lock.
+    drop(closed);
+}
+
 /// The fd table as execve needs it, in guest fd order.
 pub fn export() -> Vec<Exported> {
     let fds = lock(&FDS);

@@ -61,6 +61,11 @@ fn cut(names: &mut BTreeMap<u64, (u64, FileName)>, start: u64, end: u64) {
     }
 }
 
+/// Forgets every file mapping: execve in place unmapped them all.
+pub fn forget_all() {
+    lock(&NAMES).clear();
+}
+
 /// The file mapped at `addr`, as (start, end, name) of its mapping.
 pub fn at(addr: u64) -> Option<(u64, u64, FileName)> {
     let names = lock(&NAMES);

@@ -86,3 +86,8 @@ pub fn release(start: u64, end: u64) {
 pub fn write_back_all() {
     let _ = write_back(0, u64::MAX);
 }
+
+/// Writes back and forgets every shared copy: execve in place unmaps them.
+pub fn release_all() {
+    release(0, u64::MAX);
+}

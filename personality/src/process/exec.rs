@@ -1,9 +1,10 @@
 //! execve and execveat. The program is found and checked in the namespace
 //! here, `#!` scripts are turned into their interpreter's command line here,
-//! and the new image is then started by a fresh ninux: this one re-executes
-//! itself (the host exec keeps the pid, the inherited host fds and ignored
-//! signals, and ends every other thread, as Linux's exec does) with what
-//! Linux keeps across execve written to a memfd (`exec::handoff`).
+//! and the new image is then started: in this ninux when the process has
+//! one thread (`exec::in_place`), else by a fresh ninux: this one
+//! re-executes itself (the host exec keeps the pid, the inherited host fds
+//! and ignored signals, and ends every other thread, as Linux's exec does)
+//! with what Linux keeps across execve written to a memfd (`exec::handoff`).
 
 use crate::exec::handoff::{ExecState, Fd};
 use crate::fs::fd::{self, OpenFile};
@@ -84,6 +85,9 @@ fn exec(t: &mut Trap, base: Base, path: Vec<u8>, argv: u64, envp: u64, last: Las
         argv.push(Vec::new());
     }
     let (program, argv) = find_image(base, path, argv, last)?;
+    if let Some(done) = crate::exec::exec_in_place(t, &program, &argv, &envp) {
+        return done;
+    }
     let state = ExecState {
         path: program.into_bytes(),
         argv,
@@ -204,10 +208,12 @@ fn check_and_read_head(r: &Resolved) -> Result<Vec<u8>, Errno> {
     Ok(head)
 }
 
-/// A dynamically linked program's interpreter must exist before the old
-/// image is given up: ENOENT otherwise, as Linux answers (the loader checks
-/// the rest in the new process). `head` is the file's start, as read: the
-/// file is opened again only for what lies beyond it.
+/// Checks an ELF file as Linux's exec does before the old image is given
+/// up: a header for this machine and program headers that can be read
+/// (ENOEXEC otherwise), and for a dynamically linked program an existing
+/// interpreter (ENOENT otherwise). The loader checks the rest. `head` is
+/// the file's start, as read: the file is opened again only for what lies
+/// beyond it.
 fn check_interpreter(r: &Resolved, head: &[u8]) -> Result<(), Errno> {
     let mut chan = None;
     let mut read = |at: u64, len: usize| -> Result<Vec<u8>, Errno> {
@@ -227,13 +233,29 @@ fn check_interpreter(r: &Resolved, head: &[u8]) -> Result<(), Errno> {
     };
     let header = read(0, 64)?;
     if header.len() < 64 {
-        return Ok(()); // the loader reports the truncation
+        return Err(Errno::ENOEXEC);
     }
     let u64_at =
         |b: &[u8], o: usize| u64::from_le_bytes(b[o..o + 8].try_into().unwrap_or_default());
-    let phoff = u64_at(&header, 32);
-    let phnum = u16::from_le_bytes([header[56], header[57]]) as usize;
-    let phdrs = read(phoff, phnum.min(256) * 56)?;
+    let u16_at = |o: usize| u16::from_le_bytes([header[o], header[o + 1]]);
+    // ELFCLASS64, little-endian, ET_EXEC or ET_DYN, EM_X86_64, 56-byte
+    // program headers filling at most a page (load_elf_phdrs).
+    const EM_X86_64: u16 = 62;
+    let phnum = u16_at(56) as usize;
+    if header[4] != 2
+        || header[5] != 1
+        || !matches!(u16_at(16), 2 | 3)
+        || u16_at(18) != EM_X86_64
+        || u16_at(54) != 56
+        || phnum == 0
+        || phnum * 56 > 4096
+    {
+        return Err(Errno::ENOEXEC);
+    }
+    let phdrs = read(u64_at(&header, 32), phnum * 56).map_err(|_| Errno::ENOEXEC)?;
+    if phdrs.len() < phnum * 56 {
+        return Err(Errno::ENOEXEC);
+    }
     const PT_INTERP: u32 = 3;
     for ph in phdrs.chunks_exact(56) {
         if u32::from_le_bytes([ph[0], ph[1], ph[2], ph[3]]) != PT_INTERP {

@@ -9,7 +9,7 @@ use abi::flags::CloneFlags;
 use abi::structs::CloneArgs;
 use abi::Errno;
 use platform::{host, uaccess, GuestRegs, ThreadSetup, Trap};
-use std::sync::atomic::Ordering;
+use std::sync::atomic::{AtomicI32, Ordering};
 
 /// What both clone and clone3 ask for.
 struct CloneRequest {
@@ -177,6 +177,18 @@ fn clone_thread(t: &mut Trap, req: CloneRequest) -> SysResult {
         })
 }
 
+/// In a vfork child, the write end of the pipe its parent waits on (-1
+/// otherwise); the host closes it at exit or host exec.
+static VFORK_PARENT: AtomicI32 = AtomicI32::new(-1);
+
+/// Lets a vfork parent go on: execve in place, which the host does not see.
+pub(crate) fn release_vfork_parent() {
+    let w = VFORK_PARENT.swap(-1, Ordering::SeqCst);
+    if w >= 0 {
+        host::close(w);
+    }
+}
+
 /// fork, and vfork treated as fork: a real host fork of the whole process.
 fn fork_process(t: &mut Trap, req: CloneRequest) -> SysResult {
     let slot = crate::process::run_limit::claim()?;
@@ -200,15 +212,17 @@ fn fork_process(t: &mut Trap, req: CloneRequest) -> SysResult {
         }
     };
     if pid == 0 {
-        if let Some([r, _]) = vfork {
+        if let Some([r, w]) = vfork {
             host::close(r);
+            VFORK_PARENT.store(w, Ordering::SeqCst);
         }
         let tid = platform::gettid();
         // The child names itself first, so the run's end finds it even if
         // its parent dies before writing the slot.
         slot.fill(tid);
-        // Only the calling thread lives on in the child.
+        // Only the calling thread lives on in the child, its leader.
         process().live_threads.store(1, Ordering::SeqCst);
+        process().leader_tid.store(tid, Ordering::SeqCst);
         with_thread(|th| th.tid = tid);
         if req.stack != 0 {
             let mut regs = t.regs();
@@ -259,7 +273,7 @@ pub fn exit(_t: &mut Trap, a: [u64; 6]) -> SysResult {
     }
     let p = process();
     let me = platform::gettid();
-    let leader = me == p.leader_tid;
+    let leader = me == p.leader_tid.load(Ordering::SeqCst);
     if leader {
         p.leader_status.store(status, Ordering::SeqCst);
     }

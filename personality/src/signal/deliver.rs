@@ -87,6 +87,32 @@ pub fn init_host_actions(host_ignored: Option<u64>) {
     }
 }
 
+/// execve in place: caught signals go back to their default and ignored
+/// ones stay ignored, each with no flags, mask or restorer (Linux's
+/// flush_signal_handlers); the host's dispositions follow where that
+/// changes them.
+pub fn reset_for_exec() {
+    let mut actions = lock(&process().sigactions);
+    for sig in 1..=SIGRTMAX {
+        let act = &mut actions[sig as usize - 1];
+        let before = host_action(sig, act);
+        let handler = if act.handler == SIG_IGN {
+            SIG_IGN
+        } else {
+            SIG_DFL
+        };
+        *act = KernelSigaction {
+            handler,
+            ..KernelSigaction::default()
+        };
+        let after = host_action(sig, act);
+        let fixed = sig == SIGKILL || sig == SIGSTOP || platform::ALWAYS_CAUGHT.contains(&sig);
+        if before != after && !fixed {
+            platform::set_host_action(sig, after);
+        }
+    }
+}
+
 thread_local! {
     /// rt_sigsuspend's temporary mask, in force for the delivery that ends it
     /// (Linux's saved_sigmask): the frame saves the mask from before.

@@ -102,8 +102,23 @@ pub fn timer_create(_t: &mut Trap, a: [u64; 6]) -> SysResult {
     // Check the result pointer first, so no host timer is left behind.
     crate::mem::Out::<i32>::new(timerid).write(&0)?;
     let id = host::timer_create(clock, ev.as_ref()).map_err(from_host)?;
+    crate::state::lock(&TIMERS).insert(id);
     crate::mem::Out::<i32>::new(timerid).write(&id)?;
     Ok(0)
+}
+
+/// The host POSIX timers the guest made (a forked child's copy may name
+/// some it does not have: deleting those fails harmlessly).
+static TIMERS: std::sync::Mutex<std::collections::BTreeSet<i32>> =
+    std::sync::Mutex::new(std::collections::BTreeSet::new());
+
+/// Deletes every POSIX timer: Linux's exec does (the host's exec would for
+/// a re-exec'd ninux; an execve in place must).
+pub fn delete_all() {
+    let ids = std::mem::take(&mut *crate::state::lock(&TIMERS));
+    for id in ids {
+        let _ = host::ints(libc::SYS_timer_delete, [id as u64, 0, 0, 0, 0, 0]);
+    }
 }
 
 /// timer_settime(2)
@@ -138,7 +153,9 @@ pub fn timer_getoverrun(_t: &mut Trap, a: [u64; 6]) -> SysResult {
 
 /// timer_delete(2)
 pub fn timer_delete(_t: &mut Trap, a: [u64; 6]) -> SysResult {
-    host::ints(libc::SYS_timer_delete, [a[0] as i32 as u64, 0, 0, 0, 0, 0]).map_err(from_host)
+    host::ints(libc::SYS_timer_delete, [a[0] as i32 as u64, 0, 0, 0, 0, 0]).map_err(from_host)?;
+    crate::state::lock(&TIMERS).remove(&(a[0] as i32));
+    Ok(0)
 }
 
 /// getrusage(2): the host's accounting (ninux's own work on the guest's

@@ -1,0 +1,97 @@
+//! execve without a host exec. When the calling thread is its process's only
+//! one (the usual fork-then-exec), the new image replaces the old one inside
+//! this ninux: the old image's memory, trampolines and close-on-exec fds go,
+//! caught signals return to their default, and the trap returns into the new
+//! program's entry. Re-executing ninux (DESIGN.md point 8, still used when
+//! other threads must end: the host's exec ends them) costs about a
+//! millisecond of host exec, dynamic linking and start-up per exec; this
+//! costs what loading the program costs.
+//!
+//! What Linux keeps across execve stays as it is: pid, namespace, cwd,
+//! credentials, umask, limits, the other fds, ignored signals, the signal
+//! mask, pending signals, interval timers and children.
+
+use super::{map_prepared, prepare, RunError};
+use crate::state::{lock, process, with_thread};
+use crate::SysResult;
+use abi::Errno;
+use platform::Trap;
+use std::sync::atomic::Ordering;
+
+/// Runs `path` (an absolute namespace path to an ELF file, as
+/// `process::exec::find_image` resolved it) in place of the calling image.
+/// None when the process has other threads: the caller re-executes ninux.
+/// An error before the old image is gone returns to it, as Linux's does;
+/// after that, the process dies as Linux kills it (SIGSEGV).
+pub(crate) fn exec_in_place(
+    t: &mut Trap,
+    path: &str,
+    argv: &[Vec<u8>],
+    envp: &[Vec<u8>],
+) -> Option<SysResult> {
+    let p = process();
+    let leader = p.leader_tid.load(Ordering::SeqCst);
+    if p.live_threads.load(Ordering::SeqCst) != 1 || platform::gettid() != leader {
+        return None;
+    }
+    let found = match crate::fs::path::resolve(
+        &crate::fs::path::Base::Cwd,
+        path.as_bytes(),
+        crate::fs::path::Last::Follow,
+    ) {
+        Ok(found) => found,
+        Err(e) => return Some(Err(e)),
+    };
+    let prepared = match prepare(found) {
+        Ok(prepared) => prepared,
+        Err(RunError::NotFound(_)) => return Some(Err(Errno::ENOENT)),
+        Err(RunError::Load(e)) => {
+            log::warn!("execve: {e}");
+            return Some(Err(Errno::ENOEXEC));
+        }
+        Err(RunError::Platform(e)) => {
+            log::warn!("execve: {e}");
+            return Some(Err(Errno::EIO));
+        }
+    };
+    crate::dispatch::trace_before_leaving(t);
+    end_old_image();
+    let rlimits = *lock(&p.rlimits);
+    let (exe, regs, brk) = match map_prepared(prepared, argv, envp, &rlimits) {
+        Ok(started) => started,
+        Err(e) => {
+            platform::write_stderr(format!("ninux: execve: {e}\n").as_bytes());
+            crate::exec::die_by_signal(libc::SIGSEGV);
+        }
+    };
+    *lock(&p.comm) = super::comm_of(&exe);
+    *lock(&p.exe) = exe;
+    *lock(&p.brk) = brk;
+    platform::set_guest_fs(0);
+    if !t.start_image(&regs) {
+        // execve always traps through SIGSYS (rewrite::trapped_numbers).
+        platform::write_stderr(b"ninux: execve reached ninux through a rewritten site\n");
+        crate::exec::die_by_signal(libc::SIGSEGV);
+    }
+    crate::process::thread::release_vfork_parent();
+    Some(Ok(0))
+}
+
+/// Linux's point of no return: everything of the old image that does not
+/// survive execve goes.
+fn end_old_image() {
+    crate::mm::shared::write_back_all();
+    crate::mm::shared::release_all();
+    platform::mm::unmap_all();
+    platform::trampolines::release_all();
+    crate::mm::names::forget_all();
+    crate::fs::fd::close_on_exec();
+    crate::sys::timers::delete_all();
+    crate::signal::deliver::reset_for_exec();
+    with_thread(|th| {
+        th.clear_child_tid = 0;
+        th.robust_list = (0, 0);
+        th.altstack = Default::default();
+    });
+    platform::reset_syscall_counts();
+}
