@@ -224,7 +224,7 @@ fn follow_script(
     found: crate::fs::path::Resolved,
     argv: Vec<Vec<u8>>,
 ) -> Result<(crate::fs::path::Resolved, Vec<Vec<u8>>), RunError> {
-    use crate::fs::path::{resolve, Base, Last};
+    use crate::fs::path::{Base, Last};
     let shown = found.path.clone();
     let err = |e: abi::Errno| match e {
         abi::Errno::ENOENT => RunError::NotFound(shown.clone()),
@@ -233,7 +233,7 @@ fn follow_script(
             what: e.to_string(),
         }),
     };
-    let (path, argv) = match crate::process::exec::find_image(
+    let (found, argv) = match crate::process::exec::find_image(
         Base::Cwd,
         found.path.clone().into_bytes(),
         argv.clone(),
@@ -252,7 +252,6 @@ fn follow_script(
         }
         Err(e) => return Err(err(e)),
     };
-    let found = resolve(&Base::Cwd, path.as_bytes(), Last::Follow).map_err(err)?;
     Ok((found, argv))
 }
 
@@ -865,13 +864,8 @@ fn build_process(
 
     let mut random = [0u8; 16];
     let _ = getrandom_host(&mut random);
-    let id = |nr| platform::host::plain(nr, [0; 3]).unwrap_or(0);
-    let (uid, euid, gid, egid) = (
-        id(libc::SYS_getuid),
-        id(libc::SYS_geteuid),
-        id(libc::SYS_getgid),
-        id(libc::SYS_getegid),
-    );
+    // The guest's own ids, which setuid and its kin may have changed.
+    let (uid, euid, gid, egid) = crate::process::creds::auxv_ids();
     let phdr = image.phdr_vaddr().map_or(0, |p| p + loaded.bias);
     let vdso = platform::host_auxv(AT_SYSINFO_EHDR);
     let mut auxv = Vec::new();
@@ -897,7 +891,7 @@ fn build_process(
         (AT_GID, AuxVal::Value(gid)),
         (AT_EGID, AuxVal::Value(egid)),
         // Linux's secureexec: ninux never grants set-id rights, so this is
-        // only set when ninux itself runs with differing real and effective ids.
+        // only set when the real and effective ids differ.
         (
             AT_SECURE,
             AuxVal::Value(u64::from(uid != euid || gid != egid)),

@@ -174,6 +174,7 @@ fn process() -> Vec<Spec> {
         c("process", "exec_cloexec"),
         c("process", "exec_keep_state"),
         c("process", "exec_replaces_image"),
+        c("process", "exec_auxv_ids"),
         c("process", "fork_exec_wait"),
         c("process", "exec_from_thread"),
         c("process", "execveat"),

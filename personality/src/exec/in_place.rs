@@ -12,20 +12,21 @@
 //! mask, pending signals, interval timers and children.
 
 use super::{map_prepared, prepare, RunError};
+use crate::fs::path::Resolved;
 use crate::state::{lock, process, with_thread};
 use crate::SysResult;
 use abi::Errno;
 use platform::Trap;
 use std::sync::atomic::Ordering;
 
-/// Runs `path` (an absolute namespace path to an ELF file, as
-/// `process::exec::find_image` resolved it) in place of the calling image.
+/// Runs `program` (an ELF file, as `process::exec::find_image` found it)
+/// in place of the calling image.
 /// None when the process has other threads: the caller re-executes ninux.
 /// An error before the old image is gone returns to it, as Linux's does;
 /// after that, the process dies as Linux kills it (SIGSEGV).
 pub(crate) fn exec_in_place(
     t: &mut Trap,
-    path: &str,
+    program: Resolved,
     argv: &[Vec<u8>],
     envp: &[Vec<u8>],
 ) -> Option<SysResult> {
@@ -34,15 +35,7 @@ pub(crate) fn exec_in_place(
     if p.live_threads.load(Ordering::SeqCst) != 1 || platform::gettid() != leader {
         return None;
     }
-    let found = match crate::fs::path::resolve(
-        &crate::fs::path::Base::Cwd,
-        path.as_bytes(),
-        crate::fs::path::Last::Follow,
-    ) {
-        Ok(found) => found,
-        Err(e) => return Some(Err(e)),
-    };
-    let prepared = match prepare(found) {
+    let prepared = match prepare(program) {
         Ok(prepared) => prepared,
         Err(RunError::NotFound(_)) => return Some(Err(Errno::ENOENT)),
         Err(RunError::Load(e)) => {

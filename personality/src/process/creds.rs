@@ -76,6 +76,18 @@ pub fn current() -> Creds {
 }
 
 /// The credentials to hand to the next image at execve, flattened.
+/// The real and effective user and group ids, as the auxv gives them to
+/// a new image: (uid, euid, gid, egid).
+pub fn auxv_ids() -> (u64, u64, u64, u64) {
+    let c = current();
+    (
+        c.uid[R].into(),
+        c.uid[E].into(),
+        c.gid[R].into(),
+        c.gid[E].into(),
+    )
+}
+
 pub fn export() -> Vec<u32> {
     let c = current();
     let mut v = c.uid.to_vec();

@@ -85,11 +85,12 @@ fn exec(t: &mut Trap, base: Base, path: Vec<u8>, argv: u64, envp: u64, last: Las
         argv.push(Vec::new());
     }
     let (program, argv) = find_image(base, path, argv, last)?;
-    if let Some(done) = crate::exec::exec_in_place(t, &program, &argv, &envp) {
+    let path = program.path.clone().into_bytes();
+    if let Some(done) = crate::exec::exec_in_place(t, program, &argv, &envp) {
         return done;
     }
     let state = ExecState {
-        path: program.into_bytes(),
+        path,
         argv,
         envp,
         ns: kernel::build::print(path::ns()?),
@@ -153,19 +154,19 @@ fn read_strings(addr: u64, total: &mut u64, limit: u64) -> Result<Vec<Vec<u8>>, 
 }
 
 /// Resolves the program as Linux's exec would, following `#!` lines: the
-/// absolute namespace path of the ELF file to load and its argv.
+/// ELF file to load (at its absolute namespace path) and its argv.
 pub(crate) fn find_image(
     mut base: Base,
     mut path: Vec<u8>,
     mut argv: Vec<Vec<u8>>,
     mut last: Last,
-) -> Result<(String, Vec<Vec<u8>>), Errno> {
+) -> Result<(Resolved, Vec<Vec<u8>>), Errno> {
     for _ in 0..=MAX_SCRIPT_DEPTH {
         let r = path::resolve(&base, &path, last)?;
         let head = check_and_read_head(&r)?;
         if head.starts_with(b"\x7fELF") {
             check_interpreter(&r, &head)?;
-            return Ok((r.path, argv));
+            return Ok((r, argv));
         }
         let Some((interp, arg)) = parse_shebang(&head[..head.len().min(HEAD)]) else {
             return Err(Errno::ENOEXEC);
