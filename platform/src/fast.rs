@@ -165,6 +165,11 @@ pub(crate) struct FastFp {
 }
 
 impl Trap<'_> {
+    /// Whether this trap came through a rewritten site (not SIGSYS).
+    pub fn through_rewritten_site(&self) -> bool {
+        self.fast.is_some()
+    }
+
     /// On a fast trap, the guest's FP state in standard form (converted on
     /// first use, with the software bytes a kernel-built frame carries);
     /// else None.

@@ -21,7 +21,8 @@ use std::sync::atomic::Ordering;
 
 /// Runs `program` (an ELF file, as `process::exec::find_image` found it)
 /// in place of the calling image.
-/// None when the process has other threads: the caller re-executes ninux.
+/// None when the process has other threads (or, never in practice, the
+/// trap came through a rewritten site): the caller re-executes ninux.
 /// An error before the old image is gone returns to it, as Linux's does;
 /// after that, the process dies as Linux kills it (SIGSEGV).
 pub(crate) fn exec_in_place(
@@ -32,18 +33,22 @@ pub(crate) fn exec_in_place(
 ) -> Option<SysResult> {
     let p = process();
     let leader = p.leader_tid.load(Ordering::SeqCst);
-    if p.live_threads.load(Ordering::SeqCst) != 1 || platform::gettid() != leader {
+    if p.live_threads.load(Ordering::SeqCst) != 1
+        || platform::gettid() != leader
+        || t.through_rewritten_site()
+    {
         return None;
     }
     let prepared = match prepare(program) {
         Ok(prepared) => prepared,
         Err(RunError::NotFound(_)) => return Some(Err(Errno::ENOENT)),
+        // Linux answers with the errno alone; NINUX_LOG=debug says why.
         Err(RunError::Load(e)) => {
-            log::warn!("execve: {e}");
+            log::debug!("execve: {e}");
             return Some(Err(Errno::ENOEXEC));
         }
         Err(RunError::Platform(e)) => {
-            log::warn!("execve: {e}");
+            log::debug!("execve: {e}");
             return Some(Err(Errno::EIO));
         }
     };
@@ -61,11 +66,9 @@ pub(crate) fn exec_in_place(
     *lock(&p.exe) = exe;
     *lock(&p.brk) = brk;
     platform::set_guest_fs(0);
-    if !t.start_image(&regs) {
-        // execve always traps through SIGSYS (rewrite::trapped_numbers).
-        platform::write_stderr(b"ninux: execve reached ninux through a rewritten site\n");
-        crate::exec::die_by_signal(libc::SIGSEGV);
-    }
+    // Checked above: a SIGSYS trap, whose context can be replaced.
+    let started = t.start_image(&regs);
+    debug_assert!(started);
     crate::process::thread::release_vfork_parent();
     Some(Ok(0))
 }
@@ -73,7 +76,6 @@ pub(crate) fn exec_in_place(
 /// Linux's point of no return: everything of the old image that does not
 /// survive execve goes.
 fn end_old_image() {
-    crate::mm::shared::write_back_all();
     crate::mm::shared::release_all();
     platform::mm::unmap_all();
     platform::trampolines::release_all();

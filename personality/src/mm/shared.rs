@@ -87,7 +87,8 @@ pub fn write_back_all() {
     let _ = write_back(0, u64::MAX);
 }
 
-/// Writes back and forgets every shared copy: execve in place unmaps them.
+/// Writes back and forgets every shared copy: execve in place unmaps them
+/// (the file keeps what the old image wrote, as at exit).
 pub fn release_all() {
     release(0, u64::MAX);
 }
