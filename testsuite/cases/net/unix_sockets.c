@@ -62,6 +62,21 @@ static struct sockaddr_un named(const char *path, socklen_t *len)
 	return a;
 }
 
+/* Binds a datagram socket at `a`, sends it `msg` from another and prints
+ * what arrived under `label`; returns the bound socket. */
+static int dgram_echo(const char *label, const struct sockaddr_un *a, socklen_t len,
+		      const char *msg)
+{
+	char b[64];
+	int r = socket(AF_UNIX, SOCK_DGRAM, 0);
+	T(bind(r, (const struct sockaddr *)a, len));
+	int w = socket(AF_UNIX, SOCK_DGRAM, 0);
+	T(sendto(w, msg, strlen(msg), 0, (const struct sockaddr *)a, len));
+	int n = recv(r, b, sizeof b, 0);
+	printf("%s read %d: %.*s\n", label, n, n > 0 ? n : 0, b);
+	return r;
+}
+
 int main(void)
 {
 	int sv[2];
@@ -141,12 +156,7 @@ int main(void)
 	}
 	unlink("dsock");
 	struct sockaddr_un ds = named("dsock", &len);
-	int dr = socket(AF_UNIX, SOCK_DGRAM, 0);
-	T(bind(dr, (struct sockaddr *)&ds, len));
-	int dw = socket(AF_UNIX, SOCK_DGRAM, 0);
-	T(sendto(dw, "deep", 4, 0, (struct sockaddr *)&ds, len));
-	n = recv(dr, b, sizeof b, 0);
-	printf("deep read %d: %.*s\n", n, n > 0 ? n : 0, b);
+	dgram_echo("deep", &ds, len, "deep");
 	int dc = socket(AF_UNIX, SOCK_DGRAM, 0);
 	T(connect(dc, (struct sockaddr *)&ds, len));
 	T(unlink("dsock"));
@@ -158,12 +168,7 @@ int main(void)
 
 	/* An abstract name. */
 	struct sockaddr_un ab = named("@ninux-conformance-abstract", &len);
-	int d = socket(AF_UNIX, SOCK_DGRAM, 0);
-	T(bind(d, (struct sockaddr *)&ab, len));
-	int e = socket(AF_UNIX, SOCK_DGRAM, 0);
-	T(sendto(e, "dgram", 5, 0, (struct sockaddr *)&ab, len));
-	n = recv(d, b, sizeof b, 0);
-	printf("abstract read %d: %.*s\n", n, n > 0 ? n : 0, b);
+	int d = dgram_echo("abstract", &ab, len, "dgram");
 	glen = sizeof got_a;
 	T(getsockname(d, (struct sockaddr *)&got_a, &glen));
 	/* An abstract name is not NUL-terminated: print exactly its bytes. */
