@@ -143,6 +143,13 @@ pub trait Node: Send + Sync + 'static {
     fn walked_stat_attr(&self) -> Result<(Dir, Option<Getattr>)> {
         self.stat_attr()
     }
+    /// Whether walking this file's path again (from its device's root)
+    /// would find this same file, known at little cost: no look at the
+    /// file itself. The namespace then keeps the walk to reuse
+    /// ([`crate::namespace`]'s walk cache). Devices that cannot tell say no.
+    fn vouched(&self) -> bool {
+        false
+    }
     /// Whether the device refuses every change (`#Zro:`), for the calls
     /// that change a file through its host fd rather than wstat (futimens).
     fn readonly(&self) -> bool {

@@ -46,8 +46,9 @@ struct Cow {
     updev: u64,
     lower: Arc<dyn Device>,
     /// Bumped by every ninux process of the run after it adds a name to the
-    /// upper layer (which only they write), so what was found missing there
-    /// stays known missing, across walks and processes, until it changes.
+    /// upper layer or removes one (only they write it), so what was found
+    /// there, or missing there, stays known, across walks and processes,
+    /// until it changes.
     /// `None` when the file cannot be mapped: then each walk looks afresh.
     generation: Option<SharedCounter>,
     /// Paths below the root with neither an upper file nor a whiteout, each
@@ -135,6 +136,7 @@ fn root_node(c: &Arc<Cow>) -> Result<CowNode> {
         qid,
         io: None,
         pinned: OnceLock::new(),
+        seen: c.stamp(),
     })
 }
 
@@ -174,7 +176,8 @@ impl Cow {
         }
     }
 
-    /// Announces that a name was added to the upper layer (after adding it).
+    /// Announces that a name was added to the upper layer or taken from it
+    /// (after the change).
     fn changed(&self) {
         if let Some(g) = &self.generation {
             g.bump();
@@ -255,6 +258,9 @@ struct CowNode {
     /// The upper file itself once pinned (an `O_PATH` fd): stat goes
     /// through it rather than by name.
     pinned: OnceLock<Arc<OwnedFd>>,
+    /// The layer's stamp when this file was walked to: while the upper
+    /// layer stays as it was then, so does what the walk found in it.
+    seen: u64,
 }
 
 impl CowNode {
@@ -553,7 +559,17 @@ impl Node for CowNode {
             qid: self.qid,
             io: None,
             pinned: OnceLock::new(),
+            seen: self.seen,
         }))
+    }
+    fn vouched(&self) -> bool {
+        // The upper layer as it was (only ninux changes it, and says so),
+        // and a lower file that its own device vouches for. A file only
+        // the upper layer has is not vouched for: the lower layer's lack of
+        // it is a fact no watch covers.
+        self.c.generation.is_some()
+            && self.seen == self.c.stamp()
+            && (self.st.lock().unwrap().lower.as_ref()).is_some_and(|l| l.vouched())
     }
     fn walk1(&self, name: &str) -> Result<Box<dyn Node>> {
         check_elem(name)?;
@@ -614,6 +630,7 @@ impl Node for CowNode {
             qid,
             io: None,
             pinned: OnceLock::new(),
+            seen: stamp,
         }))
     }
     fn open(&mut self, mode: u32) -> Result<Qid> {
@@ -732,6 +749,8 @@ impl Node for CowNode {
         if self.st.lock().unwrap().lower.is_some() {
             self.white_out(&rel)?;
         }
+        // A name gone from the upper layer: walks that found it are stale.
+        self.c.changed();
         Ok(())
     }
     fn stat(&self) -> Result<Dir> {
@@ -1013,6 +1032,7 @@ impl CowNode {
             qid: c.qid,
             io: None,
             pinned: OnceLock::new(),
+            seen: 0,
         })
     }
 }

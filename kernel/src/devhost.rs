@@ -7,6 +7,11 @@
 //! on an `O_PATH` open yields the link itself). Opens go through the parent
 //! fd and the name with `RESOLVE_NO_SYMLINKS` as well, and an open fid keeps
 //! a real host fd so data moves at host speed ([`Node::host_fd`]).
+//!
+//! A directory's name looked up in a directory the host watch covers
+//! (the kernel's `hostwatch`) is vouched for while nothing changes there: walks then
+//! take cached directories without looking at the host
+//! ([`Node::vouched`]).
 
 // struct stat's field types differ between architectures; the casts keep
 // this code right on all of them.
@@ -24,6 +29,7 @@ use crate::chan::{DevId, Getattr, Node};
 use crate::dev::Device;
 use crate::dircache::{host_id, DirCache, HostId};
 use crate::error::*;
+use crate::hostwatch;
 
 pub(crate) const BENEATH: ResolveFlags = ResolveFlags::BENEATH.union(ResolveFlags::NO_MAGICLINKS);
 pub(crate) const NOLINKS: ResolveFlags = BENEATH.union(ResolveFlags::NO_SYMLINKS);
@@ -340,6 +346,7 @@ impl HostDev {
             walked: Mutex::new(None),
             kind: FileType::Directory,
             spec: None,
+            vouch: ROOT,
         })
     }
 }
@@ -379,6 +386,24 @@ pub struct HostNode {
     /// Set on a directory a speculative walk took from the cache: the path
     /// to check before relying on it.
     spec: Option<Box<Spec>>,
+    /// The [`hostwatch`] epoch in which every name on the walk from the
+    /// root to this file was looked up in a watched directory: while it
+    /// lasts, the walk would find this file again. [`ROOT`] for the root,
+    /// 0 if not vouched for.
+    vouch: u64,
+}
+
+/// The root's vouch: its fd, not a name, makes it the root.
+const ROOT: u64 = u64::MAX;
+
+/// The vouch of a file looked up in a directory vouched for by `parent`,
+/// the lookup's fact stamped `fact`.
+fn step_vouch(parent: u64, fact: u64) -> u64 {
+    if fact != 0 && (parent == ROOT || parent == fact) {
+        fact
+    } else {
+        0
+    }
 }
 
 /// Where a speculatively walked directory should be: `rel` beneath
@@ -472,7 +497,7 @@ impl HostNode {
     /// In a speculative walk a cached directory is taken with no syscall.
     fn child(&self, name: &str) -> Result<HostNode> {
         if crate::namespace::speculating() {
-            if let Some((d, st)) = self.dirs.speculate(self.host, name) {
+            if let Some((d, st, fact)) = self.dirs.speculate(self.host, name) {
                 let dir = self.fd()?;
                 let spec = match &self.spec {
                     Some(s) => Spec {
@@ -486,27 +511,37 @@ impl HostNode {
                 };
                 let mut c = self.node_at(dir, name, st, OnceLock::from(d));
                 c.spec = Some(Box::new(spec));
+                c.vouch = step_vouch(self.vouch, fact);
                 return Ok(c);
             }
         }
         self.confirm()?;
         let dir = self.fd()?;
+        // Watched before the lookup, so a change after it ends the epoch.
+        let epoch = hostwatch::stamp();
+        let fact = if self.vouch != 0 && hostwatch::watch(dir.as_fd(), self.host) {
+            epoch
+        } else {
+            0
+        };
         let mut st = rfs::statat(&*dir, name, AtFlags::SYMLINK_NOFOLLOW)?;
         let fd = OnceLock::new();
         if FileType::from_raw_mode(st.st_mode as _) == FileType::Directory {
-            let d = match self.dirs.lookup(self.host, name, &st) {
+            let d = match self.dirs.lookup(self.host, name, &st, fact) {
                 Some(d) => d,
                 None => {
                     let d = Arc::new(open_path(dir.as_fd(), name)?);
                     // What was opened, should the name have changed since.
                     st = rfs::fstat(&*d)?;
-                    self.dirs.insert(self.host, name, &d, &st);
+                    self.dirs.insert(self.host, name, &d, &st, fact);
                     d
                 }
             };
             let _ = fd.set(d);
         }
-        Ok(self.node_at(dir, name, st, fd))
+        let mut c = self.node_at(dir, name, st, fd);
+        c.vouch = step_vouch(self.vouch, fact);
+        Ok(c)
     }
 
     /// The node for `name` in this directory (whose fd is `dir`), with host
@@ -531,19 +566,25 @@ impl HostNode {
             walked: Mutex::new(Some(st)),
             kind: FileType::from_raw_mode(st.st_mode as _),
             spec: None,
+            vouch: 0,
         }
     }
 
     /// For a directory a speculative walk took from the cache: checks that
-    /// its path still leads to it, through no symlink (an `openat2` as the
-    /// exact walk's would, an `fstat`, a `close`: the same three calls at any
-    /// depth). ESTALEWALK, and the cache forgotten, if not. A path that now
+    /// its path still leads to it, through no symlink. While the watches
+    /// vouch for the path, that costs one look at them for the whole walk
+    /// ([`hostwatch::current`]); otherwise an `openat2` as the exact walk's
+    /// would, an `fstat`, a `close`: the same three calls at any depth.
+    /// ESTALEWALK, and the cache forgotten, if not. A path that now
     /// passes a symlink, even one to the same directory, is stale too: the
     /// exact walk reports the symlink for the personality to resolve.
     fn confirm(&self) -> Result<()> {
         let Some(s) = &self.spec else {
             return Ok(());
         };
+        if self.vouched() {
+            return Ok(());
+        }
         let same = open_path(s.anchor.as_fd(), &s.rel)
             .and_then(|fd| Ok(rfs::fstat(&fd)?))
             .is_ok_and(|st| host_id(&st) == self.host);
@@ -552,6 +593,12 @@ impl HostNode {
             return Err(ESTALEWALK);
         }
         Ok(())
+    }
+
+    /// Whether a walk to this file would find it again now, with no look at
+    /// the host beyond the watches' ([`hostwatch::current`]).
+    fn vouched(&self) -> bool {
+        self.vouch == ROOT || (self.vouch != 0 && hostwatch::current() == self.vouch)
     }
 
     /// EROFS on a read-only device, before any change is tried.
@@ -588,6 +635,7 @@ impl Node for HostNode {
             walked: Mutex::new(None),
             kind: self.kind,
             spec: self.spec.clone(),
+            vouch: self.vouch,
         }))
     }
     fn walk1(&self, name: &str) -> Result<Box<dyn Node>> {
@@ -596,6 +644,9 @@ impl Node for HostNode {
             return Err(ENOTDIR);
         }
         Ok(Box::new(self.child(name)?))
+    }
+    fn vouched(&self) -> bool {
+        HostNode::vouched(self)
     }
     fn open(&mut self, mode: u32) -> Result<Qid> {
         if mode & 3 == OWRITE as u32 || mode & 3 == ORDWR as u32 || mode & OTRUNC as u32 != 0 {

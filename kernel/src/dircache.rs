@@ -11,7 +11,10 @@
 //! directory fails the check and is walked afresh.
 //!
 //! A speculative walk ([`crate::namespace::speculating`]) takes entries
-//! without that check, and checks the whole path it took once (`openat2`
+//! without that check. Each entry carries the [`crate::hostwatch`] epoch in
+//! which it was last seen to hold, looked up in a watched directory (0 if
+//! not): while that epoch lasts, the walk relies on it with no look at the
+//! host. Otherwise the walk checks the whole path it took once (`openat2`
 //! with no symlinks, `fstat`) before it relies on it
 //! ([`DirCache::speculate`]).
 
@@ -34,8 +37,9 @@ pub(crate) fn host_id(st: &rfs::Stat) -> HostId {
     (st.st_dev as u64, st.st_ino as u64)
 }
 
-/// A cached directory: its `O_PATH` fd and its stat when opened.
-type Entry = (Arc<OwnedFd>, rfs::Stat);
+/// A cached directory: its `O_PATH` fd, its stat when opened, and the
+/// epoch in which its name was last seen to lead to it (0: none).
+type Entry = (Arc<OwnedFd>, rfs::Stat, u64);
 
 #[derive(Default)]
 pub(crate) struct DirCache {
@@ -47,19 +51,25 @@ impl DirCache {
     /// The cached fd of directory `name` in the directory `parent_id`,
     /// given `fresh`, the caller's stat of that name just now (not
     /// following a symlink): a hit only while the name still refers to the
-    /// same directory. Costs no syscall.
+    /// same directory. Costs no syscall. A hit is stamped with `epoch`, the
+    /// caller's for its stat (0 if the parent was not watched before it).
     pub(crate) fn lookup(
         &self,
         parent_id: HostId,
         name: &str,
         fresh: &rfs::Stat,
+        epoch: u64,
     ) -> Option<Arc<OwnedFd>> {
         if FileType::from_raw_mode(fresh.st_mode as _) != FileType::Directory {
             return None;
         }
-        let map = self.map.lock().unwrap();
-        let (fd, st) = map.get(&(parent_id, name.to_string()))?;
-        (host_id(st) == host_id(fresh)).then(|| fd.clone())
+        let mut map = self.map.lock().unwrap();
+        let (fd, st, seen) = map.get_mut(&(parent_id, name.to_string()))?;
+        if host_id(st) != host_id(fresh) {
+            return None;
+        }
+        *seen = epoch;
+        Some(fd.clone())
     }
 
     /// The cached fd and stat of directory `name` in `parent_id`, taken on
@@ -78,8 +88,16 @@ impl DirCache {
         self.map.lock().unwrap().clear();
     }
 
-    /// Remembers `fd`, just opened as `name` in `parent`, if it is a directory.
-    pub(crate) fn insert(&self, parent_id: HostId, name: &str, fd: &Arc<OwnedFd>, st: &rfs::Stat) {
+    /// Remembers `fd`, just opened as `name` in `parent`, if it is a
+    /// directory, as seen in `epoch` (0: not vouched for).
+    pub(crate) fn insert(
+        &self,
+        parent_id: HostId,
+        name: &str,
+        fd: &Arc<OwnedFd>,
+        st: &rfs::Stat,
+        epoch: u64,
+    ) {
         if FileType::from_raw_mode(st.st_mode as _) != FileType::Directory {
             return;
         }
@@ -87,7 +105,7 @@ impl DirCache {
         if map.len() >= CAPACITY {
             map.clear();
         }
-        map.insert((parent_id, name.to_string()), (fd.clone(), *st));
+        map.insert((parent_id, name.to_string()), (fd.clone(), *st, epoch));
     }
 }
 
@@ -113,14 +131,14 @@ mod tests {
         let cache = DirCache::default();
         let look = |name: &str| {
             let st = rfs::statat(&root, name, AtFlags::SYMLINK_NOFOLLOW).ok()?;
-            cache.lookup(root_id, name, &st)
+            cache.lookup(root_id, name, &st, 0)
         };
         assert!(look("d").is_none(), "empty");
 
         let (d, st) = open(root.as_fd(), "d");
-        cache.insert(root_id, "d", &d, &st);
+        cache.insert(root_id, "d", &d, &st, 0);
         let (f, fst) = open(root.as_fd(), "f");
-        cache.insert(root_id, "f", &f, &fst);
+        cache.insert(root_id, "f", &f, &fst, 0);
         let hit = look("d").expect("hit");
         assert!(Arc::ptr_eq(&hit, &d));
         assert_eq!(host_id(&rfs::fstat(&*hit).unwrap()), host_id(&st));

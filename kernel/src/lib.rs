@@ -69,11 +69,13 @@ pub mod devtar;
 mod dircache;
 pub mod error;
 pub mod exportfs;
+mod hostwatch;
 pub mod namespace;
 pub mod note;
 pub mod nsfile;
 mod tarindex;
 pub mod trace;
+mod walkcache;
 
 pub use chan::{Chan, DevId, Getattr, Node};
 pub use error::{Error, Result};

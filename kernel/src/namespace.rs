@@ -19,6 +19,7 @@ use ninep::{Dir, DMDIR, DMSYMLINK, OEXCL, OTRUNC};
 use crate::chan::{Chan, DevId};
 use crate::error::*;
 use crate::trace;
+use crate::walkcache::WalkCache;
 
 /// bind(2) flags.
 pub const MREPL: u32 = 0;
@@ -60,11 +61,39 @@ pub struct Mhead {
 
 type Key = (DevId, u64);
 
+/// Where a walk starts.
+enum From {
+    /// The root, for an absolute path.
+    Root(Chan),
+    /// A directory kept from an earlier walk.
+    Kept(Arc<Chan>),
+    /// Any other chan (a device's root, a dirfd's directory).
+    Chan(Chan),
+}
+
+/// The chan a walk is at: its own, or a kept one it has not left yet.
+enum Held {
+    Own(Chan),
+    Kept(Arc<Chan>),
+}
+
+impl std::ops::Deref for Held {
+    type Target = Chan;
+    fn deref(&self) -> &Chan {
+        match self {
+            Held::Own(c) => c,
+            Held::Kept(c) => c,
+        }
+    }
+}
+
 /// A namespace group. Share it (`Arc<Namespace>`) for 9front's shared
 /// namespace; [`Namespace::fork`] for RFNAMEG.
 pub struct Namespace {
     root: Arc<Chan>,
     table: RwLock<Arc<HashMap<Key, Arc<Mhead>>>>,
+    /// Directories walked to, to start the next walk below one from.
+    walks: WalkCache,
 }
 
 /// What [`Namespace::walk_nofollow`] reached.
@@ -94,7 +123,7 @@ pub(crate) fn walk_epoch() -> u64 {
     WALK_EPOCH.load(Ordering::Relaxed)
 }
 
-fn next_walk_epoch() {
+pub(crate) fn next_walk_epoch() {
     WALK_EPOCH.fetch_add(1, Ordering::Relaxed);
 }
 
@@ -214,6 +243,7 @@ impl Namespace {
         Namespace {
             root: Arc::new(root),
             table: RwLock::new(Arc::new(HashMap::new())),
+            walks: WalkCache::default(),
         }
     }
 
@@ -222,6 +252,7 @@ impl Namespace {
         Namespace {
             root: self.root.clone(),
             table: RwLock::new(self.table.read().unwrap().clone()),
+            walks: WalkCache::default(),
         }
     }
 
@@ -250,14 +281,16 @@ impl Namespace {
     }
 
     /// Looks `name` up in directory `c`: in each union member in order, the
-    /// first that holds it wins.
-    fn walk1(&self, c: &Chan, name: &str, path: String) -> Result<Chan> {
+    /// first that holds it wins. Also says whether that was the first
+    /// member (or `c` is no union): what was found then does not depend on
+    /// other members lacking the name.
+    fn walk1(&self, c: &Chan, name: &str, path: String) -> Result<(Chan, bool)> {
         check_name(name)?;
         if !c.is_dir() {
             return Err(ENOTDIR);
         }
         let Some(umh) = &c.umh else {
-            return c.walk1(name, path);
+            return Ok((c.walk1(name, path)?, true));
         };
         let mut first_err = None;
         for (i, m) in umh.mounts.iter().enumerate() {
@@ -272,7 +305,7 @@ impl Namespace {
                             member_label(m)
                         ));
                     }
-                    return Ok(nc);
+                    return Ok((nc, i == 0));
                 }
                 Err(e) if e == ESTALEWALK => return Err(e),
                 Err(e) => {
@@ -305,10 +338,17 @@ impl Namespace {
         Ok((root, cleanname(path)))
     }
 
-    /// Walks `elems` from `c`, stopping at a non-final symlink. `domount_last`
-    /// false leaves the final chan as the mounted-on file (for bind's `old`).
-    fn walk_elems(&self, mut c: Chan, rest: &str, domount_last: bool) -> Result<Walked> {
-        next_walk_epoch();
+    /// Walks `rest` from `from`, stopping at a non-final symlink.
+    /// `domount_last` false leaves the final chan as the mounted-on file
+    /// (for bind's `old`). A walk from the root or from a kept directory
+    /// keeps the directory holding its last element ([`WalkCache`]).
+    fn walk_elems(&self, from: From, rest: &str, domount_last: bool) -> Result<Walked> {
+        let version = self.walks.version();
+        let mut keep = !matches!(from, From::Chan(_));
+        let mut c = match from {
+            From::Root(c) | From::Chan(c) => Held::Own(c),
+            From::Kept(c) => Held::Kept(c),
+        };
         let elems: Vec<&str> = rest.split('/').filter(|e| !e.is_empty()).collect();
         for (i, e) in elems.iter().enumerate() {
             if c.qid.is_symlink() {
@@ -319,19 +359,55 @@ impl Namespace {
                     rest: elems[i..].join("/"),
                 });
             }
+            let last = i + 1 == elems.len();
             let path = join(&c.name, e);
-            let speculate = i + 1 < elems.len() && !EXACT.with(Cell::get);
-            SPECULATE.with(|s| s.set(speculate));
+            SPECULATE.with(|s| s.set(!last && !EXACT.with(Cell::get)));
             let nc = self.walk1(&c, e, path);
             SPECULATE.with(|s| s.set(false));
-            let nc = nc?;
-            c = if i + 1 < elems.len() || domount_last {
-                self.domount(nc)?
+            let (nc, first_member) = nc?;
+            keep &= first_member;
+            let nc = if !last || domount_last {
+                let nc = self.domount(nc)?;
+                // A mount point crossed: the mounted-on file's own path is
+                // not what the new chan's device vouches for.
+                keep &= nc.umh.is_none();
+                nc
             } else {
                 nc
             };
+            let dir = std::mem::replace(&mut c, Held::Own(nc));
+            if last && keep {
+                if let Held::Own(d) = dir {
+                    self.keep(d, version);
+                }
+            }
         }
-        Ok(Walked::Chan(c))
+        Ok(Walked::Chan(match c {
+            Held::Own(c) => c,
+            Held::Kept(c) => c.clone_chan()?,
+        }))
+    }
+
+    /// Keeps `d`, the directory a walk's last element was found in, if its
+    /// device vouches for it and it is not kept already.
+    fn keep(&self, d: Chan, version: u64) {
+        if d.is_dir() && d.name != "/" && !self.walks.contains(&d.name) && d.node().vouched() {
+            self.walks.insert(d, version);
+        }
+    }
+
+    /// A walk of the cleaned absolute `path` from the kept directory
+    /// holding its last element, if there is one.
+    fn walk_kept(&self, path: &str, domount_last: bool) -> Option<Result<Walked>> {
+        if !domount_last || EXACT.with(Cell::get) {
+            return None;
+        }
+        let (dir, last) = path.rsplit_once('/')?;
+        if dir.is_empty() {
+            return None;
+        }
+        let d = self.walks.get(dir)?;
+        Some(self.walk_elems(From::Kept(d), last, domount_last))
     }
 
     fn walk_inner(&self, path: &str, domount_last: bool) -> Result<Walked> {
@@ -353,13 +429,25 @@ impl Namespace {
 
     fn walk_inner_untraced(&self, path: &str, domount_last: bool) -> Result<Walked> {
         exact_on_stale(|| {
+            next_walk_epoch();
+            let absolute = path.starts_with('/');
+            if absolute {
+                if let Some(w) = self.walk_kept(&cleanname(path), domount_last) {
+                    return w;
+                }
+            }
             let (c, rest) = self.start(path)?;
             if rest.is_empty() || rest == "/" {
                 // The root itself: with domount_last false, the mounted-on root.
                 let c = if domount_last { c } else { self.root_chan()? };
                 return Ok(Walked::Chan(c));
             }
-            self.walk_elems(c, &rest, domount_last)
+            let from = if absolute {
+                From::Root(c)
+            } else {
+                From::Chan(c)
+            };
+            self.walk_elems(from, &rest, domount_last)
         })
     }
 
@@ -395,7 +483,10 @@ impl Namespace {
         if r == "." {
             return Ok(Walked::Chan(base.clone_chan()?));
         }
-        exact_on_stale(|| self.walk_elems(base.clone_chan()?, &r, true))
+        exact_on_stale(|| {
+            next_walk_epoch();
+            self.walk_elems(From::Chan(base.clone_chan()?), &r, true)
+        })
     }
 
     /// Walks following every symlink (at most [`MAXSYMLINKS`] hops), resolving
@@ -492,7 +583,7 @@ impl Namespace {
             return Err(ENOTDIR);
         }
         let full = join(&d.name, &name);
-        if let Ok(c) = self.walk1(&d, &name, full.clone()) {
+        if let Ok((c, _)) = self.walk1(&d, &name, full.clone()) {
             if mode & OEXCL != 0 || perm & (DMDIR | DMSYMLINK) != 0 {
                 return Err(EEXIST);
             }
@@ -617,6 +708,7 @@ impl Namespace {
             }],
         };
         let mut guard = self.table.write().unwrap();
+        self.walks.invalidate();
         let table = Arc::make_mut(&mut guard);
         let mut mounts = match (order, table.get(&key)) {
             (MREPL, _) => Vec::new(),
@@ -667,6 +759,7 @@ impl Namespace {
             None => None,
         };
         let mut guard = self.table.write().unwrap();
+        self.walks.invalidate();
         let table = Arc::make_mut(&mut guard);
         let mh = table.get(&key).cloned().ok_or(ENOTMOUNTED)?;
         let Some(nk) = newkey else {
