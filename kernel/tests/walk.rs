@@ -146,3 +146,66 @@ fn getdents_in_pieces_with_seekdir() {
     d.seek(0).unwrap();
     assert_eq!(d.getdents(100).unwrap().len(), 11);
 }
+
+/// The qid path a walk of `path` reaches.
+fn qid_at(ns: &Namespace, path: &str) -> u64 {
+    ns.walk(path).unwrap().qid.path
+}
+
+#[test]
+fn kept_walks_follow_binds_and_host_changes() {
+    let (t, ns) = setup();
+    let r = t.path();
+    std::fs::create_dir_all(r.join("other/bin")).unwrap();
+    std::fs::write(r.join("other/bin/prog"), b"other").unwrap();
+    std::fs::write(r.join("usr/bin/sh"), b"sh").unwrap();
+    let first = qid_at(&ns, "/usr/bin/prog");
+    // Walked again from the kept /usr/bin: the same file.
+    assert_eq!(qid_at(&ns, "/usr/bin/prog"), first);
+    assert_eq!(ns.stat("/usr/bin/sh").unwrap().length, 2);
+
+    // A bind over the kept directory: the walk goes through it now.
+    ns.bind("/other/bin", "/usr/bin", kernel::namespace::MREPL)
+        .unwrap();
+    assert_eq!(ns.stat("/usr/bin/prog").unwrap().length, 5);
+    assert!(ns.walk("/usr/bin/sh").is_err());
+    ns.unmount(None, "/usr/bin").unwrap();
+    assert_eq!(qid_at(&ns, "/usr/bin/prog"), first);
+
+    // The kept directory renamed on the host, another put in its place.
+    std::fs::rename(r.join("usr/bin"), r.join("usr/old")).unwrap();
+    std::fs::rename(r.join("other/bin"), r.join("usr/bin")).unwrap();
+    assert_eq!(ns.stat("/usr/bin/prog").unwrap().length, 5);
+    // And a symlink in the kept directory's place: reported, not passed.
+    std::fs::rename(r.join("usr/bin"), r.join("usr/new")).unwrap();
+    symlink("old", r.join("usr/bin")).unwrap();
+    match ns.walk_nofollow("/usr/bin/prog").unwrap() {
+        Walked::Symlink { prefix, .. } => assert_eq!(prefix, "/usr/bin"),
+        w => panic!("{w:?}"),
+    }
+}
+
+#[test]
+fn a_forked_child_does_not_take_its_parents_news() {
+    let (t, ns) = setup();
+    let r = t.path();
+    std::fs::create_dir_all(r.join("other/bin")).unwrap();
+    std::fs::write(r.join("other/bin/prog"), b"other").unwrap();
+    assert_eq!(ns.stat("/usr/bin/prog").unwrap().length, 6);
+    // SAFETY: the child only walks, renames and exits.
+    let pid = unsafe { libc::fork() };
+    if pid == 0 {
+        // The child walks after the host change: had it the parent's
+        // inotify instance, it would read the news the parent needs.
+        std::fs::rename(r.join("usr/bin"), r.join("usr/old")).unwrap();
+        std::fs::rename(r.join("other/bin"), r.join("usr/bin")).unwrap();
+        let ok = ns.stat("/usr/bin/prog").map(|d| d.length) == Ok(5);
+        // SAFETY: ends the child without running the parent's test harness.
+        unsafe { libc::_exit(if ok { 0 } else { 1 }) };
+    }
+    let mut status = 0;
+    // SAFETY: waits for the child just forked.
+    assert_eq!(unsafe { libc::waitpid(pid, &mut status, 0) }, pid);
+    assert_eq!(status, 0, "the child saw the change");
+    assert_eq!(ns.stat("/usr/bin/prog").unwrap().length, 5);
+}
