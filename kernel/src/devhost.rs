@@ -494,26 +494,25 @@ impl HostNode {
     /// Walks to `name`: one host stat of the name, not following a final
     /// symlink (so it cannot leave the directory); a directory is then
     /// opened, or found open in the cache while the name still holds it.
-    /// In a speculative walk a cached directory is taken with no syscall.
+    /// In a speculative walk a cached directory is taken with no syscall
+    /// ([`HostNode::speculation`]).
     fn child(&self, name: &str) -> Result<HostNode> {
-        if crate::namespace::speculating() {
-            if let Some((d, st, fact)) = self.dirs.speculate(self.host, name) {
-                let dir = self.fd()?;
-                let spec = match &self.spec {
-                    Some(s) => Spec {
-                        anchor: s.anchor.clone(),
-                        rel: [&s.rel, "/", name].concat(),
-                    },
-                    None => Spec {
-                        anchor: dir.clone(),
-                        rel: name.into(),
-                    },
-                };
-                let mut c = self.node_at(dir, name, st, OnceLock::from(d));
-                c.spec = Some(Box::new(spec));
-                c.vouch = step_vouch(self.vouch, fact);
-                return Ok(c);
-            }
+        if let Some((d, st, fact)) = self.speculation(name) {
+            let dir = self.fd()?;
+            let spec = match &self.spec {
+                Some(s) => Spec {
+                    anchor: s.anchor.clone(),
+                    rel: [&s.rel, "/", name].concat(),
+                },
+                None => Spec {
+                    anchor: dir.clone(),
+                    rel: name.into(),
+                },
+            };
+            let mut c = self.node_at(dir, name, st, OnceLock::from(d));
+            c.spec = Some(Box::new(spec));
+            c.vouch = step_vouch(self.vouch, fact);
+            return Ok(c);
         }
         self.confirm()?;
         let dir = self.fd()?;
@@ -542,6 +541,27 @@ impl HostNode {
         let mut c = self.node_at(dir, name, st, fd);
         c.vouch = step_vouch(self.vouch, fact);
         Ok(c)
+    }
+
+    /// What a speculative walk takes from the cache for `name`, if it is to
+    /// take it. Below a path vouched for now, an entry that is not (seen
+    /// in an earlier epoch, say before a fork, or in none) is looked up
+    /// afresh instead, with one `fstatat`: from then on it is vouched for
+    /// too, and later walks check their path with no host call.
+    fn speculation(&self, name: &str) -> Option<(Arc<OwnedFd>, rfs::Stat, u64)> {
+        if !crate::namespace::speculating() {
+            return None;
+        }
+        let entry = self.dirs.speculate(self.host, name)?;
+        let vouch = step_vouch(self.vouch, entry.2);
+        let stale = vouch == 0 || vouch != hostwatch::current();
+        if stale && self.vouched() {
+            let dir = self.fd().ok()?;
+            if hostwatch::watch(dir.as_fd(), self.host) {
+                return None;
+            }
+        }
+        Some(entry)
     }
 
     /// The node for `name` in this directory (whose fd is `dir`), with host
