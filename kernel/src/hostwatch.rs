@@ -10,8 +10,8 @@
 //! directory watched before the lookup, holds for as long as the epoch
 //! lasts.
 //!
-//! Checking costs one `poll` of the two fds, at most once per namespace
-//! walk. Changes to files other than directories do not end the epoch,
+//! Checking costs one `epoll_wait` (on an epoll instance holding both
+//! fds), at most once per namespace walk. Changes to files other than directories do not end the epoch,
 //! since no cached walk depends on them.
 //!
 //! Each process keeps its own instance: a forked child that read from its
@@ -24,7 +24,7 @@ use std::os::fd::{AsFd, AsRawFd, BorrowedFd, OwnedFd};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Mutex, Once};
 
-use rustix::event::{poll, PollFd, PollFlags};
+use rustix::event::epoll::{self, EventData, EventFlags};
 use rustix::fs::inotify::{self, CreateFlags, ReadFlags, WatchFlags};
 use rustix::fs::{Mode, OFlags};
 
@@ -45,7 +45,11 @@ static STATE: Mutex<Option<State>> = Mutex::new(None);
 
 struct State {
     inotify: OwnedFd,
-    mounts: Option<OwnedFd>,
+    /// Ready when the inotify instance has events or the mount table
+    /// changed: one `epoll_wait` looks at both.
+    ready: OwnedFd,
+    /// Kept open: closing it would take it out of `ready`.
+    _mounts: Option<OwnedFd>,
     /// The watched directories, and which watch is whose.
     watched: HashSet<HostId>,
     wds: HashMap<i32, HostId>,
@@ -138,9 +142,16 @@ impl State {
             Mode::empty(),
         )
         .ok();
+        let ready = epoll::create(epoll::CreateFlags::CLOEXEC).ok()?;
+        epoll::add(&ready, &inotify, EventData::new_u64(0), EventFlags::IN).ok()?;
+        if let Some(m) = &mounts {
+            // The mount table's changes read as "priority data" (proc(5)).
+            epoll::add(&ready, m, EventData::new_u64(1), EventFlags::PRI).ok()?;
+        }
         Some(State {
             inotify,
-            mounts,
+            ready,
+            _mounts: mounts,
             watched: HashSet::new(),
             wds: HashMap::new(),
         })
@@ -161,27 +172,21 @@ impl State {
     /// Whether anything relevant was reported since the last look; reads
     /// the inotify queue empty.
     fn changed(&mut self) -> bool {
-        let mut fds = vec![PollFd::new(&self.inotify, PollFlags::IN)];
-        if let Some(m) = &self.mounts {
-            fds.push(PollFd::new(m, PollFlags::PRI));
-        }
+        let mut buf = [std::mem::MaybeUninit::<epoll::Event>::uninit(); 2];
         let zero = rustix::time::Timespec {
             tv_sec: 0,
             tv_nsec: 0,
         };
-        match poll(&mut fds, Some(&zero)) {
-            Ok(0) => return false,
-            Ok(_) => {}
-            Err(_) => return true,
-        }
-        let mounted = fds
-            .get(1)
-            .is_some_and(|f| f.revents().intersects(PollFlags::PRI | PollFlags::ERR));
-        let queued = fds[0].revents().contains(PollFlags::IN);
-        drop(fds);
-        let mut changed = mounted;
-        if queued {
-            changed |= self.drain();
+        let Ok((events, _)) = epoll::wait(&self.ready, &mut buf, Some(&zero)) else {
+            return true;
+        };
+        let mut changed = false;
+        for e in events.iter() {
+            if e.data.u64() == 1 {
+                changed = true;
+            } else {
+                changed |= self.drain();
+            }
         }
         changed
     }

@@ -209,3 +209,37 @@ fn a_forked_child_does_not_take_its_parents_news() {
     assert_eq!(status, 0, "the child saw the change");
     assert_eq!(ns.stat("/usr/bin/prog").unwrap().length, 5);
 }
+
+#[test]
+fn a_mount_over_a_kept_directory_is_seen() {
+    let (t, ns) = setup();
+    let r = t.path();
+    assert_eq!(ns.stat("/usr/bin/prog").unwrap().length, 6);
+    let target = std::ffi::CString::new(r.join("usr").to_str().unwrap()).unwrap();
+    // SAFETY: plain C strings; the mount is undone below.
+    let mounted = unsafe {
+        libc::mount(
+            c"none".as_ptr(),
+            target.as_ptr(),
+            c"tmpfs".as_ptr(),
+            0,
+            std::ptr::null(),
+        )
+    } == 0;
+    if !mounted {
+        // Not root here: nothing to show.
+        eprintln!("skipped: cannot mount a tmpfs");
+        return;
+    }
+    struct Unmount(std::ffi::CString);
+    impl Drop for Unmount {
+        fn drop(&mut self) {
+            // SAFETY: a C string naming the mount made above.
+            unsafe { libc::umount2(self.0.as_ptr(), libc::MNT_DETACH) };
+        }
+    }
+    let _unmount = Unmount(target);
+    std::fs::create_dir_all(r.join("usr/bin")).unwrap();
+    std::fs::write(r.join("usr/bin/prog"), b"mounted!").unwrap();
+    assert_eq!(ns.stat("/usr/bin/prog").unwrap().length, 8);
+}
