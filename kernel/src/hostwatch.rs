@@ -21,7 +21,7 @@
 
 use std::collections::{HashMap, HashSet};
 use std::os::fd::{AsFd, AsRawFd, BorrowedFd, OwnedFd};
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, Ordering};
 use std::sync::{Mutex, Once};
 
 use rustix::event::epoll::{self, EventData, EventFlags};
@@ -34,12 +34,19 @@ use crate::dircache::HostId;
 /// watches gone, a new epoch): it bounds the kernel memory ninux pins.
 const MAX_WATCHES: usize = 8192;
 
+/// Lookups a process makes before it takes an inotify instance. Instances
+/// are few (128 per user by default) and shared with everything else the
+/// user runs; a short-lived process (a `true`, a `cat`) never needs one.
+const LOOKUPS_BEFORE_WATCHING: u32 = 64;
+
 /// The current epoch. Never 0: a stamp of 0 is never current.
 static EPOCH: AtomicU64 = AtomicU64::new(1);
 /// The namespace walk in which the watches were last checked.
 static CHECKED_IN: AtomicU64 = AtomicU64::new(0);
 /// Set in a forked child (pthread_atfork): the instance is the parent's.
 static FORKED: AtomicBool = AtomicBool::new(false);
+/// Lookups asked to be watched while there was no instance.
+static LOOKUPS: AtomicU32 = AtomicU32::new(0);
 
 static STATE: Mutex<Option<State>> = Mutex::new(None);
 
@@ -113,6 +120,9 @@ pub(crate) fn watch(dir: BorrowedFd, id: HostId) -> bool {
         new_epoch();
     }
     if st.is_none() {
+        if LOOKUPS.fetch_add(1, Ordering::Relaxed) < LOOKUPS_BEFORE_WATCHING {
+            return false;
+        }
         *st = State::new();
     }
     st.as_mut().is_some_and(|s| s.watch(dir, id))
@@ -123,6 +133,7 @@ pub(crate) fn watch(dir: BorrowedFd, id: HostId) -> bool {
 fn restart_if_forked(st: &mut Option<State>) {
     if FORKED.swap(false, Ordering::SeqCst) {
         *st = None;
+        LOOKUPS.store(0, Ordering::Relaxed);
         new_epoch();
     }
 }
