@@ -8,9 +8,9 @@
 //! fd and the name with `RESOLVE_NO_SYMLINKS` as well, and an open fid keeps
 //! a real host fd so data moves at host speed ([`Node::host_fd`]).
 //!
-//! A directory's name looked up in a directory the host watch covers
-//! (the kernel's `hostwatch`) is vouched for while nothing changes there: walks then
-//! take cached directories without looking at the host
+//! A directory's name looked up in a directory the host watch covers (the
+//! kernel's `hostwatch`) is vouched for while nothing changes there: walks
+//! then take cached directories without looking at the host
 //! ([`Node::vouched`]).
 
 // struct stat's field types differ between architectures; the casts keep
