@@ -118,6 +118,7 @@ fn read_state(fd: i32) -> Result<Vec<u8>, i32> {
 
 /// Ends the guest process with `status` (exit_group), cleaning up first.
 pub fn exit_process(status: i32) -> ! {
+    crate::process::vfork::carry_writes();
     crate::mm::shared::write_back_all();
     crate::process::run_limit::end_of_run();
     crate::rewrite::report_stats();
@@ -128,6 +129,7 @@ pub fn exit_process(status: i32) -> ! {
 /// Ends the guest process by signal `sig` (as its parent will see it),
 /// cleaning up first: nothing is left on the host, however a run ends.
 pub fn die_by_signal(sig: i32) -> ! {
+    crate::process::vfork::carry_writes();
     crate::mm::shared::write_back_all();
     crate::process::run_limit::end_of_run();
     crate::rewrite::report_stats();

@@ -22,6 +22,7 @@ mod host_signal;
 pub mod hostnet;
 pub mod mapped;
 pub mod mm;
+pub mod pagemap;
 pub mod shared;
 mod signals;
 mod thread;

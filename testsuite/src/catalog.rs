@@ -182,6 +182,7 @@ fn process() -> Vec<Spec> {
         c("process", "pidfd"),
         c("process", "prctl_reaper"),
         c("process", "posix_spawn"),
+        c("process", "vfork_writes"),
         go_package("process", "goroutines"),
         sh(
             "busybox_sh_pipeline_tr",

@@ -69,7 +69,7 @@ pub(crate) fn exec_in_place(
     // Checked above: a SIGSYS trap, whose context can be replaced.
     let started = t.start_image(&regs);
     debug_assert!(started);
-    crate::process::thread::release_vfork_parent();
+    crate::process::vfork::release_parent();
     Some(Ok(0))
 }
 

@@ -7,4 +7,5 @@ pub mod ids;
 pub mod pidfd;
 pub mod run_limit;
 pub mod thread;
+pub(crate) mod vfork;
 pub mod wait;

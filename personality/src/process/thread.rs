@@ -1,6 +1,7 @@
 //! clone, clone3, exit, exit_group and the thread bookkeeping Linux keeps in
 //! the task: set_tid_address, robust lists, futex.
 
+use super::vfork;
 use crate::fs::from_host;
 use crate::mem::{In, Out};
 use crate::state::{process, with_thread};
@@ -9,7 +10,7 @@ use abi::flags::CloneFlags;
 use abi::structs::CloneArgs;
 use abi::Errno;
 use platform::{host, uaccess, GuestRegs, ThreadSetup, Trap};
-use std::sync::atomic::{AtomicI32, Ordering};
+use std::sync::atomic::Ordering;
 
 /// What both clone and clone3 ask for.
 struct CloneRequest {
@@ -177,26 +178,13 @@ fn clone_thread(t: &mut Trap, req: CloneRequest) -> SysResult {
         })
 }
 
-/// In a vfork child, the write end of the pipe its parent waits on (-1
-/// otherwise); the host closes it at exit or host exec.
-static VFORK_PARENT: AtomicI32 = AtomicI32::new(-1);
-
-/// Lets a vfork parent go on: execve in place, which the host does not see.
-pub(crate) fn release_vfork_parent() {
-    let w = VFORK_PARENT.swap(-1, Ordering::SeqCst);
-    if w >= 0 {
-        host::close(w);
-    }
-}
-
 /// fork, and vfork treated as fork: a real host fork of the whole process.
 fn fork_process(t: &mut Trap, req: CloneRequest) -> SysResult {
     let slot = crate::process::run_limit::claim()?;
     // CLONE_VFORK: the parent waits until the child execs or exits, as on
-    // Linux. The child holds the write end of a close-on-exec host pipe;
-    // the host closes it at either, and the parent's read sees the end.
+    // Linux, and takes in what the child wrote (process::vfork).
     let vfork = if req.flags.contains(CloneFlags::VFORK) {
-        host::pipe2(0).ok()
+        vfork::Wait::new()
     } else {
         None
     };
@@ -204,17 +192,15 @@ fn fork_process(t: &mut Trap, req: CloneRequest) -> SysResult {
         Ok(pid) => pid,
         Err(e) => {
             slot.release();
-            if let Some([r, w]) = vfork {
-                host::close(r);
-                host::close(w);
+            if let Some(v) = vfork {
+                v.abandon();
             }
             return Err(from_host(e.raw_os_error().unwrap_or(libc::EAGAIN)));
         }
     };
     if pid == 0 {
-        if let Some([r, w]) = vfork {
-            host::close(r);
-            VFORK_PARENT.store(w, Ordering::SeqCst);
+        if let Some(v) = vfork {
+            v.in_child();
         }
         let tid = platform::gettid();
         // The child names itself first, so the run's end finds it even if
@@ -238,13 +224,8 @@ fn fork_process(t: &mut Trap, req: CloneRequest) -> SysResult {
         return Ok(0);
     }
     slot.fill(pid);
-    if let Some([r, w]) = vfork {
-        host::close(w);
-        let mut byte = [0u8; 1];
-        // Nothing is ever written: only the end (or EINTR, when a signal
-        // came; it waits, as Linux's vfork wait is not interrupted).
-        while matches!(host::read_local(r, &mut byte, None), Err(libc::EINTR)) {}
-        host::close(r);
+    if let Some(v) = vfork {
+        v.in_parent();
     }
     if req.flags.contains(CloneFlags::PARENT_SETTID) {
         let _ = Out::<i32>::new(req.parent_tid).write(&pid);
@@ -346,10 +327,8 @@ pub fn fork(t: &mut Trap, _a: [u64; 6]) -> SysResult {
     )
 }
 
-/// vfork(2): the parent waits for the child's exec or exit, but the memory
-/// is copied rather than shared, which every vfork-then-exec caller
-/// tolerates (a child's writes, such as glibc posix_spawn's error code, are
-/// not seen by the parent).
+/// vfork(2): the parent waits for the child's exec or exit, and then sees
+/// what the child wrote (process::vfork).
 pub fn vfork(t: &mut Trap, _a: [u64; 6]) -> SysResult {
     fork_process(
         t,
