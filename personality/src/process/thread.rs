@@ -199,6 +199,8 @@ fn fork_process(t: &mut Trap, req: CloneRequest) -> SysResult {
         }
     };
     if pid == 0 {
+        // A vfork child's own children do not hold its parent up.
+        vfork::forget_parent();
         if let Some(v) = vfork {
             v.in_child();
         }

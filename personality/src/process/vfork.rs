@@ -154,6 +154,13 @@ fn write_guest_full(fd: i32, addr: u64, len: u64) -> bool {
     true
 }
 
+/// In a process just forked: a vfork parent its own parent may have had
+/// waits for that parent alone, not for this child too.
+pub(crate) fn forget_parent() {
+    CARRY.store(false, Ordering::SeqCst);
+    release_parent();
+}
+
 /// Lets a vfork parent go on: the child execs in place, which the host
 /// does not see.
 pub(crate) fn release_parent() {

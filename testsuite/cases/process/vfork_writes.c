@@ -2,7 +2,9 @@
  * A vfork child borrows its parent's memory: what it writes before it
  * execs or exits is there when the parent goes on. busybox's spawn() and
  * glibc's posix_spawn learn of a failed exec that way, so the parent sees
- * ENOENT from posix_spawn and the errno the child stored.
+ * ENOENT from posix_spawn and the errno the child stored. The parent
+ * waits for its child alone, not for a grandchild the child forked (busybox
+ * timeout's watcher).
  */
 #include <errno.h>
 #include <spawn.h>
@@ -60,6 +62,23 @@ int main(void)
 	}
 	waitpid(pid, &status, 0);
 	printf("after exec: global %d, status %d\n", global, WEXITSTATUS(status));
+
+	/* The grandchild waits for the parent: a parent still waiting for
+	 * it would never go on. */
+	int gate[2];
+	pipe(gate);
+	pid = vfork();
+	if (pid == 0) {
+		if (fork() == 0) {
+			char c;
+			close(gate[1]);
+			_exit(read(gate[0], &c, 1) == 1 ? 0 : 1);
+		}
+		_exit(4);
+	}
+	waitpid(pid, &status, 0);
+	write(gate[1], "x", 1);
+	printf("parent went on while the grandchild lived, status %d\n", WEXITSTATUS(status));
 
 	char *args[] = {"no-such-program", NULL};
 	int r = posix_spawn(&pid, "/no/such/dir/no-such-program", NULL, NULL, args, environ);
