@@ -195,31 +195,6 @@ fn kept_walks_follow_binds_and_host_changes() {
 }
 
 #[test]
-fn a_forked_child_does_not_take_its_parents_news() {
-    let (t, ns) = setup();
-    let r = t.path();
-    std::fs::create_dir_all(r.join("other/bin")).unwrap();
-    std::fs::write(r.join("other/bin/prog"), b"other").unwrap();
-    warm(&ns);
-    // SAFETY: the child only walks, renames and exits.
-    let pid = unsafe { libc::fork() };
-    if pid == 0 {
-        // The child walks after the host change: had it the parent's
-        // inotify instance, it would read the news the parent needs.
-        std::fs::rename(r.join("usr/bin"), r.join("usr/old")).unwrap();
-        std::fs::rename(r.join("other/bin"), r.join("usr/bin")).unwrap();
-        let ok = ns.stat("/usr/bin/prog").map(|d| d.length) == Ok(5);
-        // SAFETY: ends the child without running the parent's test harness.
-        unsafe { libc::_exit(if ok { 0 } else { 1 }) };
-    }
-    let mut status = 0;
-    // SAFETY: waits for the child just forked.
-    assert_eq!(unsafe { libc::waitpid(pid, &mut status, 0) }, pid);
-    assert_eq!(status, 0, "the child saw the change");
-    assert_eq!(ns.stat("/usr/bin/prog").unwrap().length, 5);
-}
-
-#[test]
 fn a_mount_over_a_kept_directory_is_seen() {
     let (t, ns) = setup();
     let r = t.path();

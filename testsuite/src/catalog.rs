@@ -320,6 +320,7 @@ fn files() -> Vec<Spec> {
         c("files", "stat_fields"),
         c("files", "getdents"),
         c("files", "dirs"),
+        c("files", "dot_names"),
         c("files", "rename"),
         // Listing the tree afterwards also binds the working directory, so
         // the exchange happens in a host directory, which can.

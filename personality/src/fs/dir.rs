@@ -4,7 +4,7 @@
 
 use super::fd;
 use super::open::{base_at, base_of, plan9_perm, umask};
-use super::path::{self, kerr, Base, Last};
+use super::path::{self, kerr, Base, Last, LastElem};
 use super::stat::{linux_ino, linux_mode, stat_of};
 use crate::mem::{read_path, write_bytes};
 use crate::state::{lock, process};
@@ -159,10 +159,13 @@ pub fn mkdirat(_t: &mut Trap, a: [u64; 6]) -> SysResult {
 
 /// Removes a name: `dir` says whether it must (rmdir) or must not (unlink) be a directory.
 fn remove_in(base: Base, raw: &[u8], want_dir: bool) -> SysResult {
-    if want_dir && raw.ends_with(b"/.") || raw == b"." {
-        return Err(Errno::EINVAL);
-    }
-    let (dir, name) = path::resolve_parent(&base, raw)?;
+    let (dir, name) = match path::resolve_parent_elem(&base, raw)? {
+        (dir, LastElem::Name(name)) => (dir, name),
+        (_, _) if !want_dir => return Err(Errno::EISDIR),
+        (_, LastElem::Dot) => return Err(Errno::EINVAL),
+        (_, LastElem::DotDot) => return Err(Errno::ENOTEMPTY),
+        (_, _) => return Err(Errno::EBUSY),
+    };
     let target = child_path(&dir, &name);
     let found = path::resolve(&Base::Cwd, target.as_bytes(), Last::NoFollow)?;
     path::may_change(&dir)?;
@@ -170,6 +173,10 @@ fn remove_in(base: Base, raw: &[u8], want_dir: bool) -> SysResult {
         (true, false) => return Err(Errno::ENOTDIR),
         (false, true) => return Err(Errno::EISDIR),
         _ => {}
+    }
+    // Something is mounted on it (Linux: a mount point is busy).
+    if found.chan.is_union() {
+        return Err(Errno::EBUSY);
     }
     if !want_dir && raw.ends_with(b"/") {
         return Err(Errno::ENOTDIR);
@@ -203,10 +210,29 @@ const RENAME_EXCHANGE: u32 = 2;
 
 /// Whether the last component of a raw path is `.` or `..` (Linux: EBUSY
 /// for rename, which cannot move those names).
-fn ends_in_dot(raw: &[u8]) -> bool {
-    let trimmed = raw.strip_suffix(b"/").unwrap_or(raw);
-    let last = trimmed.rsplit(|&b| b == b'/').next().unwrap_or(trimmed);
-    last == b"." || last == b".."
+/// The directories and names of a rename's two paths. Linux refuses a
+/// dot name or the root on either side (EBUSY; EEXIST for a new name with
+/// RENAME_NOREPLACE), once both directories are found.
+fn rename_names(
+    old_base: &Base,
+    old: &[u8],
+    new_base: &Base,
+    new: &[u8],
+    flags: u32,
+) -> Result<(path::Resolved, String, path::Resolved, String), Errno> {
+    let (odir, old_elem) = path::resolve_parent_elem(old_base, old)?;
+    let (ndir, new_elem) = path::resolve_parent_elem(new_base, new)?;
+    let LastElem::Name(oname) = old_elem else {
+        return Err(Errno::EBUSY);
+    };
+    let LastElem::Name(nname) = new_elem else {
+        return Err(if flags & RENAME_NOREPLACE != 0 {
+            Errno::EEXIST
+        } else {
+            Errno::EBUSY
+        });
+    };
+    Ok((odir, oname, ndir, nname))
 }
 
 fn rename_in(old_base: Base, old: &[u8], new_base: Base, new: &[u8], flags: u32) -> SysResult {
@@ -218,13 +244,12 @@ fn rename_in(old_base: Base, old: &[u8], new_base: Base, new: &[u8], flags: u32)
         // with no other flag.
         return Err(Errno::EINVAL);
     }
-    if ends_in_dot(old) || ends_in_dot(new) {
-        return Err(Errno::EBUSY);
-    }
-    let (odir, oname) = path::resolve_parent(&old_base, old)?;
-    let (ndir, nname) = path::resolve_parent(&new_base, new)?;
+    let (odir, oname, ndir, nname) = rename_names(&old_base, old, &new_base, new, flags)?;
     let (from, to) = (child_path(&odir, &oname), child_path(&ndir, &nname));
     let src = path::resolve(&Base::Cwd, from.as_bytes(), Last::NoFollow)?;
+    if src.chan.is_union() {
+        return Err(Errno::EBUSY);
+    }
     // A trailing slash on either name demands a directory.
     if (old.ends_with(b"/") || new.ends_with(b"/")) && !src.chan.is_dir() {
         return Err(Errno::ENOTDIR);
@@ -260,11 +285,7 @@ fn rename_in(old_base: Base, old: &[u8], new_base: Base, new: &[u8], flags: u32)
 /// Host directories swap atomically on the host, the copy-on-write layer in
 /// its upper directory; the others (9P mounts) answer EINVAL.
 fn exchange_in(old_base: Base, old: &[u8], new_base: Base, new: &[u8]) -> SysResult {
-    if ends_in_dot(old) || ends_in_dot(new) {
-        return Err(Errno::EBUSY);
-    }
-    let (odir, oname) = path::resolve_parent(&old_base, old)?;
-    let (ndir, nname) = path::resolve_parent(&new_base, new)?;
+    let (odir, oname, ndir, nname) = rename_names(&old_base, old, &new_base, new, 0)?;
     let (from, to) = (child_path(&odir, &oname), child_path(&ndir, &nname));
     let a = path::resolve(&Base::Cwd, from.as_bytes(), Last::NoFollow)?;
     let b = path::resolve(&Base::Cwd, to.as_bytes(), Last::NoFollow)?;
@@ -318,6 +339,9 @@ fn symlink_in(target: &[u8], base: Base, raw: &[u8]) -> SysResult {
     let path = child_path(&dir, &name);
     if path::resolve(&Base::Cwd, path.as_bytes(), Last::NoFollow).is_ok() {
         return Err(Errno::EEXIST);
+    }
+    if raw.ends_with(b"/") {
+        return Err(Errno::ENOENT);
     }
     path::may_change(&dir)?;
     let made = path::ns()?
@@ -495,6 +519,10 @@ pub fn mknodat(_t: &mut Trap, a: [u64; 6]) -> SysResult {
     let target = child_path(&dir, &name);
     if path::resolve(&Base::Cwd, target.as_bytes(), Last::NoFollow).is_ok() {
         return Err(Errno::EEXIST);
+    }
+    // Only a directory's name may end in a slash.
+    if path.ends_with(b"/") {
+        return Err(Errno::ENOENT);
     }
     path::may_change(&dir)?;
     let made = path::ns()?

@@ -92,6 +92,12 @@ fn do_open(base: Base, raw: &[u8], flags: u32, mode: u32) -> SysResult {
         return Err(Errno::EOPNOTSUPP);
     }
     let creat = flags.contains(OpenFlags::CREAT);
+    if creat && path::dot_elem(raw).is_some() {
+        // `.`, `..` or the root: there already, and a directory, once the
+        // directory holding it is.
+        path::resolve_parent_elem(&base, raw)?;
+        return Err(if excl { Errno::EEXIST } else { Errno::EISDIR });
+    }
     if creat && raw.ends_with(b"/") {
         return Err(Errno::EISDIR);
     }

@@ -251,9 +251,64 @@ pub fn magic_fd(base: &Base, raw: &[u8]) -> Result<Option<u64>, Errno> {
     Err(Errno::ELOOP)
 }
 
+/// What the last element of a path names, for calls that create or remove
+/// a name: a name, or one that cannot be made or removed (`.`, `..`, the
+/// root), which Linux has each such call refuse with an errno of its own.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum LastElem {
+    Name(String),
+    Dot,
+    DotDot,
+    Root,
+}
+
+/// The last element of `raw` when it is `.`, `..` or the root.
+pub fn dot_elem(raw: &[u8]) -> Option<LastElem> {
+    let trimmed = trim_slashes(raw);
+    if trimmed.is_empty() {
+        return (!raw.is_empty()).then_some(LastElem::Root);
+    }
+    match trimmed.rsplit(|&b| b == b'/').next() {
+        Some(b".") => Some(LastElem::Dot),
+        Some(b"..") => Some(LastElem::DotDot),
+        _ => None,
+    }
+}
+
+fn trim_slashes(raw: &[u8]) -> &[u8] {
+    let end = raw.iter().rposition(|&b| b != b'/').map_or(0, |i| i + 1);
+    &raw[..end]
+}
+
 /// Resolves the directory part of `raw` (following every symlink) and returns
-/// it with the final name, for calls that create or remove that name.
+/// it with the final name, for calls that create a name; a dot name or the
+/// root is there already (EEXIST).
 pub fn resolve_parent(base: &Base, raw: &[u8]) -> Result<(Resolved, String), Errno> {
+    match resolve_parent_elem(base, raw)? {
+        (dir, LastElem::Name(name)) => Ok((dir, name)),
+        _ => Err(Errno::EEXIST),
+    }
+}
+
+/// [`resolve_parent`] for calls that refuse the dot names and the root in
+/// their own ways (rmdir, unlink, rename). As in Linux, the directory
+/// holding the last element is walked first: a missing one is ENOENT
+/// whatever the name.
+pub fn resolve_parent_elem(base: &Base, raw: &[u8]) -> Result<(Resolved, LastElem), Errno> {
+    if let Some(elem) = dot_elem(raw) {
+        let trimmed = trim_slashes(raw);
+        let dir: &[u8] = match trimmed.iter().rposition(|&b| b == b'/') {
+            _ if elem == LastElem::Root => b"/",
+            Some(0) => b"/",
+            Some(i) => &trimmed[..i],
+            None => b".",
+        };
+        let dir = resolve(base, dir, Last::Follow)?;
+        if !dir.chan.is_dir() {
+            return Err(Errno::ENOTDIR);
+        }
+        return Ok((dir, elem));
+    }
     let abs = absolute(base, raw)?;
     let trimmed = abs.trim_end_matches('/');
     let clean = cleanname(if trimmed.is_empty() { "/" } else { trimmed });
@@ -273,7 +328,7 @@ pub fn resolve_parent(base: &Base, raw: &[u8]) -> Result<(Resolved, String), Err
     if !dir.chan.is_dir() {
         return Err(Errno::ENOTDIR);
     }
-    Ok((dir, name.to_string()))
+    Ok((dir, LastElem::Name(name.to_string())))
 }
 
 /// EACCES unless the guest may add or remove names in `dir` (write and
