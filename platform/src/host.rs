@@ -492,6 +492,17 @@ pub fn fstatfs(fd: i32) -> Result<abi::structs::Statfs, Errno> {
     Ok(st)
 }
 
+/// statfs(2) of a host path.
+pub fn statfs(path: &std::path::Path) -> Result<abi::structs::Statfs, Errno> {
+    use std::os::unix::ffi::OsStrExt;
+    let c = std::ffi::CString::new(path.as_os_str().as_bytes()).map_err(|_| libc::EINVAL)?;
+    let mut st = abi::structs::Statfs::default();
+    // SAFETY: c is a C string; Statfs has the kernel's layout (asserted in
+    // fstatfs).
+    result(unsafe { libc::statfs(c.as_ptr(), (&mut st as *mut abi::structs::Statfs).cast()) } as i64)?;
+    Ok(st)
+}
+
 /// flock(2).
 pub fn flock(fd: i32, op: i32) -> Result<u64, Errno> {
     // SAFETY: no memory is involved.

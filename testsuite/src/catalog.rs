@@ -277,6 +277,7 @@ fn proc() -> Vec<Spec> {
     vec![
         c("proc", "self_links"),
         c("proc", "fd_list"),
+        c("proc", "mounts"),
         c("proc", "cmdline_environ").args(["x", "", "y z"].iter().map(OsString::from).collect()),
         c("proc", "status_maps").pie(),
         // Only ps's own line: the other processes are the machine's.

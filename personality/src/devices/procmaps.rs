@@ -187,7 +187,7 @@ fn escape(s: &str) -> String {
 }
 
 /// A namespace bind or mount as (source, mount point, fs type, options).
-fn mount_rows() -> Vec<(String, String, &'static str, &'static str)> {
+fn mount_rows() -> Vec<(String, String, &'static str, String)> {
     let Ok(ns) = crate::fs::path::ns() else {
         return Vec::new();
     };
@@ -204,13 +204,47 @@ fn mount_rows() -> Vec<(String, String, &'static str, &'static str)> {
                         Some('Z') => ("ninux-host", "rw"),
                         _ => ("ninux", "rw"),
                     };
-                    (dev, fstype, opts)
+                    let (source, layers) = source_name(&dev);
+                    (source, fstype, format!("{opts}{layers}"))
                 }
-                kernel::namespace::Source::Mount(srv, _) => (srv, "9p", "rw"),
+                kernel::namespace::Source::Mount(srv, _) => (srv, "9p", "rw".into()),
             };
             (source, on, fstype, opts)
         })
         .collect()
+}
+
+/// A device's Plan 9 name (`#Z/home`, `#W/upper:#Z/`) as a mount source
+/// Linux tools read, with options naming a layer's directories (as
+/// overlayfs does): getmntent(3) skips a line starting with `#` as a
+/// comment, so the source is `proc`, `devtmpfs`, the host directory of
+/// `#Z`, `cow` or `tar:FILE` for the layers, `ninux:X…` for the rest.
+fn source_name(dev: &str) -> (String, String) {
+    let name = dev.strip_prefix('#').unwrap_or(dev);
+    let mut chars = name.chars();
+    let letter = chars.next();
+    let rest = chars.as_str();
+    let source = match letter {
+        Some('P') => "proc".into(),
+        Some('L') => "devtmpfs".into(),
+        Some('Z') if rest.is_empty() => "/".into(),
+        Some('Z') => rest.into(),
+        Some('W') => {
+            let (upper, lower) = rest.split_once(':').unwrap_or((rest, ""));
+            return ("cow".into(), format!(",upperdir={upper},lowerdir={lower}"));
+        }
+        Some('T') => format!("tar:{rest}"),
+        _ => format!("ninux:{name}"),
+    };
+    (source, String::new())
+}
+
+/// The device number stat(2) reports for `point`, as `major:minor`.
+fn device_of(point: &str) -> Option<String> {
+    use crate::fs::path::{resolve, Base, Last};
+    let r = resolve(&Base::Cwd, point.as_bytes(), Last::Follow).ok()?;
+    let st = crate::fs::stat::stat_of(&r.chan).ok()?;
+    Some(format!("{}:{}", libc::major(st.st_dev), libc::minor(st.st_dev)))
 }
 
 /// /proc/self/mounts: `source point type options 0 0`.
@@ -239,8 +273,9 @@ pub(crate) fn mountinfo() -> String {
                         .is_some_and(|r| r.starts_with('/'))
             })
             .map_or(id, |j| j + 1);
+        let dev = device_of(on).unwrap_or_else(|| format!("0:{id}"));
         out.push_str(&format!(
-            "{id} {parent} 0:{id} / {} {opts} - {fstype} {} {opts}\n",
+            "{id} {parent} {dev} / {} {opts} - {fstype} {} {opts}\n",
             escape(on),
             escape(src)
         ));

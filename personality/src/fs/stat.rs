@@ -282,9 +282,21 @@ fn statfs_of(chan: &Chan) -> Result<abi::structs::Statfs, Errno> {
     if let Some(h) = c.host_fd() {
         return host::fstatfs(h.as_raw_fd()).map_err(from_host);
     }
+    // A directory of a host-backed device (the copy-on-write layer's, say)
+    // opens no host fd, but lies in a host file system all the same.
+    if let Some(st) = c.node().host_path(false).and_then(|p| host::statfs(&p).ok()) {
+        return Ok(st);
+    }
+    // Devices ninux makes up: /proc and /dev say what Linux's would.
     const V9FS_MAGIC: i64 = 0x0102_1997;
+    const PROC_SUPER_MAGIC: i64 = 0x9fa0;
+    const TMPFS_MAGIC: i64 = 0x0102_1994;
     Ok(abi::structs::Statfs {
-        f_type: V9FS_MAGIC,
+        f_type: match chan.dev.typ {
+            'P' => PROC_SUPER_MAGIC,
+            'L' => TMPFS_MAGIC,
+            _ => V9FS_MAGIC,
+        },
         f_bsize: 4096,
         f_namelen: 255,
         f_frsize: 4096,
