@@ -239,7 +239,7 @@ pub(crate) fn forget_pid() {
 
 /// A syscall that takes and returns only integers (getpid, sched_yield, …).
 pub fn plain(nr: i64, a: [u64; 3]) -> Result<u64, Errno> {
-    const PLAIN: [i64; 10] = [
+    const PLAIN: [i64; 17] = [
         libc::SYS_getpid,
         libc::SYS_getppid,
         libc::SYS_getuid,
@@ -250,6 +250,13 @@ pub fn plain(nr: i64, a: [u64; 3]) -> Result<u64, Errno> {
         libc::SYS_getsid,
         libc::SYS_sched_yield,
         libc::SYS_umask,
+        libc::SYS_getpriority,
+        libc::SYS_setpriority,
+        libc::SYS_sched_getscheduler,
+        libc::SYS_sched_get_priority_max,
+        libc::SYS_sched_get_priority_min,
+        libc::SYS_ioprio_get,
+        libc::SYS_ioprio_set,
     ];
     assert!(
         PLAIN.contains(&nr),
@@ -257,6 +264,28 @@ pub fn plain(nr: i64, a: [u64; 3]) -> Result<u64, Errno> {
     );
     // SAFETY: the syscalls listed take no pointers.
     result(unsafe { libc::syscall(nr, a[0], a[1], a[2]) })
+}
+
+/// A scheduling syscall whose one pointer argument, `a[at]`, becomes
+/// ninux's `buf`: sched_getparam, sched_setparam, sched_setscheduler,
+/// sched_rr_get_interval, sched_setaffinity, sched_getattr, sched_setattr.
+/// The caller gives a buffer as large as the call reads or writes (a size
+/// argument is `buf.len()`; sched_setattr's size is its first word).
+pub fn sched_with(nr: i64, mut a: [u64; 4], at: usize, buf: &mut [u8]) -> Result<u64, Errno> {
+    const WITH_BUFFER: [i64; 7] = [
+        libc::SYS_sched_getparam,
+        libc::SYS_sched_setparam,
+        libc::SYS_sched_setscheduler,
+        libc::SYS_sched_rr_get_interval,
+        libc::SYS_sched_setaffinity,
+        libc::SYS_sched_getattr,
+        libc::SYS_sched_setattr,
+    ];
+    assert!(WITH_BUFFER.contains(&nr) && at < 4, "host::sched_with: not a scheduling call");
+    a[at] = buf.as_mut_ptr() as u64;
+    // SAFETY: the one pointer argument is `buf`, ninux's own and as large as
+    // the call uses (the caller's promise above).
+    result(unsafe { libc::syscall(nr, a[0], a[1], a[2], a[3]) })
 }
 
 /// Ends the whole process now with `status` (exit_group).

@@ -265,6 +265,7 @@ fn process_info() -> Vec<Spec> {
         c("process-info", "uname"),
         c("process-info", "ids"),
         c("process-info", "cwd"),
+        c("process-info", "sched"),
         c("process-info", "proc_self"),
         c("process-info", "rlimits"),
         c("process-info", "rlimit_nofile"),

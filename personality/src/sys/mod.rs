@@ -1,5 +1,6 @@
 //! System information and time.
 
 pub mod info;
+pub mod sched;
 pub mod time;
 pub mod timers;
