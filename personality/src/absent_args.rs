@@ -15,7 +15,6 @@ pub const ABSENT_ARGS: &[(&str, &[Arg])] = &[
     ("mlock2", &[Ptr, Size, Hex]),
     ("mlockall", &[Hex]),
     ("munlockall", &[]),
-    ("memfd_create", &[Str, Hex]),
     ("membarrier", &[Int, Hex, Int]),
     ("pkey_mprotect", &[Ptr, Size, MmapProt, Int]),
     ("remap_file_pages", &[Ptr, Size, MmapProt, Size, Hex]),

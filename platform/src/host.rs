@@ -583,6 +583,16 @@ pub fn memfd_create(name: &std::ffi::CStr) -> Result<i32, Errno> {
     result(unsafe { libc::syscall(libc::SYS_memfd_create, name.as_ptr(), 0) }).map(|fd| fd as i32)
 }
 
+/// memfd_create(2) for the guest: `flags` are its MFD_* flags, and the
+/// host fd is close-on-exec whatever they say (the guest's own flag lives
+/// in its fd table).
+pub fn memfd_create_with(name: &std::ffi::CStr, flags: u32) -> Result<i32, Errno> {
+    const MFD_CLOEXEC: u32 = 1;
+    // SAFETY: `name` is a NUL-terminated string that outlives the call.
+    result(unsafe { libc::syscall(libc::SYS_memfd_create, name.as_ptr(), flags | MFD_CLOEXEC) })
+        .map(|fd| fd as i32)
+}
+
 /// execve(2) of a host program (ninux itself, re-exec'd): returns only on
 /// failure, with the errno.
 pub fn execve(

@@ -326,6 +326,8 @@ const F_SETFL: i32 = 4;
 const F_DUPFD_CLOEXEC: i32 = 1030;
 const F_SETPIPE_SZ: i32 = 1031;
 const F_GETPIPE_SZ: i32 = 1032;
+const F_ADD_SEALS: i32 = 1033;
+const F_GET_SEALS: i32 = 1034;
 const FD_CLOEXEC: u64 = 1;
 
 /// fcntl(2)
@@ -375,6 +377,13 @@ pub fn fcntl(t: &mut Trap, a: [u64; 6]) -> SysResult {
             host::fcntl(host, cmd, arg).map_err(from_host)
         }
         F_SETPIPE_SZ | F_GETPIPE_SZ => Err(Errno::EBADF),
+        // Seals are a memfd's (a host fd); other files have none to add.
+        F_ADD_SEALS | F_GET_SEALS if slot.file.host >= 0 && slot.file.chan.is_none() => {
+            let host = slot.file.host;
+            drop(fds);
+            host::fcntl(host, cmd, arg).map_err(from_host)
+        }
+        F_ADD_SEALS | F_GET_SEALS => Err(Errno::EINVAL),
         F_SETFL => {
             // Only O_APPEND, O_NONBLOCK, O_ASYNC, O_DIRECT, O_NOATIME change.
             const CHANGEABLE: u32 = 0o2000 | 0o4000 | 0o20000 | 0o40000 | 0o1000000;

@@ -7,6 +7,7 @@ pub mod dir;
 pub mod epoll;
 pub mod fd;
 pub mod ioctl;
+pub mod memfd;
 pub mod open;
 pub mod path;
 pub mod pipe;
