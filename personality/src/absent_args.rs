@@ -9,12 +9,6 @@ use crate::trace::Arg::{self, *};
 pub const ABSENT_ARGS: &[(&str, &[Arg])] = &[
     // Memory.
     ("msync", &[Ptr, Size, Hex]),
-    ("mincore", &[Ptr, Size, Ptr]),
-    ("mlock", &[Ptr, Size]),
-    ("munlock", &[Ptr, Size]),
-    ("mlock2", &[Ptr, Size, Hex]),
-    ("mlockall", &[Hex]),
-    ("munlockall", &[]),
     ("membarrier", &[Int, Hex, Int]),
     ("pkey_mprotect", &[Ptr, Size, MmapProt, Int]),
     ("remap_file_pages", &[Ptr, Size, MmapProt, Size, Hex]),

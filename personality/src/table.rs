@@ -159,6 +159,12 @@ const ROWS: &[Entry] = rows! {
     mprotect: Some(mm::mmap::mprotect), Full, [Ptr, Size, MmapProt], "";
     mremap: Some(mm::mmap::mremap), Full, [Ptr, Size, Size, Hex, Ptr] -> Ptr, "a copied-in shared file mapping is written back when moved, and no longer after";
     msync: Some(mm::mmap::msync), Full, [Ptr, Size, Hex], "copied-in shared file mappings are written back; host file mappings are the host's";
+    mlock: Some(mm::mmap::mlock), Full, [Ptr, Size], "guest memory only";
+    mlock2: Some(mm::mmap::mlock2), Full, [Ptr, Size, Hex], "MLOCK_ONFAULT locks at once";
+    munlock: Some(mm::mmap::munlock), Full, [Ptr, Size], "";
+    mlockall: Some(mm::mmap::mlockall), Full, [Hex], "the host's: ninux's memory is locked too";
+    munlockall: Some(mm::mmap::munlockall), Full, [], "";
+    mincore: Some(mm::mmap::mincore), Full, [Ptr, Size, Ptr], "guest memory only";
     madvise: Some(mm::mmap::madvise), Full, [Ptr, Size, Int], "";
     arch_prctl: Some(process::arch::arch_prctl), Partial, [Hex, Ptr], "ARCH_SET_FS, ARCH_GET_FS; GS belongs to ninux (EINVAL)";
     prctl: Some(process::arch::prctl), Partial, [Int, Hex, Hex, Hex, Hex], "PR_SET_NAME, PR_GET_NAME, PR_SET/GET_PDEATHSIG and PR_SET/GET_CHILD_SUBREAPER (the host process's own); others EINVAL";

@@ -532,6 +532,18 @@ pub fn statfs(path: &std::path::Path) -> Result<abi::structs::Statfs, Errno> {
     Ok(st)
 }
 
+/// mlockall(2).
+pub fn mlockall(flags: i32) -> Result<u64, Errno> {
+    // SAFETY: no memory is involved.
+    result(unsafe { libc::mlockall(flags) } as i64)
+}
+
+/// munlockall(2).
+pub fn munlockall() -> Result<u64, Errno> {
+    // SAFETY: no memory is involved.
+    result(unsafe { libc::munlockall() } as i64)
+}
+
 /// flock(2).
 pub fn flock(fd: i32, op: i32) -> Result<u64, Errno> {
     // SAFETY: no memory is involved.

@@ -390,6 +390,59 @@ pub fn advise(addr: u64, len: u64, advice: i32) -> Result<(), Errno> {
     }
 }
 
+/// mlock (`lock`) or munlock of guest memory. Like Linux, the range is
+/// widened to whole pages.
+pub fn lock(addr: u64, len: u64, lock: bool) -> Result<(), Errno> {
+    let start = addr & !(PAGE - 1);
+    let end = addr
+        .checked_add(len)
+        .and_then(page_up)
+        .ok_or(libc::ENOMEM)?;
+    if end == start {
+        return Ok(());
+    }
+    if !owns(start, end - start) {
+        return Err(libc::ENOMEM);
+    }
+    let (p, n) = (start as *const libc::c_void, (end - start) as usize);
+    // SAFETY: the range is guest-owned; locking changes no contents.
+    let r = unsafe {
+        if lock {
+            libc::mlock(p, n)
+        } else {
+            libc::munlock(p, n)
+        }
+    };
+    if r < 0 {
+        Err(errno())
+    } else {
+        Ok(())
+    }
+}
+
+/// mincore: one byte per page of `[addr, addr+len)`, bit 0 set when the
+/// page is resident.
+pub fn residency(addr: u64, len: u64) -> Result<Vec<u8>, Errno> {
+    if !addr.is_multiple_of(PAGE) {
+        return Err(libc::EINVAL);
+    }
+    let len = page_up(len).ok_or(libc::ENOMEM)?;
+    if len == 0 {
+        return Ok(Vec::new());
+    }
+    if !owns(addr, len) {
+        return Err(libc::ENOMEM);
+    }
+    let mut vec = vec![0u8; (len / PAGE) as usize];
+    // SAFETY: the range is guest-owned and `vec` has a byte per page.
+    let r = unsafe { libc::mincore(addr as *mut libc::c_void, len as usize, vec.as_mut_ptr()) };
+    if r < 0 {
+        Err(errno())
+    } else {
+        Ok(vec)
+    }
+}
+
 /// The guest-owned ranges as (start, end), in address order: what the
 /// personality's /proc/self/maps keeps of the host's maps.
 pub fn owned_ranges() -> Vec<(u64, u64)> {

@@ -230,6 +230,7 @@ fn memory() -> Vec<Spec> {
         c("memory", "malloc_200m"),
         c("memory", "mmap_patterns"),
         c("memory", "mprotect_fault"),
+        c("memory", "lock_residency"),
         c("memory", "brk_growth"),
         c("memory", "mmap_file"),
         c("memory", "mmap_edges"),

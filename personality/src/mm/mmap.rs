@@ -7,7 +7,7 @@ use crate::SysResult;
 use abi::flags::{MapFlags, MremapFlags, Prot};
 use abi::Errno;
 use platform::mm::{self, MapRequest};
-use platform::Trap;
+use platform::{host, Trap};
 
 const PAGE: u64 = abi::auxv::PAGE_SIZE;
 
@@ -243,4 +243,42 @@ pub fn msync(_t: &mut Trap, a: [u64; 6]) -> SysResult {
 pub fn madvise(_t: &mut Trap, a: [u64; 6]) -> SysResult {
     let (addr, len, advice) = (a[0], a[1], a[2] as i32);
     mm::advise(addr, len, advice).map(|_| 0).map_err(from_host)
+}
+
+/// mlock(2)
+pub fn mlock(_t: &mut Trap, a: [u64; 6]) -> SysResult {
+    mm::lock(a[0], a[1], true).map(|_| 0).map_err(from_host)
+}
+
+/// mlock2(2): MLOCK_ONFAULT locks pages as they are touched; ninux locks
+/// them now, which holds what the flag promises and more.
+pub fn mlock2(_t: &mut Trap, a: [u64; 6]) -> SysResult {
+    const MLOCK_ONFAULT: u64 = 1;
+    if a[2] & !MLOCK_ONFAULT != 0 {
+        return Err(Errno::EINVAL);
+    }
+    mm::lock(a[0], a[1], true).map(|_| 0).map_err(from_host)
+}
+
+/// munlock(2)
+pub fn munlock(_t: &mut Trap, a: [u64; 6]) -> SysResult {
+    mm::lock(a[0], a[1], false).map(|_| 0).map_err(from_host)
+}
+
+/// mlockall(2) and munlockall(2) are the host's: they lock ninux's own
+/// memory too, which a locked guest needs anyway.
+pub fn mlockall(_t: &mut Trap, a: [u64; 6]) -> SysResult {
+    host::mlockall(a[0] as i32).map_err(from_host)
+}
+
+/// munlockall(2)
+pub fn munlockall(_t: &mut Trap, _a: [u64; 6]) -> SysResult {
+    host::munlockall().map_err(from_host)
+}
+
+/// mincore(2)
+pub fn mincore(_t: &mut Trap, a: [u64; 6]) -> SysResult {
+    let vec = mm::residency(a[0], a[1]).map_err(from_host)?;
+    crate::mem::write_bytes(a[2], &vec)?;
+    Ok(0)
 }
