@@ -56,7 +56,6 @@ pub const ABSENT_ARGS: &[(&str, &[Arg])] = &[
     // Files.
     ("getdents", &[Fd, Struct("linux_dirent"), Size]),
     ("utime", &[Path, Struct("utimbuf")]),
-    ("chroot", &[Path]),
     ("readahead", &[Fd, Off, Size]),
     ("fadvise64", &[Fd, Off, Off, Int]),
     ("sync_file_range", &[Fd, Off, Off, Hex]),

@@ -99,6 +99,7 @@ const ROWS: &[Entry] = rows! {
     getcwd: Some(fs::dir::getcwd), Full, [OutBuf(1), Size], "";
     chdir: Some(fs::dir::chdir), Full, [Path], "";
     fchdir: Some(fs::dir::fchdir), Full, [Fd], "";
+    chroot: Some(fs::dir::chroot), Partial, [Path], "a bind of the directory over / in the process's namespace; the working directory's path is then looked up in the new root";
     mkdir: Some(fs::dir::mkdir), Full, [Path, Mode], "";
     mkdirat: Some(fs::dir::mkdirat), Full, [Dirfd, Path, Mode], "";
     rmdir: Some(fs::dir::rmdir), Full, [Path], "";

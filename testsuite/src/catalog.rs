@@ -334,6 +334,7 @@ fn files() -> Vec<Spec> {
         c("files", "truncate_sync"),
         c("files", "mknod_fifo"),
         c("files", "memfd"),
+        c("files", "chroot"),
         c("files", "magic_links"),
         c("files", "permissions"),
         // In a host directory (the listing binds the working directory), and

@@ -105,6 +105,29 @@ pub fn chdir(_t: &mut Trap, a: [u64; 6]) -> SysResult {
     Ok(0)
 }
 
+/// chroot(2): Plan 9's way, a bind of the directory over `/` in this
+/// process's namespace (its children's copies included). Mounts below the
+/// old root (`/proc`, `/dev`) are not seen below the new one, as in Linux;
+/// the working directory's path is looked up in the new root from then on,
+/// where Linux would leave it outside (callers chdir("/") anyway).
+pub fn chroot(_t: &mut Trap, a: [u64; 6]) -> SysResult {
+    let r = path::resolve(&Base::Cwd, &read_path(a[0])?, Last::Follow)?;
+    if !r.chan.is_dir() {
+        return Err(Errno::ENOTDIR);
+    }
+    may_search(&r.chan)?;
+    if !crate::process::creds::privileged() {
+        return Err(Errno::EPERM);
+    }
+    if r.path == "/" {
+        return Ok(0);
+    }
+    path::ns()?
+        .bind(&r.path, "/", kernel::MREPL)
+        .map_err(kerr)?;
+    Ok(0)
+}
+
 /// fchdir(2)
 pub fn fchdir(_t: &mut Trap, a: [u64; 6]) -> SysResult {
     if let Base::Dir(d) = base_of(a[0])? {
