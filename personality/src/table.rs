@@ -168,7 +168,7 @@ const ROWS: &[Entry] = rows! {
     mincore: Some(mm::mmap::mincore), Full, [Ptr, Size, Ptr], "guest memory only";
     madvise: Some(mm::mmap::madvise), Full, [Ptr, Size, Int], "";
     arch_prctl: Some(process::arch::arch_prctl), Partial, [Hex, Ptr], "ARCH_SET_FS, ARCH_GET_FS; GS belongs to ninux (EINVAL)";
-    prctl: Some(process::arch::prctl), Partial, [Int, Hex, Hex, Hex, Hex], "PR_SET_NAME, PR_GET_NAME, PR_SET/GET_PDEATHSIG and PR_SET/GET_CHILD_SUBREAPER (the host process's own); others EINVAL";
+    prctl: Some(process::arch::prctl), Partial, [Int, Hex, Hex, Hex, Hex], "PR_SET/GET_NAME, PR_SET/GET_DUMPABLE (the guest's own) and PR_GET_TID_ADDRESS; the host's PDEATHSIG, CHILD_SUBREAPER, NO_NEW_PRIVS, KEEPCAPS, CAPBSET_READ, TIMERSLACK, THP_DISABLE and GET_SECCOMP; others EINVAL";
     set_tid_address: Some(process::thread::set_tid_address), Full, [Ptr], "emulated: the host's glibc owns the real one";
     set_robust_list: Some(process::thread::set_robust_list), Partial, [Ptr, Size], "recorded; robust futexes are not released at thread death";
     get_robust_list: Some(process::thread::get_robust_list), Partial, [Int, Ptr, Ptr], "the calling thread only";

@@ -45,6 +45,23 @@ const PR_SET_NAME: u64 = 15;
 const PR_GET_NAME: u64 = 16;
 const PR_SET_CHILD_SUBREAPER: u64 = 36;
 const PR_GET_CHILD_SUBREAPER: u64 = 37;
+const PR_GET_DUMPABLE: u64 = 3;
+const PR_SET_DUMPABLE: u64 = 4;
+const PR_GET_KEEPCAPS: u64 = 7;
+const PR_SET_KEEPCAPS: u64 = 8;
+const PR_GET_SECCOMP: u64 = 21;
+const PR_CAPBSET_READ: u64 = 23;
+const PR_SET_TIMERSLACK: u64 = 29;
+const PR_GET_TIMERSLACK: u64 = 30;
+const PR_SET_NO_NEW_PRIVS: u64 = 38;
+const PR_GET_NO_NEW_PRIVS: u64 = 39;
+const PR_GET_TID_ADDRESS: u64 = 40;
+const PR_SET_THP_DISABLE: u64 = 41;
+const PR_GET_THP_DISABLE: u64 = 42;
+
+/// PR_SET_DUMPABLE's value, the guest's own: ninux's host process stays
+/// dumpable, or its /proc/self would no longer be its own to read.
+static DUMPABLE: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
 
 /// prctl(2). The parent-death signal and the subreaper flag are the host
 /// process's own: the host kernel sends the signal (which ninux then
@@ -82,6 +99,28 @@ pub fn prctl(_t: &mut Trap, a: [u64; 6]) -> SysResult {
             Out::<i32>::new(arg2).write(&v)?;
             Ok(0)
         }
+        PR_GET_DUMPABLE => Ok(DUMPABLE.load(std::sync::atomic::Ordering::Relaxed)),
+        PR_SET_DUMPABLE => match arg2 {
+            0 | 1 => {
+                DUMPABLE.store(arg2, std::sync::atomic::Ordering::Relaxed);
+                Ok(0)
+            }
+            _ => Err(Errno::EINVAL),
+        },
+        PR_GET_TID_ADDRESS => {
+            let addr = crate::state::with_thread(|th| th.clear_child_tid);
+            Out::<u64>::new(arg2).write(&addr)?;
+            Ok(0)
+        }
+        // The host's, for this thread or process: none of them changes what
+        // ninux itself may do.
+        PR_GET_KEEPCAPS | PR_SET_KEEPCAPS | PR_GET_SECCOMP | PR_CAPBSET_READ
+        | PR_SET_TIMERSLACK | PR_GET_TIMERSLACK | PR_SET_NO_NEW_PRIVS | PR_GET_NO_NEW_PRIVS
+        | PR_SET_THP_DISABLE | PR_GET_THP_DISABLE => platform::host::ints(
+            libc::SYS_prctl,
+            [option, arg2, a[2], a[3], a[4], 0],
+        )
+        .map_err(from_host),
         _ => Err(Errno::EINVAL),
     }
 }
