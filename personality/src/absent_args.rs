@@ -121,15 +121,6 @@ pub const ABSENT_ARGS: &[(&str, &[Arg])] = &[
     ("ptrace", &[Int, Int, Ptr, Ptr]),
     ("setpgid", &[Int, Int]),
     ("setsid", &[]),
-    (
-        "capget",
-        &[Struct("cap_user_header"), Struct("cap_user_data")],
-    ),
-    (
-        "capset",
-        &[Struct("cap_user_header"), Struct("cap_user_data")],
-    ),
-    ("personality", &[Hex]),
     ("unshare", &[CloneFlags]),
     ("setns", &[Fd, CloneFlags]),
     ("pidfd_open", &[Int, Hex]),

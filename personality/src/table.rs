@@ -272,6 +272,9 @@ const ROWS: &[Entry] = rows! {
     execve: Some(process::exec::execve), Partial, [Path, Ptr, Ptr], "found in the namespace, #! scripts run by the personality; a one-thread process gets the new image in place (old memory, close-on-exec fds, POSIX timers and caught handlers go); otherwise ninux re-executes itself with the state to keep (fds without close-on-exec, namespace, cwd, umask, limits, ignored signals, mask)";
     execveat: Some(process::exec::execveat), Partial, [Dirfd, Path, Ptr, Ptr, AtFlags], "as execve; AT_EMPTY_PATH, AT_SYMLINK_NOFOLLOW";
     uname: Some(sys::info::uname), Full, [Struct("utsname")], "the host's, as Linux would report it";
+    capget: Some(process::caps::capget), Full, [Struct("cap_user_header"), Struct("cap_user_data")], "the host's for ninux while the guest's euid is 0, none after it gives it up";
+    capset: Some(process::caps::capset), Partial, [Struct("cap_user_header"), Struct("cap_user_data")], "the host's for a guest whose euid is 0; otherwise only empty sets";
+    personality: Some(sys::info::personality), Partial, [Hex], "recorded and reported; PER_LINUX32 makes uname say i686, the flags change nothing";
     sysinfo: Some(sys::info::sysinfo), Full, [Struct("sysinfo")], "the host's";
     getrandom: Some(sys::info::getrandom), Full, [OutBuf(1), Size, Hex], "";
     prlimit64: Some(sys::info::prlimit64), Partial, [Int, Int, Struct("rlimit"), Struct("rlimit")], "this process only; NOFILE bounds fd allocation (EMFILE), NPROC is passed to the host (which exempts root, as Linux does), STACK sizes exec's argument room; AS and the others recorded, not enforced";

@@ -532,6 +532,22 @@ pub fn statfs(path: &std::path::Path) -> Result<abi::structs::Statfs, Errno> {
     Ok(st)
 }
 
+/// capget(2) with a version-3 header for `pid` into `data` (two sets of
+/// effective, permitted and inheritable words).
+pub fn capget(version: u32, pid: i32, data: &mut [u8; 24]) -> Result<u64, Errno> {
+    let mut header = [version as i32, pid];
+    // SAFETY: the header and data buffers are ninux's, of the sizes a
+    // version-3 call uses.
+    result(unsafe { libc::syscall(libc::SYS_capget, header.as_mut_ptr(), data.as_mut_ptr()) })
+}
+
+/// capset(2) of this process with a version-3 header.
+pub fn capset(version: u32, data: &mut [u8; 24]) -> Result<u64, Errno> {
+    let mut header = [version as i32, 0];
+    // SAFETY: as in capget.
+    result(unsafe { libc::syscall(libc::SYS_capset, header.as_mut_ptr(), data.as_mut_ptr()) })
+}
+
 /// mlockall(2).
 pub fn mlockall(flags: i32) -> Result<u64, Errno> {
     // SAFETY: no memory is involved.

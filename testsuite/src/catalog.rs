@@ -268,6 +268,7 @@ fn process_info() -> Vec<Spec> {
         c("process-info", "cwd"),
         c("process-info", "sched"),
         c("process-info", "prctl_flags"),
+        c("process-info", "caps_persona"),
         c("process-info", "proc_self"),
         c("process-info", "rlimits"),
         c("process-info", "rlimit_nofile"),

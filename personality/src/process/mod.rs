@@ -1,6 +1,7 @@
 //! Process and thread syscalls.
 
 pub mod arch;
+pub mod caps;
 pub mod creds;
 pub mod exec;
 pub mod ids;

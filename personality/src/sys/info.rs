@@ -9,10 +9,35 @@ use abi::Errno;
 use platform::{host, Trap};
 use std::sync::atomic::Ordering;
 
-/// uname(2): the host kernel's identity, as a Linux guest would see it there.
+/// uname(2): the host kernel's identity, as a Linux guest would see it
+/// there; under the PER_LINUX32 personality (setarch i686) the machine is
+/// i686, as Linux says.
 pub fn uname(_t: &mut Trap, a: [u64; 6]) -> SysResult {
-    Out::<Utsname>::new(a[0]).write(&host::uname())?;
+    let mut u = host::uname();
+    if PERSONA.load(Ordering::Relaxed) & 0xff == PER_LINUX32 {
+        u.machine = [0; 65];
+        u.machine[..4].copy_from_slice(b"i686");
+    }
+    Out::<Utsname>::new(a[0]).write(&u)?;
     Ok(0)
+}
+
+/// The process's execution domain and flags (personality(2)); kept across
+/// fork and execve, as Linux keeps them.
+static PERSONA: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
+const PER_LINUX32: u32 = 0x0008;
+
+/// personality(2): 0xffffffff asks; anything else is recorded and the old
+/// value returned. Only PER_LINUX32 changes what ninux does (uname); the
+/// flags (ADDR_NO_RANDOMIZE and the like) are kept for the asking.
+pub fn personality(_t: &mut Trap, a: [u64; 6]) -> SysResult {
+    let asked = a[0] as u32;
+    let old = if asked == 0xffff_ffff {
+        PERSONA.load(Ordering::Relaxed)
+    } else {
+        PERSONA.swap(asked, Ordering::Relaxed)
+    };
+    Ok(old as u64)
 }
 
 /// sysinfo(2)
