@@ -150,6 +150,13 @@ pub trait Node: Send + Sync + 'static {
     fn vouched(&self) -> bool {
         false
     }
+    /// What `walk1(name)` and then `walked_stat_attr` of the result would
+    /// say, for a device that can answer without a chan for the child (a
+    /// stat of a path's last element, [`crate::Namespace::stat_kept`]).
+    /// None: walk and ask the child.
+    fn stat_child(&self, _name: &str) -> Option<Result<(Dir, Option<Getattr>)>> {
+        None
+    }
     /// Whether the device refuses every change (`#Zro:`), for the calls
     /// that change a file through its host fd rather than wstat (futimens).
     fn readonly(&self) -> bool {
@@ -197,7 +204,7 @@ pub struct Chan {
     /// the unique listing.)
     pub(crate) dirents: Mutex<Option<Vec<Dir>>>,
     /// The same for [`Chan::dirread_brief`]'s listing.
-    brief_dirents: Mutex<Option<Vec<Dir>>>,
+    brief_dirents: Mutex<Option<Arc<Vec<Dir>>>>,
 }
 
 impl std::fmt::Debug for Chan {
@@ -393,12 +400,20 @@ impl Chan {
     /// [`Chan::dirread_unique`] with brief entries ([`Node::readdir_brief`]:
     /// name, qid and file type), which is all getdents returns. Computed once
     /// per open or rewind, like [`Chan::entries`].
-    pub fn dirread_brief(&self) -> Result<Vec<Dir>> {
+    pub fn dirread_brief(&self) -> Result<Arc<Vec<Dir>>> {
         let mut cache = self.brief_dirents.lock().unwrap();
-        if cache.is_none() {
-            *cache = Some(unique_by_name(self.list_with(true)?));
+        if let Some(all) = &*cache {
+            return Ok(all.clone());
         }
-        Ok(cache.clone().unwrap_or_default())
+        let listed = self.list_with(true)?;
+        // Only a union's members can repeat a name.
+        let all = Arc::new(if self.umh.is_some() {
+            unique_by_name(listed)
+        } else {
+            listed
+        });
+        *cache = Some(all.clone());
+        Ok(all)
     }
 
     /// Linux getdents: up to `max` entries of the unique listing from the

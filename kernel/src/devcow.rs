@@ -537,41 +537,9 @@ fn set_times(dir: &OwnedFd, name: &str, atime: u32, mtime: u32) {
     let _ = rfs::utimensat(dir, name, &times, AtFlags::SYMLINK_NOFOLLOW);
 }
 
-impl Node for CowNode {
-    fn qid(&self) -> Qid {
-        self.qid
-    }
-    fn clone_node(&self) -> Result<Box<dyn Node>> {
-        let st = self.st.lock().unwrap();
-        let lower = match &st.lower {
-            Some(l) => Some(l.clone_node()?),
-            None => None,
-        };
-        let st = St {
-            rel: st.rel.clone(),
-            up: st.up,
-            lower,
-            missing_since: st.missing_since,
-        };
-        Ok(Box::new(CowNode {
-            c: self.c.clone(),
-            st: Mutex::new(st),
-            qid: self.qid,
-            io: None,
-            pinned: OnceLock::new(),
-            seen: self.seen,
-        }))
-    }
-    fn vouched(&self) -> bool {
-        // The upper layer as it was (only ninux changes it, and says so),
-        // and a lower file that its own device vouches for. A file only
-        // the upper layer has is not vouched for: the lower layer's lack of
-        // it is a fact no watch covers.
-        self.c.generation.is_some()
-            && self.seen == self.c.stamp()
-            && (self.st.lock().unwrap().lower.as_ref()).is_some_and(|l| l.vouched())
-    }
-    fn walk1(&self, name: &str) -> Result<Box<dyn Node>> {
+impl CowNode {
+    /// The node for `name` in this directory (walk1, unboxed).
+    fn child(&self, name: &str) -> Result<CowNode> {
         check_elem(name)?;
         if name.starts_with(WH) {
             return Err(ENONEXIST);
@@ -619,7 +587,7 @@ impl Node for CowNode {
             return Err(ENONEXIST);
         }
         let qid = self.c.qid(up.as_ref(), lower.as_deref());
-        Ok(Box::new(CowNode {
+        Ok(CowNode {
             c: self.c.clone(),
             st: Mutex::new(St {
                 rel,
@@ -631,7 +599,49 @@ impl Node for CowNode {
             io: None,
             pinned: OnceLock::new(),
             seen: stamp,
+        })
+    }
+}
+
+impl Node for CowNode {
+    fn qid(&self) -> Qid {
+        self.qid
+    }
+    fn clone_node(&self) -> Result<Box<dyn Node>> {
+        let st = self.st.lock().unwrap();
+        let lower = match &st.lower {
+            Some(l) => Some(l.clone_node()?),
+            None => None,
+        };
+        let st = St {
+            rel: st.rel.clone(),
+            up: st.up,
+            lower,
+            missing_since: st.missing_since,
+        };
+        Ok(Box::new(CowNode {
+            c: self.c.clone(),
+            st: Mutex::new(st),
+            qid: self.qid,
+            io: None,
+            pinned: OnceLock::new(),
+            seen: self.seen,
         }))
+    }
+    fn vouched(&self) -> bool {
+        // The upper layer as it was (only ninux changes it, and says so),
+        // and a lower file that its own device vouches for. A file only
+        // the upper layer has is not vouched for: the lower layer's lack of
+        // it is a fact no watch covers.
+        self.c.generation.is_some()
+            && self.seen == self.c.stamp()
+            && (self.st.lock().unwrap().lower.as_ref()).is_some_and(|l| l.vouched())
+    }
+    fn walk1(&self, name: &str) -> Result<Box<dyn Node>> {
+        Ok(Box::new(self.child(name)?))
+    }
+    fn stat_child(&self, name: &str) -> Option<Result<(Dir, Option<Getattr>)>> {
+        Some(self.child(name).and_then(|c| c.walked_stat_attr()))
     }
     fn open(&mut self, mode: u32) -> Result<Qid> {
         let writing = mode & 3 == 1 || mode & 3 == 2 || mode & OTRUNC as u32 != 0;

@@ -453,10 +453,11 @@ impl HostNode {
         } else {
             None
         };
-        let name = self.parent().map(|p| p.1).unwrap_or_else(|| "/".into());
+        let at = self.at.lock().unwrap();
+        let name = at.as_ref().map_or("/", |(_, name)| name.as_str());
         Ok(host_dir(
             st,
-            &name,
+            name,
             host_qid(st, self.rootdev),
             self.id,
             link,
@@ -496,6 +497,15 @@ impl HostNode {
     /// opened, or found open in the cache while the name still holds it.
     /// In a speculative walk a cached directory is taken with no syscall
     /// ([`HostNode::speculation`]).
+    /// walk1, unboxed.
+    fn walk_checked(&self, name: &str) -> Result<HostNode> {
+        check_elem(name)?;
+        if !self.qid.is_dir() {
+            return Err(ENOTDIR);
+        }
+        self.child(name)
+    }
+
     fn child(&self, name: &str) -> Result<HostNode> {
         if let Some((d, st, fact)) = self.speculation(name) {
             let dir = self.fd()?;
@@ -659,11 +669,10 @@ impl Node for HostNode {
         }))
     }
     fn walk1(&self, name: &str) -> Result<Box<dyn Node>> {
-        check_elem(name)?;
-        if !self.qid.is_dir() {
-            return Err(ENOTDIR);
-        }
-        Ok(Box::new(self.child(name)?))
+        Ok(Box::new(self.walk_checked(name)?))
+    }
+    fn stat_child(&self, name: &str) -> Option<Result<(Dir, Option<Getattr>)>> {
+        Some(self.walk_checked(name).and_then(|c| c.walked_stat_attr()))
     }
     fn vouched(&self) -> bool {
         HostNode::vouched(self)

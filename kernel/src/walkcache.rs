@@ -12,7 +12,6 @@
 //! - the directory's device vouches that its path still leads to it
 //!   ([`crate::chan::Node::vouched`]).
 
-use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
 use crate::chan::Chan;
@@ -30,7 +29,8 @@ struct Inner {
     /// Bumped when the mount table changes: a walk that began before may
     /// not keep what it found.
     version: u64,
-    dirs: HashMap<String, Arc<Chan>>,
+    /// hashbrown's hasher: the lookup is on every stat of a deep path.
+    dirs: hashbrown::HashMap<String, Arc<Chan>>,
 }
 
 impl WalkCache {

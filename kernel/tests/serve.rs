@@ -352,4 +352,3 @@ fn mount_of_a_dead_server_names_file_line_and_reason() {
     );
     assert_eq!(e.linux_errno(), Some(2));
 }
-

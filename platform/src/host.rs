@@ -281,7 +281,10 @@ pub fn sched_with(nr: i64, mut a: [u64; 4], at: usize, buf: &mut [u8]) -> Result
         libc::SYS_sched_getattr,
         libc::SYS_sched_setattr,
     ];
-    assert!(WITH_BUFFER.contains(&nr) && at < 4, "host::sched_with: not a scheduling call");
+    assert!(
+        WITH_BUFFER.contains(&nr) && at < 4,
+        "host::sched_with: not a scheduling call"
+    );
     a[at] = buf.as_mut_ptr() as u64;
     // SAFETY: the one pointer argument is `buf`, ninux's own and as large as
     // the call uses (the caller's promise above).
@@ -528,7 +531,9 @@ pub fn statfs(path: &std::path::Path) -> Result<abi::structs::Statfs, Errno> {
     let mut st = abi::structs::Statfs::default();
     // SAFETY: c is a C string; Statfs has the kernel's layout (asserted in
     // fstatfs).
-    result(unsafe { libc::statfs(c.as_ptr(), (&mut st as *mut abi::structs::Statfs).cast()) } as i64)?;
+    result(
+        unsafe { libc::statfs(c.as_ptr(), (&mut st as *mut abi::structs::Statfs).cast()) } as i64,
+    )?;
     Ok(st)
 }
 

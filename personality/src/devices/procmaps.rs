@@ -244,7 +244,11 @@ fn device_of(point: &str) -> Option<String> {
     use crate::fs::path::{resolve, Base, Last};
     let r = resolve(&Base::Cwd, point.as_bytes(), Last::Follow).ok()?;
     let st = crate::fs::stat::stat_of(&r.chan).ok()?;
-    Some(format!("{}:{}", libc::major(st.st_dev), libc::minor(st.st_dev)))
+    Some(format!(
+        "{}:{}",
+        libc::major(st.st_dev),
+        libc::minor(st.st_dev)
+    ))
 }
 
 /// /proc/self/mounts: `source point type options 0 0`.

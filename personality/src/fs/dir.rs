@@ -44,9 +44,14 @@ pub fn getdents64(_t: &mut Trap, a: [u64; 6]) -> SysResult {
         return Err(Errno::ENOTDIR);
     }
     let entries = chan.dirread_brief().map_err(kerr)?;
-    let parent_ino = path::resolve(&Base::Dir(chan.name.clone()), b"..", Last::Follow)
-        .map_or(chan.qid.path, |r| r.chan.qid.path);
     let mut pos = lock(&file.dir_pos);
+    // `..` is looked up only when it is to be listed.
+    let parent_ino = if *pos <= 1 {
+        path::resolve(&Base::Dir(chan.name.clone()), b"..", Last::Follow)
+            .map_or(chan.qid.path, |r| r.chan.qid.path)
+    } else {
+        chan.qid.path
+    };
     let mut out = Vec::new();
     let total = entries.len() as u64 + 2;
     while *pos < total {

@@ -103,7 +103,7 @@ pub fn absolute(base: &Base, raw: &[u8]) -> Result<String, Errno> {
         return Err(Errno::ENAMETOOLONG);
     }
     let text = std::str::from_utf8(raw).map_err(|_| Errno::EINVAL)?;
-    if text.split('/').any(|e| e.len() > NAME_MAX) {
+    if raw.split(|&b| b == b'/').any(|e| e.len() > NAME_MAX) {
         return Err(Errno::ENAMETOOLONG);
     }
     Ok(match base {
@@ -173,6 +173,33 @@ fn check_search(start: &str, path: &str) -> Result<(), Errno> {
         dir.push_str(elem);
     }
     Ok(())
+}
+
+/// What stat(2) of `raw` finds, when the namespace can say without a walk
+/// ([`Namespace::stat_kept`]): the kernel device, stat record and extra
+/// attributes. None, for the caller to [`resolve`], when it cannot, or the
+/// path ends in a slash or (followed) a symlink.
+#[allow(clippy::type_complexity)]
+pub fn stat_kept(
+    base: &Base,
+    raw: &[u8],
+    last: Last,
+) -> Option<Result<(kernel::DevId, ninep::Dir, Option<kernel::Getattr>), Errno>> {
+    let abs = absolute(base, raw).ok()?;
+    if abs.ends_with('/') {
+        return None;
+    }
+    let path = cleanname(&abs);
+    let (dev, d, attr) = ns().ok()?.stat_kept(&path)?;
+    if d.qid.is_symlink() && last == Last::Follow {
+        return None;
+    }
+    if !crate::process::creds::privileged() {
+        if let Err(e) = check_search(&walk_start(base, raw), &path) {
+            return Some(Err(e));
+        }
+    }
+    Some(Ok((dev, d, attr)))
 }
 
 /// Where the walk of `raw` starts: `/`, the cwd or the dirfd's directory.

@@ -11,7 +11,7 @@ use crate::SysResult;
 use abi::flags::at;
 use abi::structs::{Stat, Statx, StatxTimestamp, Timespec};
 use abi::Errno;
-use kernel::Chan;
+use kernel::{Chan, DevId};
 use ninep::Dir;
 use platform::{host, Trap};
 
@@ -65,9 +65,9 @@ pub fn linux_ino(qid_path: u64) -> u64 {
     }
 }
 
-/// The device number of a chan's kernel device.
-fn dev_number(chan: &Chan) -> u64 {
-    ((chan.dev.typ as u64) << 20) | chan.dev.dev as u64
+/// The device number of a kernel device.
+fn dev_number(dev: DevId) -> u64 {
+    ((dev.typ as u64) << 20) | dev.dev as u64
 }
 
 fn numeric_id(n: u32, name: &str) -> u32 {
@@ -99,17 +99,23 @@ fn stat_with(chan: &Chan, stat_attr: fn(&Chan) -> StatAttr) -> Result<Stat, Errn
     // after a rename or unlink (the path would not), renumbered like the rest.
     if let Some(h) = chan.host_fd() {
         if let Ok(mut st) = host::fstat(h.as_raw_fd()) {
-            st.st_dev = dev_number(chan);
+            st.st_dev = dev_number(chan.dev);
             st.st_ino = linux_ino(chan.qid.path);
             return Ok(st);
         }
     }
     let (d, attr) = stat_attr(chan).map_err(kerr)?;
+    Ok(stat_from(chan.dev, &d, attr))
+}
+
+/// Linux's struct stat for a file of kernel device `dev` with stat record
+/// `d` and the device's extra attributes.
+fn stat_from(dev: DevId, d: &Dir, attr: Option<kernel::Getattr>) -> Stat {
     let mut st = Stat {
-        st_dev: dev_number(chan),
+        st_dev: dev_number(dev),
         st_ino: linux_ino(d.qid.path),
         st_nlink: if d.is_dir() { 2 } else { 1 },
-        st_mode: linux_mode(&d),
+        st_mode: linux_mode(d),
         st_uid: numeric_id(d.n_uid, &d.uid),
         st_gid: numeric_id(d.n_gid, &d.gid),
         st_size: d.length as i64,
@@ -148,7 +154,7 @@ fn stat_with(chan: &Chan, stat_attr: fn(&Chan) -> StatAttr) -> Result<Stat, Errn
         st.st_blksize = g.blksize as i64;
         st.st_size = g.size as i64;
     }
-    Ok(st)
+    st
 }
 
 /// Stat of a guest fd: host fds (stdio, pipes) ask the host.
@@ -190,6 +196,10 @@ fn stat_at(dirfd: u64, raw: &[u8], flags: u32) -> Result<Stat, Errno> {
             return stat_fd(n);
         }
     }
+    if let Some(found) = path::stat_kept(&base, raw, last) {
+        let (dev, d, attr) = found?;
+        return Ok(stat_from(dev, &d, attr));
+    }
     stat_of_walked(&path::resolve(&base, raw, last)?.chan)
 }
 
@@ -203,22 +213,14 @@ pub fn fstat(_t: &mut Trap, a: [u64; 6]) -> SysResult {
 /// stat(2)
 pub fn stat(_t: &mut Trap, a: [u64; 6]) -> SysResult {
     let (path, buf) = (read_path(a[0])?, Out::<Stat>::new(a[1]));
-    if let Some(n) = path::magic_fd(&Base::Cwd, &path)? {
-        buf.write(&stat_fd(n)?)?;
-        return Ok(0);
-    }
-    buf.write(&stat_of_walked(
-        &path::resolve(&Base::Cwd, &path, Last::Follow)?.chan,
-    )?)?;
+    buf.write(&stat_at(at::FDCWD as u64, &path, 0)?)?;
     Ok(0)
 }
 
 /// lstat(2)
 pub fn lstat(_t: &mut Trap, a: [u64; 6]) -> SysResult {
     let (path, buf) = (read_path(a[0])?, Out::<Stat>::new(a[1]));
-    buf.write(&stat_of(
-        &path::resolve(&Base::Cwd, &path, Last::NoFollow)?.chan,
-    )?)?;
+    buf.write(&stat_at(at::FDCWD as u64, &path, at::SYMLINK_NOFOLLOW)?)?;
     Ok(0)
 }
 
@@ -284,7 +286,11 @@ fn statfs_of(chan: &Chan) -> Result<abi::structs::Statfs, Errno> {
     }
     // A directory of a host-backed device (the copy-on-write layer's, say)
     // opens no host fd, but lies in a host file system all the same.
-    if let Some(st) = c.node().host_path(false).and_then(|p| host::statfs(&p).ok()) {
+    if let Some(st) = c
+        .node()
+        .host_path(false)
+        .and_then(|p| host::statfs(&p).ok())
+    {
         return Ok(st);
     }
     // Devices ninux makes up: /proc and /dev say what Linux's would.

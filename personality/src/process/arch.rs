@@ -116,11 +116,10 @@ pub fn prctl(_t: &mut Trap, a: [u64; 6]) -> SysResult {
         // ninux itself may do.
         PR_GET_KEEPCAPS | PR_SET_KEEPCAPS | PR_GET_SECCOMP | PR_CAPBSET_READ
         | PR_SET_TIMERSLACK | PR_GET_TIMERSLACK | PR_SET_NO_NEW_PRIVS | PR_GET_NO_NEW_PRIVS
-        | PR_SET_THP_DISABLE | PR_GET_THP_DISABLE => platform::host::ints(
-            libc::SYS_prctl,
-            [option, arg2, a[2], a[3], a[4], 0],
-        )
-        .map_err(from_host),
+        | PR_SET_THP_DISABLE | PR_GET_THP_DISABLE => {
+            platform::host::ints(libc::SYS_prctl, [option, arg2, a[2], a[3], a[4], 0])
+                .map_err(from_host)
+        }
         _ => Err(Errno::EINVAL),
     }
 }

@@ -143,6 +143,5 @@ pub fn sched_setattr(_t: &mut Trap, a: [u64; 6]) -> SysResult {
         n => n,
     };
     let mut attr = read_bytes(a[1], size.max(4))?;
-    host::sched_with(libc::SYS_sched_setattr, [a[0], 0, a[2], 0], 1, &mut attr)
-        .map_err(from_host)
+    host::sched_with(libc::SYS_sched_setattr, [a[0], 0, a[2], 0], 1, &mut attr).map_err(from_host)
 }
