@@ -492,11 +492,6 @@ impl HostNode {
         Ok(self.fd.get_or_init(|| Arc::new(fd)).clone())
     }
 
-    /// Walks to `name`: one host stat of the name, not following a final
-    /// symlink (so it cannot leave the directory); a directory is then
-    /// opened, or found open in the cache while the name still holds it.
-    /// In a speculative walk a cached directory is taken with no syscall
-    /// ([`HostNode::speculation`]).
     /// walk1, unboxed.
     fn walk_checked(&self, name: &str) -> Result<HostNode> {
         check_elem(name)?;
@@ -506,6 +501,11 @@ impl HostNode {
         self.child(name)
     }
 
+    /// Walks to `name`: one host stat of the name, not following a final
+    /// symlink (so it cannot leave the directory); a directory is then
+    /// opened, or found open in the cache while the name still holds it.
+    /// In a speculative walk a cached directory is taken with no syscall
+    /// ([`HostNode::speculation`]).
     fn child(&self, name: &str) -> Result<HostNode> {
         if let Some((d, st, fact)) = self.speculation(name) {
             let dir = self.fd()?;

@@ -145,7 +145,7 @@ const ROWS: &[Entry] = rows! {
     copy_file_range: Some(fs::xfer::copy_file_range), Full, [Fd, Struct("off_t"), Fd, Struct("off_t"), Size, Uint], "through a ninux buffer";
     faccessat: Some(fs::dir::faccessat), Full, [Dirfd, Path, Int], "";
     faccessat2: Some(fs::dir::faccessat2), Full, [Dirfd, Path, Int, AtFlags], "the real ids, or with AT_EACCESS the effective ones";
-    ioctl: Some(fs::ioctl::ioctl), Partial, [Fd, IoctlReq, Hex], "TCGETS, TCSETS*, TIOCGWINSZ, TIOCSWINSZ, TIOCGPGRP, FIONREAD, FIOCLEX, FIONCLEX; others ENOTTY";
+    ioctl: Some(fs::ioctl::ioctl), Partial, [Fd, IoctlReq, Hex], "terminals and ptys (TCGETS, TCSETS*, TCSBRK, TCXONC, TCFLSH, TIOC[GS]WINSZ, TIOC[GS]PGRP, TIOCSCTTY, TIOCNOTTY, TIOCGSID, TIOCOUTQ, TIOCM*, TIOC[GS]ETD, TIOCGPTN, TIOCSPTLCK; TIOCGPTPEER is EINVAL, as before Linux 4.13), FIONREAD, FIONBIO, FIOASYNC, FIOCLEX, FIONCLEX, on host fds; others ENOTTY";
     readlink: Some(fs::dir::readlink), Full, [Path, OutBuf(2), Size], "/proc/self/exe names the guest program";
     readlinkat: Some(fs::dir::readlinkat), Full, [Dirfd, Path, OutBuf(3), Size], "/proc/self/exe names the guest program";
     getxattr: Some(fs::xattr::getxattr), Partial, [Path, Str, Ptr, Size], "namespace files have no extended attributes: ENODATA";
@@ -154,6 +154,12 @@ const ROWS: &[Entry] = rows! {
     listxattr: Some(fs::xattr::listxattr), Partial, [Path, Ptr, Size], "always an empty list";
     llistxattr: Some(fs::xattr::llistxattr), Partial, [Path, Ptr, Size], "always an empty list";
     flistxattr: Some(fs::xattr::flistxattr), Partial, [Fd, Ptr, Size], "always an empty list";
+    setxattr: Some(fs::xattr::setxattr), Partial, [Path, Str, Buf(3), Size, Hex], "namespace files take no extended attributes: EOPNOTSUPP";
+    lsetxattr: Some(fs::xattr::lsetxattr), Partial, [Path, Str, Buf(3), Size, Hex], "as setxattr";
+    fsetxattr: Some(fs::xattr::fsetxattr), Partial, [Fd, Str, Buf(3), Size, Hex], "as setxattr";
+    removexattr: Some(fs::xattr::removexattr), Partial, [Path, Str], "EOPNOTSUPP, as setxattr";
+    lremovexattr: Some(fs::xattr::lremovexattr), Partial, [Path, Str], "as removexattr";
+    fremovexattr: Some(fs::xattr::fremovexattr), Partial, [Fd, Str], "as removexattr";
     brk: Some(mm::brk::brk), Full, [Ptr] -> Ptr, "grows inside a reservation placed after the image";
     mmap: Some(mm::mmap::mmap), Partial, [Ptr, Size, MmapProt, MmapFlags, Fd, Off] -> Ptr, "anonymous and host-backed fds; files without a host fd (tar members, 9P) are copied in, written back at msync, munmap, execve and exit when MAP_SHARED (other processes see the writes only then); MAP_FIXED over ninux's own memory is ENOMEM";
     munmap: Some(mm::mmap::munmap), Full, [Ptr, Size], "";

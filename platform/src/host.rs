@@ -119,6 +119,13 @@ pub fn ioctl<T: abi::structs::Pod>(fd: i32, request: u64, arg: &mut T) -> Result
     result(unsafe { libc::ioctl(fd, request as _, arg as *mut T) } as i64)
 }
 
+/// ioctl(2) whose argument is a plain integer, not a pointer (TCSBRK,
+/// TCFLSH, TIOCSCTTY and the like): the caller's list is the guard.
+pub fn ioctl_value(fd: i32, request: u64, value: u64) -> Result<u64, Errno> {
+    // SAFETY: the requests passed take their argument by value.
+    result(unsafe { libc::ioctl(fd, request as _, value) } as i64)
+}
+
 /// fcntl(2) with an integer argument.
 pub fn fcntl(fd: i32, cmd: i32, arg: u64) -> Result<u64, Errno> {
     // SAFETY: only integer-argument commands are passed.

@@ -255,6 +255,7 @@ fn stdio() -> Vec<Spec> {
         c("stdio", "writev_readv"),
         c("stdio", "stdout_stderr"),
         c("stdio", "poll"),
+        c("stdio", "pty"),
         c("stdio", "select"),
         c("stdio", "pipe_atomic"),
         c("stdio", "epoll_ready"),

@@ -47,3 +47,39 @@ pub fn llistxattr(_t: &mut Trap, a: [u64; 6]) -> SysResult {
 pub fn flistxattr(_t: &mut Trap, a: [u64; 6]) -> SysResult {
     fd::get(a[0]).map(|_| 0)
 }
+
+/// setxattr(2): no file here takes attributes.
+pub fn setxattr(_t: &mut Trap, a: [u64; 6]) -> SysResult {
+    lookup(a[0], Last::Follow)?;
+    Err(Errno::EOPNOTSUPP)
+}
+
+/// lsetxattr(2)
+pub fn lsetxattr(_t: &mut Trap, a: [u64; 6]) -> SysResult {
+    lookup(a[0], Last::NoFollow)?;
+    Err(Errno::EOPNOTSUPP)
+}
+
+/// fsetxattr(2)
+pub fn fsetxattr(_t: &mut Trap, a: [u64; 6]) -> SysResult {
+    fd::get(a[0])?;
+    Err(Errno::EOPNOTSUPP)
+}
+
+/// removexattr(2): as setxattr.
+pub fn removexattr(_t: &mut Trap, a: [u64; 6]) -> SysResult {
+    lookup(a[0], Last::Follow)?;
+    Err(Errno::EOPNOTSUPP)
+}
+
+/// lremovexattr(2)
+pub fn lremovexattr(_t: &mut Trap, a: [u64; 6]) -> SysResult {
+    lookup(a[0], Last::NoFollow)?;
+    Err(Errno::EOPNOTSUPP)
+}
+
+/// fremovexattr(2)
+pub fn fremovexattr(_t: &mut Trap, a: [u64; 6]) -> SysResult {
+    fd::get(a[0])?;
+    Err(Errno::EOPNOTSUPP)
+}

@@ -52,7 +52,7 @@ pub fn capget(_t: &mut Trap, a: [u64; 6]) -> SysResult {
     }
     let mut data = [0u8; 24];
     host::capget(VERSION_3, pid, &mut data).map_err(from_host)?;
-    if is_self(pid) && creds::current().uid[1] != 0 {
+    if is_self(pid) && !creds::root_effective() {
         data = [0; 24];
     }
     write_bytes(a[1], &data[..12 * n])?;
@@ -73,7 +73,7 @@ pub fn capset(_t: &mut Trap, a: [u64; 6]) -> SysResult {
     }
     let mut data = [0u8; 24];
     data[..12 * n].copy_from_slice(&read_bytes(a[1], 12 * n)?);
-    if creds::current().uid[1] != 0 {
+    if !creds::root_effective() {
         return if data.iter().all(|&b| b == 0) {
             Ok(0)
         } else {

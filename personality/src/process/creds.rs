@@ -165,6 +165,12 @@ pub fn privileged() -> bool {
     }
 }
 
+/// Whether the effective uid is root: what stands for holding
+/// capabilities (capget).
+pub fn root_effective() -> bool {
+    current().uid[E] == 0
+}
+
 /// Whether the effective uid may change ids freely (CAP_SETUID/SETGID).
 fn capable(c: &Creds) -> bool {
     c.uid[E] == 0
