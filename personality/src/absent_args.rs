@@ -71,10 +71,6 @@ pub const ABSENT_ARGS: &[(&str, &[Arg])] = &[
     ("listxattr", &[Path, OutBuf(2), Size]),
     ("llistxattr", &[Path, OutBuf(2), Size]),
     ("flistxattr", &[Fd, OutBuf(2), Size]),
-    ("inotify_init", &[]),
-    ("inotify_init1", &[OpenFlags]),
-    ("inotify_add_watch", &[Fd, Path, Hex]),
-    ("inotify_rm_watch", &[Fd, Int]),
     ("fanotify_init", &[Hex, OpenFlags]),
     ("fanotify_mark", &[Fd, Hex, Hex, Dirfd, Path]),
     (

@@ -560,6 +560,26 @@ pub fn capset(version: u32, data: &mut [u8; 24]) -> Result<u64, Errno> {
     result(unsafe { libc::syscall(libc::SYS_capset, header.as_mut_ptr(), data.as_mut_ptr()) })
 }
 
+/// inotify_init1(2); the host fd is close-on-exec whatever `flags` say.
+pub fn inotify_init1(flags: i32) -> Result<i32, Errno> {
+    // SAFETY: no memory is involved.
+    result(unsafe { libc::inotify_init1(flags | libc::IN_CLOEXEC) } as i64).map(|fd| fd as i32)
+}
+
+/// inotify_add_watch(2) of a host path.
+pub fn inotify_add_watch(fd: i32, path: &std::path::Path, mask: u32) -> Result<u64, Errno> {
+    use std::os::unix::ffi::OsStrExt;
+    let c = std::ffi::CString::new(path.as_os_str().as_bytes()).map_err(|_| libc::EINVAL)?;
+    // SAFETY: c is a C string that outlives the call.
+    result(unsafe { libc::inotify_add_watch(fd, c.as_ptr(), mask) } as i64)
+}
+
+/// inotify_rm_watch(2).
+pub fn inotify_rm_watch(fd: i32, wd: i32) -> Result<u64, Errno> {
+    // SAFETY: no memory is involved.
+    result(unsafe { libc::inotify_rm_watch(fd, wd) } as i64)
+}
+
 /// mlockall(2).
 pub fn mlockall(flags: i32) -> Result<u64, Errno> {
     // SAFETY: no memory is involved.

@@ -338,6 +338,7 @@ fn files() -> Vec<Spec> {
         c("files", "mknod_fifo"),
         c("files", "memfd"),
         c("files", "chroot"),
+        c("files", "inotify"),
         c("files", "magic_links"),
         c("files", "permissions"),
         // In a host directory (the listing binds the working directory), and

@@ -77,8 +77,7 @@ pub fn ioctl(t: &mut Trap, a: [u64; 6]) -> SysResult {
             Ok(0)
         }
         // An int the host reads.
-        TIOCSPGRP | TIOCMBIS | TIOCMBIC | TIOCMSET | FIONBIO | TIOCSETD | TIOCSPTLCK
-        | FIOASYNC => {
+        TIOCSPGRP | TIOCMBIS | TIOCMBIC | TIOCMSET | FIONBIO | TIOCSETD | TIOCSPTLCK | FIOASYNC => {
             let mut v: i32 = In::new(arg).read()?;
             host::ioctl(h, request, &mut v).map_err(from_host)
         }

@@ -6,6 +6,7 @@ pub mod attr;
 pub mod dir;
 pub mod epoll;
 pub mod fd;
+pub mod inotify;
 pub mod ioctl;
 pub mod memfd;
 pub mod open;
