@@ -86,13 +86,19 @@ const PROBES: &[(&str, &str)] = &[
     ),
     ("sched_getscheduler", "r = sched_getscheduler(0);"),
     ("personality", "r = personality(0xffffffff) == -1 ? -1 : 0;"),
+    ("adjtimex", "struct timex tx = {0}; r = adjtimex(&tx);"),
+    (
+        "readahead",
+        "int fd = open(\"/proc/self/exe\", O_RDONLY); r = readahead(fd, 0, 4096);",
+    ),
 ];
 
 fn probe_source() -> String {
     let mut src = String::from(
-        "#include <errno.h>\n#include <sched.h>\n#include <stdio.h>\n#include <time.h>\n\
-         #include <sys/personality.h>\n#include <sys/resource.h>\n#include <sys/time.h>\n\
-         #include <sys/times.h>\nint main(void) {\n    long r;\n",
+        "#define _GNU_SOURCE\n#include <errno.h>\n#include <fcntl.h>\n#include <sched.h>\n\
+         #include <stdio.h>\n#include <time.h>\n#include <sys/personality.h>\n\
+         #include <sys/resource.h>\n#include <sys/time.h>\n#include <sys/times.h>\n\
+         #include <sys/timex.h>\nint main(void) {\n    long r;\n",
     );
     for (name, call) in PROBES {
         src.push_str(&format!(
