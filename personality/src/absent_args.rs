@@ -56,14 +56,7 @@ pub const ABSENT_ARGS: &[(&str, &[Arg])] = &[
     // Files.
     ("getdents", &[Fd, Struct("linux_dirent"), Size]),
     ("utime", &[Path, Struct("utimbuf")]),
-    ("readahead", &[Fd, Off, Size]),
     ("fadvise64", &[Fd, Off, Off, Int]),
-    ("sync_file_range", &[Fd, Off, Off, Hex]),
-    (
-        "splice",
-        &[Fd, Struct("loff_t"), Fd, Struct("loff_t"), Size, Hex],
-    ),
-    ("tee", &[Fd, Fd, Size, Hex]),
     ("vmsplice", &[Fd, Struct("iovec"), Size, Hex]),
     ("getxattr", &[Path, Str, OutBuf(3), Size]),
     ("lgetxattr", &[Path, Str, OutBuf(3), Size]),

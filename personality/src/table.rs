@@ -126,6 +126,10 @@ const ROWS: &[Entry] = rows! {
     fchmodat: Some(fs::attr::fchmodat), Full, [Dirfd, Path, Mode], "";
     fsync: Some(fs::attr::fsync), Full, [Fd], "";
     fdatasync: Some(fs::attr::fsync), Full, [Fd], "as fsync";
+    readahead: Some(fs::attr::readahead), Full, [Fd, Off, Size], "the host's for host-backed files; a hint taken as done for others";
+    sync_file_range: Some(fs::attr::sync_file_range), Full, [Fd, Off, Off, Hex], "the host's for host-backed files";
+    splice: Some(fs::xfer::splice), Full, [Fd, Ptr, Fd, Ptr, Size, Hex], "the host's between host fds; through ninux for a file without one";
+    tee: Some(fs::xfer::tee), Full, [Fd, Fd, Size, Hex], "the host's: pipes are host pipes";
     fadvise64: Some(fs::attr::fadvise64), Partial, [Fd, Off, Size, Int], "checked, then ignored: advice is a hint";
     sync: Some(fs::attr::sync), Full, [], "";
     syncfs: Some(fs::attr::syncfs), Full, [Fd], "";

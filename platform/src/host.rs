@@ -580,6 +580,38 @@ pub fn inotify_rm_watch(fd: i32, wd: i32) -> Result<u64, Errno> {
     result(unsafe { libc::inotify_rm_watch(fd, wd) } as i64)
 }
 
+/// splice(2) between host fds, offsets (if any) ninux's own.
+pub fn splice(
+    fd_in: i32,
+    off_in: Option<&mut i64>,
+    fd_out: i32,
+    off_out: Option<&mut i64>,
+    len: usize,
+    flags: u32,
+) -> Result<u64, Errno> {
+    let p = |o: Option<&mut i64>| o.map_or(std::ptr::null_mut(), |o| o as *mut i64);
+    // SAFETY: the offsets are ninux's i64s or null; no other memory.
+    result(unsafe { libc::splice(fd_in, p(off_in), fd_out, p(off_out), len, flags) as i64 })
+}
+
+/// tee(2) between host pipes.
+pub fn tee(fd_in: i32, fd_out: i32, len: usize, flags: u32) -> Result<u64, Errno> {
+    // SAFETY: no memory is involved.
+    result(unsafe { libc::tee(fd_in, fd_out, len, flags) as i64 })
+}
+
+/// readahead(2).
+pub fn readahead(fd: i32, offset: i64, count: usize) -> Result<u64, Errno> {
+    // SAFETY: no memory is involved.
+    result(unsafe { libc::readahead(fd, offset, count) as i64 })
+}
+
+/// sync_file_range(2).
+pub fn sync_file_range(fd: i32, offset: i64, nbytes: i64, flags: u32) -> Result<u64, Errno> {
+    // SAFETY: no memory is involved.
+    result(unsafe { libc::sync_file_range(fd, offset, nbytes, flags) } as i64)
+}
+
 /// mlockall(2).
 pub fn mlockall(flags: i32) -> Result<u64, Errno> {
     // SAFETY: no memory is involved.

@@ -88,8 +88,9 @@ const PROBES: &[(&str, &str)] = &[
     ("personality", "r = personality(0xffffffff) == -1 ? -1 : 0;"),
     ("adjtimex", "struct timex tx = {0}; r = adjtimex(&tx);"),
     (
-        "readahead",
-        "int fd = open(\"/proc/self/exe\", O_RDONLY); r = readahead(fd, 0, 4096);",
+        "io_setup",
+        "unsigned long ctx = 0; r = syscall(SYS_io_setup, 1, &ctx); \
+         if (r == 0) syscall(SYS_io_destroy, ctx);",
     ),
 ];
 
@@ -98,7 +99,7 @@ fn probe_source() -> String {
         "#define _GNU_SOURCE\n#include <errno.h>\n#include <fcntl.h>\n#include <sched.h>\n\
          #include <stdio.h>\n#include <time.h>\n#include <sys/personality.h>\n\
          #include <sys/resource.h>\n#include <sys/time.h>\n#include <sys/times.h>\n\
-         #include <sys/timex.h>\nint main(void) {\n    long r;\n",
+         #include <sys/timex.h>\n#include <sys/syscall.h>\n#include <unistd.h>\nint main(void) {\n    long r;\n",
     );
     for (name, call) in PROBES {
         src.push_str(&format!(

@@ -123,6 +123,33 @@ pub fn fadvise64(_t: &mut Trap, a: [u64; 6]) -> SysResult {
     Ok(0)
 }
 
+/// readahead(2): the host's for a host-backed file; a file without a host
+/// fd has no page cache here to fill, and the hint is taken as done.
+pub fn readahead(_t: &mut Trap, a: [u64; 6]) -> SysResult {
+    let (file, offset, count) = (fd::get(a[0])?, a[1] as i64, a[2] as usize);
+    if file.host >= 0 {
+        return host::readahead(file.host, offset, count).map_err(from_host);
+    }
+    match &file.chan {
+        Some(c) if !c.is_dir() => Ok(0),
+        _ => Err(Errno::EINVAL),
+    }
+}
+
+/// sync_file_range(2): the host's for a host-backed file; others have no
+/// dirty pages in ninux to write.
+pub fn sync_file_range(_t: &mut Trap, a: [u64; 6]) -> SysResult {
+    let (file, offset, nbytes, flags) = (fd::get(a[0])?, a[1] as i64, a[2] as i64, a[3] as u32);
+    // SYNC_FILE_RANGE_WAIT_BEFORE | WRITE | WAIT_AFTER
+    if flags & !7 != 0 || offset < 0 || nbytes < 0 {
+        return Err(Errno::EINVAL);
+    }
+    if file.host >= 0 {
+        return host::sync_file_range(file.host, offset, nbytes, flags).map_err(from_host);
+    }
+    Ok(0)
+}
+
 /// sync(2)
 pub fn sync(_t: &mut Trap, _a: [u64; 6]) -> SysResult {
     host::sync();

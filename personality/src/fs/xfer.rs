@@ -1,13 +1,14 @@
-//! sendfile and copy_file_range: data moved between two open files through a
-//! ninux buffer, so any pair of devices works (the host kernel's zero-copy
-//! paths are an optimisation left for later).
+//! sendfile, copy_file_range and splice: data moved between two open
+//! files through a ninux buffer, so any pair of devices works; splice
+//! between host fds, and tee, are the host's own. (The host kernel's
+//! zero-copy paths for the others are an optimisation left for later.)
 
 use super::fd::{self, OpenFile};
 use super::read_write::{read_file, write_file};
 use crate::mem::{In, Out};
 use crate::SysResult;
 use abi::Errno;
-use platform::Trap;
+use platform::{host, Trap};
 
 const CHUNK: usize = 128 << 10;
 
@@ -102,4 +103,83 @@ pub fn copy_file_range(_t: &mut Trap, a: [u64; 6]) -> SysResult {
         Out::<i64>::new(out_off).write(&((o + n) as i64))?;
     }
     Ok(n)
+}
+
+fn is_pipe(file: &OpenFile) -> bool {
+    file.chan.is_none()
+        && file.host >= 0
+        && host::fstat(file.host).is_ok_and(|st| st.st_mode & libc::S_IFMT == libc::S_IFIFO)
+}
+
+/// An optional `loff_t` argument: its value, or None for a null pointer.
+fn offset_arg(p: u64) -> Result<Option<i64>, Errno> {
+    if p == 0 {
+        return Ok(None);
+    }
+    let v = In::<i64>::new(p).read()?;
+    if v < 0 {
+        return Err(Errno::EINVAL);
+    }
+    Ok(Some(v))
+}
+
+/// splice(2): one side must be a pipe (EINVAL), which takes no offset
+/// (ESPIPE). Between
+/// host fds the host splices; otherwise (a file without a host fd) the
+/// data goes through ninux as for sendfile.
+pub fn splice(_t: &mut Trap, a: [u64; 6]) -> SysResult {
+    let (in_fd, in_off, out_fd, out_off, len, flags) = (a[0], a[1], a[2], a[3], a[4], a[5]);
+    const KNOWN: u64 = 0xf; // MOVE, NONBLOCK, MORE, GIFT
+    if flags & !KNOWN != 0 {
+        return Err(Errno::EINVAL);
+    }
+    let (from, to) = (fd::get(in_fd)?, fd::get(out_fd)?);
+    let (in_pipe, out_pipe) = (is_pipe(&from), is_pipe(&to));
+    if !in_pipe && !out_pipe {
+        return Err(Errno::EINVAL);
+    }
+    // A pipe has no offset to give.
+    if (in_pipe && in_off != 0) || (out_pipe && out_off != 0) {
+        return Err(Errno::ESPIPE);
+    }
+    let (mut io, mut oo) = (offset_arg(in_off)?, offset_arg(out_off)?);
+    let len = len.min(0x7fff_f000);
+    let n = if from.host >= 0 && to.host >= 0 {
+        host::splice(
+            from.host,
+            io.as_mut(),
+            to.host,
+            oo.as_mut(),
+            len as usize,
+            flags as u32,
+        )
+        .map_err(super::from_host)?
+    } else {
+        let n = copy(&from, io.map(|o| o as u64), &to, oo.map(|o| o as u64), len)?;
+        io = io.map(|o| o + n as i64);
+        oo = oo.map(|o| o + n as i64);
+        n
+    };
+    if let Some(o) = io {
+        Out::<i64>::new(in_off).write(&o)?;
+    }
+    if let Some(o) = oo {
+        Out::<i64>::new(out_off).write(&o)?;
+    }
+    Ok(n)
+}
+
+/// tee(2): both ends are pipes, which are host pipes.
+pub fn tee(_t: &mut Trap, a: [u64; 6]) -> SysResult {
+    let (from, to) = (fd::get(a[0])?, fd::get(a[1])?);
+    if !is_pipe(&from) || !is_pipe(&to) {
+        return Err(Errno::EINVAL);
+    }
+    host::tee(
+        from.host,
+        to.host,
+        a[2].min(0x7fff_f000) as usize,
+        a[3] as u32,
+    )
+    .map_err(super::from_host)
 }
