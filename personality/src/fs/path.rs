@@ -186,7 +186,7 @@ pub fn stat_kept(
     last: Last,
 ) -> Option<Result<(kernel::DevId, ninep::Dir, Option<kernel::Getattr>), Errno>> {
     let abs = absolute(base, raw).ok()?;
-    if abs.ends_with('/') {
+    if abs.ends_with('/') || dot_elem(raw).is_some() {
         return None;
     }
     let path = cleanname(&abs);
@@ -213,7 +213,10 @@ fn walk_start(base: &Base, raw: &[u8]) -> String {
 
 fn resolve_walk(base: &Base, raw: &[u8], last: Last) -> Result<Resolved, Errno> {
     let abs = absolute(base, raw)?;
-    let must_be_dir = abs.ends_with('/') && abs.len() > 1;
+    // A trailing slash or `.` names the directory itself: a final symlink
+    // is followed (`/proc/self/.` is the process's directory, not the
+    // link), though cleaning takes the `.` away.
+    let must_be_dir = (abs.ends_with('/') && abs.len() > 1) || dot_elem(raw) == Some(LastElem::Dot);
     let last = if must_be_dir { Last::Follow } else { last };
     let ns = ns()?;
     let mut path = cleanname(&abs);

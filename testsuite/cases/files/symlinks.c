@@ -105,5 +105,15 @@ int main(void)
 	show_file("d/sub/file");
 	T(unlink("d/rel"));
 	show_file("d/sub/file");
+
+	/* A trailing "." or "/" names the directory a link points to; on a
+	 * link to a file it is ENOTDIR. */
+	T(symlink("d", "dlink"));
+	T(lstat("dlink", &st) == 0 && S_ISLNK(st.st_mode));
+	T(lstat("dlink/.", &st) == 0 && S_ISDIR(st.st_mode));
+	T(lstat("dlink/", &st) == 0 && S_ISDIR(st.st_mode));
+	T(symlink("target", "flink"));
+	T(lstat("flink/.", &st));
+	T(stat("flink/", &st));
 	return 0;
 }
