@@ -308,6 +308,8 @@ const ROWS: &[Entry] = rows! {
     sched_setaffinity: Some(sys::sched::sched_setaffinity), Full, [Int, Size, Ptr], "the host's";
     sched_getattr: Some(sys::sched::sched_getattr), Full, [Int, Struct("sched_attr"), Uint, Uint], "the host's";
     sched_setattr: Some(sys::sched::sched_setattr), Full, [Int, Struct("sched_attr"), Uint], "the host's";
+    get_mempolicy: Some(sys::sched::get_mempolicy), Full, [Ptr, Ptr, Uint, Ptr, Hex], "the host's";
+    set_mempolicy: Some(sys::sched::set_mempolicy), Full, [Int, Ptr, Uint], "the host's, for the calling thread";
     ioprio_get: Some(sys::sched::ioprio_get), Full, [Int, Int], "the host's";
     ioprio_set: Some(sys::sched::ioprio_set), Full, [Int, Int, Int], "the host's";
     getcpu: Some(sys::info::getcpu), Full, [Ptr, Ptr, Ptr], "";

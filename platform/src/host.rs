@@ -612,6 +612,45 @@ pub fn sync_file_range(fd: i32, offset: i64, nbytes: i64, flags: u32) -> Result<
     result(unsafe { libc::sync_file_range(fd, offset, nbytes, flags) } as i64)
 }
 
+/// get_mempolicy(2) into ninux's buffers; `addr` (MPOL_F_ADDR) is only
+/// looked up, never dereferenced.
+pub fn get_mempolicy(
+    mode: &mut i32,
+    nodemask: &mut [u64],
+    maxnode: u64,
+    addr: u64,
+    flags: u64,
+) -> Result<u64, Errno> {
+    let mask = if nodemask.is_empty() {
+        std::ptr::null_mut()
+    } else {
+        nodemask.as_mut_ptr()
+    };
+    // SAFETY: mode and the mask are ninux's, the mask `maxnode` bits long
+    // (the caller's promise); addr is an address the kernel looks up.
+    result(unsafe {
+        libc::syscall(
+            libc::SYS_get_mempolicy,
+            mode as *mut i32,
+            mask,
+            maxnode,
+            addr,
+            flags,
+        )
+    })
+}
+
+/// set_mempolicy(2) from ninux's buffer.
+pub fn set_mempolicy(mode: i32, nodemask: &[u64], maxnode: u64) -> Result<u64, Errno> {
+    let mask = if nodemask.is_empty() {
+        std::ptr::null()
+    } else {
+        nodemask.as_ptr()
+    };
+    // SAFETY: the mask is ninux's and `maxnode` bits long.
+    result(unsafe { libc::syscall(libc::SYS_set_mempolicy, mode, mask, maxnode) })
+}
+
 /// mlockall(2).
 pub fn mlockall(flags: i32) -> Result<u64, Errno> {
     // SAFETY: no memory is involved.

@@ -1,4 +1,5 @@
-//! Scheduling: nice values, policies, affinity and I/O priorities. Guest
+//! Scheduling: nice values, policies, affinity, I/O priorities and NUMA
+//! memory policies. Guest
 //! threads and processes are host ones with the same ids, so the host's
 //! scheduler answers; only the structures pass through ninux's buffers.
 
@@ -144,4 +145,58 @@ pub fn sched_setattr(_t: &mut Trap, a: [u64; 6]) -> SysResult {
     };
     let mut attr = read_bytes(a[1], size.max(4))?;
     host::sched_with(libc::SYS_sched_setattr, [a[0], 0, a[2], 0], 1, &mut attr).map_err(from_host)
+}
+
+/// The `unsigned long` words holding `maxnode` bits of a node mask, at
+/// most 1024 (64 Ki nodes).
+fn mask_words(maxnode: u64) -> Result<usize, Errno> {
+    let words = maxnode.div_ceil(64);
+    if words > 1024 {
+        return Err(Errno::EINVAL);
+    }
+    Ok(words as usize)
+}
+
+/// get_mempolicy(2): the host's (guest threads are host threads).
+pub fn get_mempolicy(_t: &mut Trap, a: [u64; 6]) -> SysResult {
+    let (mode_at, mask_at, maxnode, addr, flags) = (a[0], a[1], a[2], a[3], a[4]);
+    let words = if mask_at == 0 {
+        0
+    } else {
+        mask_words(maxnode)?
+    };
+    let mut mode = 0i32;
+    let mut mask = vec![0u64; words];
+    host::get_mempolicy(
+        &mut mode,
+        &mut mask,
+        if words == 0 { 0 } else { maxnode },
+        addr,
+        flags,
+    )
+    .map_err(from_host)?;
+    if mode_at != 0 {
+        write_bytes(mode_at, &mode.to_ne_bytes())?;
+    }
+    if mask_at != 0 {
+        let bytes: Vec<u8> = mask.iter().flat_map(|w| w.to_ne_bytes()).collect();
+        write_bytes(mask_at, &bytes)?;
+    }
+    Ok(0)
+}
+
+/// set_mempolicy(2): the calling thread's, the host's.
+pub fn set_mempolicy(_t: &mut Trap, a: [u64; 6]) -> SysResult {
+    let (mode, mask_at, maxnode) = (a[0] as i32, a[1], a[2]);
+    let words = if mask_at == 0 {
+        0
+    } else {
+        mask_words(maxnode)?
+    };
+    let bytes = read_bytes(mask_at, words * 8)?;
+    let mask: Vec<u64> = bytes
+        .chunks_exact(8)
+        .map(|c| u64::from_ne_bytes(c.try_into().unwrap_or_default()))
+        .collect();
+    host::set_mempolicy(mode, &mask, if words == 0 { 0 } else { maxnode }).map_err(from_host)
 }

@@ -2,7 +2,8 @@
  * Scheduling as the host's scheduler answers it for a guest process: nice
  * values (getpriority's raw 20 - nice, setpriority, nice), policies and
  * their parameters, the round-robin interval, CPU affinity set and read
- * back, the I/O priority, and sched_getattr's structure.
+ * back, the I/O priority, sched_getattr's structure, and the NUMA memory
+ * policy.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -52,5 +53,12 @@ int main(void)
 	printf("sched_getattr: %ld, size %u, policy %u\n", got, size, policy);
 	r = syscall(SYS_sched_getparam, 0, (void *)8);
 	printf("sched_getparam of a bad pointer: %d %s\n", r, strerror(errno));
+
+	int mode = -1;
+	unsigned long nodes[2] = {0};
+	r = syscall(SYS_get_mempolicy, &mode, nodes, 128, 0, 0);
+	printf("get_mempolicy: %d, mode %d\n", r, mode);
+	r = syscall(SYS_set_mempolicy, 0, NULL, 0);
+	printf("set_mempolicy to the default: %d\n", r);
 	return 0;
 }
