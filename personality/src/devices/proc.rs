@@ -233,7 +233,10 @@ impl ProcNode {
         let qid = Self::qid_of(path, entry);
         let (mode, target) = match entry {
             Entry::Dir => (DMDIR | 0o555, String::new()),
-            Entry::Link(t) => (DMSYMLINK | 0o777, t.clone()),
+            Entry::Link(t) => (
+                DMSYMLINK | procpid::fd_link_mode(path).unwrap_or(0o777),
+                t.clone(),
+            ),
             Entry::File => (procpid::file_mode(name), String::new()),
             Entry::Host(p) => match std::fs::symlink_metadata(p) {
                 Ok(m) if m.is_dir() => (DMDIR | (m.mode() & 0o777), String::new()),
@@ -245,8 +248,15 @@ impl ProcNode {
                 Err(_) => (0o444, String::new()),
             },
         };
-        // procfs reports size 0 for files; a symlink's size is its target's.
-        let mut d = synth_dir(name, qid, mode, target.len() as u64, self.id);
+        // procfs reports size 0 for files and for the links it makes up,
+        // but 64 for an fd's; `mounts` is a plain symlink, its target's.
+        let size = match entry {
+            Entry::Link(_) if path == "mounts" => target.len() as u64,
+            Entry::Link(_) if mode & 0o777 != 0o777 => 64,
+            Entry::Link(_) => 0,
+            _ => target.len() as u64,
+        };
+        let mut d = synth_dir(name, qid, mode, size, self.id);
         d.extension = target;
         let owner = match entry {
             Entry::Host(p) => std::fs::symlink_metadata(p).ok(),
@@ -352,6 +362,21 @@ impl Node for ProcNode {
     }
     fn stat(&self) -> Result<Dir> {
         Ok(self.dir_of(&self.path, &self.entry))
+    }
+    /// procfs files occupy no blocks, whatever size they report.
+    fn getattr(&self) -> Option<kernel::Getattr> {
+        let d = self.dir_of(&self.path, &self.entry);
+        let t = (d.mtime as i64, 0);
+        Some(kernel::Getattr {
+            nlink: if d.qid.is_dir() { 2 } else { 1 },
+            atime: (d.atime as i64, 0),
+            mtime: t,
+            ctime: t,
+            rdev: (0, 0),
+            blocks: 0,
+            blksize: 1024,
+            size: d.length,
+        })
     }
     fn wstat(&self, _: &Dir) -> Result<()> {
         Err(EPERM)

@@ -167,6 +167,28 @@ pub fn magic_fd(chan: &kernel::Chan) -> Option<u64> {
     crate::fs::fd::get(fd).ok().map(|_| fd)
 }
 
+/// The permission bits of `/proc/PID/fd/N` (path below /proc) when it is
+/// one of this process's fd links: Linux's say how the fd was opened
+/// (`lr-x------` for reading, `l-wx------` for writing).
+pub(crate) fn fd_link_mode(path: &str) -> Option<u32> {
+    let names: Vec<&str> = path.split('/').collect();
+    let own = super::proc::own_pid().to_string();
+    let n = match names.as_slice() {
+        [pid, "fd", n] | [pid, "task", _, "fd", n] if *pid == own => n,
+        _ => return None,
+    };
+    let f = crate::fs::fd::get(n.parse().ok()?).ok()?;
+    let access = match &f.chan {
+        Some(_) => *crate::state::lock(&f.flags),
+        None => platform::host::fcntl(f.host, libc::F_GETFL, 0).ok()? as u32,
+    } & 3;
+    Some(match access {
+        0 => 0o500,
+        1 => 0o300,
+        _ => 0o700,
+    })
+}
+
 /// What /proc/self/fd/N names: a chan's namespace path, or for a plain host
 /// fd what the host's own link says (`pipe:[ino]`, `/dev/pts/N`).
 fn fd_target(f: &crate::fs::fd::OpenFile) -> String {

@@ -6,6 +6,7 @@
 #include <dirent.h>
 #include <fcntl.h>
 #include <stdio.h>
+#include <sys/stat.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -55,6 +56,24 @@ int main(void)
 	ssize_t n = readlink(path, target, sizeof target - 1);
 	target[n > 0 ? n : 0] = 0;
 	printf("fd c -> %s\n", target);
+	/* An fd's link says how it was opened, and reports 64 bytes, no
+	 * blocks; the links procfs makes up report none. */
+	int rw = open("/dev/null", O_RDWR);
+	int fds[] = {a, c, rw};
+	for (int i = 0; i < 3; i++) {
+		struct stat st;
+		snprintf(path, sizeof path, "/proc/self/fd/%d", fds[i]);
+		lstat(path, &st);
+		printf("link of an fd opened %s: mode %o, size %ld, blocks %ld\n",
+		       i == 0 ? "to read" : i == 1 ? "to write" : "to read and write",
+		       st.st_mode & 0777, (long)st.st_size, (long)st.st_blocks);
+	}
+	close(rw);
+	struct stat st;
+	lstat("/proc/self/exe", &st);
+	printf("/proc/self/exe: size %ld\n", (long)st.st_size);
+	lstat("/proc/self", &st);
+	printf("/proc/self: size %ld\n", (long)st.st_size);
 	close(b);
 	list(a, -1, c);
 	return 0;
