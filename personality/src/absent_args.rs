@@ -12,22 +12,6 @@ pub const ABSENT_ARGS: &[(&str, &[Arg])] = &[
     ("membarrier", &[Int, Hex, Int]),
     ("pkey_mprotect", &[Ptr, Size, MmapProt, Int]),
     ("remap_file_pages", &[Ptr, Size, MmapProt, Size, Hex]),
-    // System V IPC.
-    ("shmget", &[Hex, Size, Hex]),
-    ("shmat", &[Int, Ptr, Hex]),
-    ("shmdt", &[Ptr]),
-    ("shmctl", &[Int, Int, Struct("shmid_ds")]),
-    ("semget", &[Hex, Int, Hex]),
-    ("semop", &[Int, Struct("sembuf[]"), Size]),
-    (
-        "semtimedop",
-        &[Int, Struct("sembuf[]"), Size, Struct("timespec")],
-    ),
-    ("semctl", &[Int, Int, Int, Hex]),
-    ("msgget", &[Hex, Hex]),
-    ("msgsnd", &[Int, Ptr, Size, Hex]),
-    ("msgrcv", &[Int, Ptr, Size, Int, Hex]),
-    ("msgctl", &[Int, Int, Struct("msqid_ds")]),
     // Sockets.
     ("socket", &[Int, Hex, Int]),
     ("socketpair", &[Int, Hex, Int, Struct("int[2]")]),

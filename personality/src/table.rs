@@ -296,6 +296,18 @@ const ROWS: &[Entry] = rows! {
     setrlimit: Some(sys::info::setrlimit), Partial, [Int, Struct("rlimit")], "as prlimit64";
     sched_getaffinity: Some(sys::info::sched_getaffinity), Full, [Int, Size, Ptr], "the host's";
     sched_yield: Some(sys::info::sched_yield), Full, [], "";
+    msgget: Some(sys::ipc::msgget), Full, [Hex, Hex], "the host's System V IPC";
+    msgsnd: Some(sys::ipc::msgsnd), Full, [Int, Ptr, Size, Hex], "the host's";
+    msgrcv: Some(sys::ipc::msgrcv), Full, [Int, Ptr, Size, Int, Hex], "the host's";
+    msgctl: Some(sys::ipc::msgctl), Full, [Int, Int, Struct("msqid_ds")], "the host's";
+    semget: Some(sys::ipc::semget), Full, [Hex, Int, Hex], "the host's";
+    semop: Some(sys::ipc::semop), Full, [Int, Struct("sembuf[]"), Size], "the host's";
+    semtimedop: Some(sys::ipc::semtimedop), Full, [Int, Struct("sembuf[]"), Size, Struct("timespec")], "the host's";
+    semctl: Some(sys::ipc::semctl), Full, [Int, Int, Int, Hex], "the host's";
+    shmget: Some(sys::ipc::shmget), Full, [Hex, Size, Hex], "the host's";
+    shmat: Some(sys::ipc::shmat), Full, [Int, Ptr, Hex] -> Ptr, "the host's segment, attached as guest memory";
+    shmdt: Some(sys::ipc::shmdt), Full, [Ptr], "segments the guest attached";
+    shmctl: Some(sys::ipc::shmctl), Full, [Int, Int, Struct("shmid_ds")], "the host's";
     getpriority: Some(sys::sched::getpriority), Full, [Int, Int], "the host's: guest processes are host processes";
     setpriority: Some(sys::sched::setpriority), Full, [Int, Int, Int], "the host's";
     sched_getscheduler: Some(sys::sched::sched_getscheduler), Full, [Int], "the host's";

@@ -651,6 +651,54 @@ pub fn set_mempolicy(mode: i32, nodemask: &[u64], maxnode: u64) -> Result<u64, E
     result(unsafe { libc::syscall(libc::SYS_set_mempolicy, mode, mask, maxnode) })
 }
 
+/// A System V IPC call whose one pointer argument, `a[at]`, becomes
+/// ninux's `buf`: msgsnd, msgrcv, msgctl, semop, semctl, shmctl. The
+/// caller gives a buffer as large as the call reads or writes.
+pub fn ipc_with(nr: i64, mut a: [u64; 5], at: usize, buf: &mut [u8]) -> Result<u64, Errno> {
+    const WITH_BUFFER: [i64; 6] = [
+        libc::SYS_msgsnd,
+        libc::SYS_msgrcv,
+        libc::SYS_msgctl,
+        libc::SYS_semop,
+        libc::SYS_semctl,
+        libc::SYS_shmctl,
+    ];
+    assert!(
+        WITH_BUFFER.contains(&nr) && at < 5,
+        "host::ipc_with: not an IPC call"
+    );
+    a[at] = buf.as_mut_ptr() as u64;
+    // SAFETY: the one pointer argument is `buf`, ninux's own and as large as
+    // the call uses (the caller's promise above).
+    result(unsafe { libc::syscall(nr, a[0], a[1], a[2], a[3], a[4]) })
+}
+
+/// msgctl, semctl or shmctl with a command that takes no pointer (IPC_RMID,
+/// GETVAL, SETVAL, SHM_LOCK, …): the caller's choice of command is the
+/// guard.
+pub fn ipc_value(nr: i64, a: [u64; 4]) -> Result<u64, Errno> {
+    const CTL: [i64; 3] = [libc::SYS_msgctl, libc::SYS_semctl, libc::SYS_shmctl];
+    assert!(
+        CTL.contains(&nr),
+        "host::ipc_value: not an IPC control call"
+    );
+    // SAFETY: the command passed takes no pointer.
+    result(unsafe { libc::syscall(nr, a[0], a[1], a[2], a[3]) })
+}
+
+/// semtimedop(2) with ninux's operations and timeout.
+pub fn semtimedop(
+    id: i32,
+    sops: &mut [u8],
+    nsops: usize,
+    timeout: Option<&[u8; 16]>,
+) -> Result<u64, Errno> {
+    let t = timeout.map_or(std::ptr::null(), |t| t.as_ptr());
+    // SAFETY: sops holds `nsops` sembufs (the caller's promise), the
+    // timeout a timespec; both ninux's.
+    result(unsafe { libc::syscall(libc::SYS_semtimedop, id, sops.as_mut_ptr(), nsops, t) })
+}
+
 /// mlockall(2).
 pub fn mlockall(flags: i32) -> Result<u64, Errno> {
     // SAFETY: no memory is involved.
@@ -816,7 +864,7 @@ pub fn eventfd(initval: u32, flags: i32) -> Result<i32, Errno> {
 /// A syscall that takes and returns only integers, with up to six of them
 /// (setpgid, setsid, pidfd_open, timer_delete, membarrier, …).
 pub fn ints(nr: i64, a: [u64; 6]) -> Result<u64, Errno> {
-    const INTS: [i64; 13] = [
+    const INTS: [i64; 16] = [
         libc::SYS_setpgid,
         libc::SYS_setsid,
         libc::SYS_pidfd_open,
@@ -830,6 +878,9 @@ pub fn ints(nr: i64, a: [u64; 6]) -> Result<u64, Errno> {
         libc::SYS_getpriority,
         libc::SYS_setpriority,
         libc::SYS_prctl,
+        libc::SYS_msgget,
+        libc::SYS_semget,
+        libc::SYS_shmget,
     ];
     assert!(
         INTS.contains(&nr),

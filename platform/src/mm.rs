@@ -12,6 +12,8 @@ pub type Errno = i32;
 const PAGE: u64 = 4096;
 /// Guest-owned ranges: start → end, disjoint and coalesced.
 static OWNED: Mutex<BTreeMap<u64, u64>> = Mutex::new(BTreeMap::new());
+/// System V shared memory attached for the guest: address → length.
+static SHM: Mutex<BTreeMap<u64, u64>> = Mutex::new(BTreeMap::new());
 
 fn page_up(x: u64) -> Option<u64> {
     x.checked_add(PAGE - 1).map(|v| v & !(PAGE - 1))
@@ -38,10 +40,13 @@ pub struct MapRequest {
 
 /// Is all of `[addr, addr+len)` guest memory?
 pub fn owns(addr: u64, len: u64) -> bool {
+    owns_in(&OWNED.lock().unwrap_or_else(|p| p.into_inner()), addr, len)
+}
+
+fn owns_in(owned: &BTreeMap<u64, u64>, addr: u64, len: u64) -> bool {
     let Some(end) = addr.checked_add(len) else {
         return false;
     };
-    let owned = OWNED.lock().unwrap_or_else(|p| p.into_inner());
     // Ranges are coalesced, so the range is owned exactly when the last
     // range starting below `end` covers all of it.
     match owned.range(..end).next_back() {
@@ -240,6 +245,7 @@ pub fn unmap(addr: u64, len: u64) -> Result<(), Errno> {
 /// Unmaps every guest range: execve in place (the old image's memory ends,
 /// as at Linux's exec_mmap). ninux's own memory is untouched.
 pub fn unmap_all() {
+    SHM.lock().unwrap_or_else(|p| p.into_inner()).clear();
     let ranges = std::mem::take(&mut *OWNED.lock().unwrap_or_else(|p| p.into_inner()));
     for (s, e) in ranges {
         raw_munmap(s, e - s);
@@ -388,6 +394,47 @@ pub fn advise(addr: u64, len: u64, advice: i32) -> Result<(), Errno> {
     } else {
         Ok(())
     }
+}
+
+/// shmat for the guest: System V segment `id` (`len` bytes long) attached
+/// where the host puts it or at `addr`. With SHM_REMAP the range must be
+/// the guest's already (it replaces what is there); without, the host
+/// refuses any overlap itself.
+pub fn attach_shm(id: i32, addr: u64, flags: i32, len: u64) -> Result<u64, Errno> {
+    let len = page_up(len).filter(|&l| l > 0).ok_or(libc::EINVAL)?;
+    let mut owned = OWNED.lock().unwrap_or_else(|p| p.into_inner());
+    if addr != 0 && flags & libc::SHM_REMAP != 0 && !owns_in(&owned, addr & !(PAGE - 1), len) {
+        return Err(libc::EINVAL);
+    }
+    // SAFETY: the segment goes where the host finds room, or at a guest
+    // range (SHM_REMAP, checked above), or fails on any overlap.
+    let at = unsafe { libc::shmat(id, addr as *const libc::c_void, flags) };
+    if at as isize == -1 {
+        return Err(errno());
+    }
+    let at = at as u64;
+    add(&mut owned, at, at + len);
+    SHM.lock()
+        .unwrap_or_else(|p| p.into_inner())
+        .insert(at, len);
+    Ok(at)
+}
+
+/// shmdt for the guest: only a segment it attached.
+pub fn detach_shm(addr: u64) -> Result<(), Errno> {
+    let mut shm = SHM.lock().unwrap_or_else(|p| p.into_inner());
+    let len = *shm.get(&addr).ok_or(libc::EINVAL)?;
+    // SAFETY: a segment shmat attached for the guest at this address.
+    if unsafe { libc::shmdt(addr as *const libc::c_void) } < 0 {
+        return Err(errno());
+    }
+    shm.remove(&addr);
+    remove(
+        &mut OWNED.lock().unwrap_or_else(|p| p.into_inner()),
+        addr,
+        addr + len,
+    );
+    Ok(())
 }
 
 /// mlock (`lock`) or munlock of guest memory. Like Linux, the range is

@@ -183,6 +183,7 @@ fn process() -> Vec<Spec> {
         c("process", "prctl_reaper"),
         c("process", "posix_spawn"),
         c("process", "vfork_writes"),
+        c("process", "sysv_ipc"),
         go_package("process", "goroutines"),
         sh(
             "busybox_sh_pipeline_tr",
