@@ -89,7 +89,7 @@ const ROWS: &[Entry] = rows! {
     inotify_add_watch: Some(fs::inotify::inotify_add_watch), Partial, [Fd, Path, Hex], "watches the host file behind the path (a copy-on-write directory's upper copy); files without one get a watch that never reports";
     inotify_rm_watch: Some(fs::inotify::inotify_rm_watch), Full, [Fd, Int], "";
     memfd_create: Some(fs::memfd::memfd_create), Full, [Str, Hex], "a host memfd: reads, writes, mmap, seals and its /proc/self/fd name are the host's";
-    fcntl: Some(fs::fd::fcntl), Partial, [Fd, FcntlCmd, Hex], "DUPFD, DUPFD_CLOEXEC, GETFD, SETFD, GETFL, SETFL, GETPIPE_SZ, SETPIPE_SZ, ADD_SEALS, GET_SEALS (memfds); record locks on host-backed files, granted elsewhere";
+    fcntl: Some(fs::fd::fcntl), Partial, [Fd, FcntlCmd, Hex], "DUPFD, DUPFD_CLOEXEC, GETFD, SETFD, GETFL, SETFL, GETPIPE_SZ, SETPIPE_SZ, ADD_SEALS, GET_SEALS (memfds), NOTIFY (directories with a host directory); record locks on host-backed files, granted elsewhere";
     open: Some(fs::open::open), Partial, [Path, OpenFlags, OpenMode], "through the namespace; /proc/self/fd/N, /dev/fd/N, /dev/std* reopen the fd's file (magic links; a file reopened for writing goes through its device, so an unlinked one is ENOENT); O_TMPFILE is EOPNOTSUPP";
     openat: Some(fs::open::openat), Partial, [Dirfd, Path, OpenFlags, OpenMode], "as open";
     openat2: Some(fs::open::openat2), Partial, [Dirfd, Path, Struct("open_how"), Size], "RESOLVE_* flags are EOPNOTSUPP";

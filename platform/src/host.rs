@@ -699,6 +699,22 @@ pub fn semtimedop(
     result(unsafe { libc::syscall(libc::SYS_semtimedop, id, sops.as_mut_ptr(), nsops, t) })
 }
 
+/// A host directory opened for reading (close-on-exec).
+pub fn open_directory(path: &std::path::Path) -> Result<std::os::fd::OwnedFd, Errno> {
+    use std::os::fd::FromRawFd;
+    use std::os::unix::ffi::OsStrExt;
+    let c = std::ffi::CString::new(path.as_os_str().as_bytes()).map_err(|_| libc::EINVAL)?;
+    // SAFETY: c is a C string; the fd returned is new and ours.
+    let fd = result(unsafe {
+        libc::open(
+            c.as_ptr(),
+            libc::O_RDONLY | libc::O_DIRECTORY | libc::O_CLOEXEC,
+        )
+    } as i64)?;
+    // SAFETY: a fresh fd nothing else owns.
+    Ok(unsafe { std::os::fd::OwnedFd::from_raw_fd(fd as i32) })
+}
+
 /// mlockall(2).
 pub fn mlockall(flags: i32) -> Result<u64, Errno> {
     // SAFETY: no memory is involved.

@@ -25,6 +25,9 @@ pub struct OpenFile {
     /// For a chan without a host fd: its stat when opened, so fstat still
     /// answers after the file is removed (as Linux does, with nlink 0).
     pub snapshot: Option<abi::structs::Stat>,
+    /// F_NOTIFY on a directory without a host fd: a host fd of its host
+    /// directory carrying the dnotify request, for as long as this file.
+    notify: Mutex<Option<std::os::fd::OwnedFd>>,
 }
 
 impl std::fmt::Debug for OpenFile {
@@ -46,6 +49,7 @@ impl OpenFile {
             flags: Mutex::new(0),
             dir_pos: Mutex::new(0),
             snapshot: None,
+            notify: Mutex::new(None),
         }
     }
 
@@ -60,6 +64,7 @@ impl OpenFile {
             flags: Mutex::new(flags),
             dir_pos: Mutex::new(0),
             snapshot: None,
+            notify: Mutex::new(None),
         }
     }
 }
@@ -326,6 +331,7 @@ const F_SETFL: i32 = 4;
 const F_DUPFD_CLOEXEC: i32 = 1030;
 const F_SETPIPE_SZ: i32 = 1031;
 const F_GETPIPE_SZ: i32 = 1032;
+const F_NOTIFY: i32 = 1026;
 const F_ADD_SEALS: i32 = 1033;
 const F_GET_SEALS: i32 = 1034;
 const FD_CLOEXEC: u64 = 1;
@@ -384,6 +390,11 @@ pub fn fcntl(t: &mut Trap, a: [u64; 6]) -> SysResult {
             host::fcntl(host, cmd, arg).map_err(from_host)
         }
         F_ADD_SEALS | F_GET_SEALS => Err(Errno::EINVAL),
+        F_NOTIFY => {
+            let file = slot.file.clone();
+            drop(fds);
+            notify(&file, arg)
+        }
         F_SETFL => {
             // Only O_APPEND, O_NONBLOCK, O_ASYNC, O_DIRECT, O_NOATIME change.
             const CHANGEABLE: u32 = 0o2000 | 0o4000 | 0o20000 | 0o40000 | 0o1000000;
@@ -397,6 +408,32 @@ pub fn fcntl(t: &mut Trap, a: [u64; 6]) -> SysResult {
         }
         _ => Err(Errno::EINVAL),
     }
+}
+
+/// F_NOTIFY (dnotify): the host watches the host directory behind the
+/// file and signals this process, which the guest receives as its own
+/// SIGIO (or the F_SETSIG signal). A directory with no host directory
+/// behind it (a tar member, a 9P directory) is EINVAL, as a kernel without
+/// dnotify answers.
+fn notify(file: &OpenFile, arg: u64) -> SysResult {
+    if let Some(chan) = &file.chan {
+        if !chan.is_dir() {
+            return Err(Errno::ENOTDIR);
+        }
+        if file.host < 0 {
+            let path = chan.node().host_path(true).ok_or(Errno::EINVAL)?;
+            let mut held = lock(&file.notify);
+            if held.is_none() {
+                *held = Some(host::open_directory(&path).map_err(from_host)?);
+            }
+            let fd = held
+                .as_ref()
+                .map(std::os::fd::AsRawFd::as_raw_fd)
+                .unwrap_or(-1);
+            return host::fcntl(fd, F_NOTIFY, arg).map_err(from_host);
+        }
+    }
+    host::fcntl(file.host, F_NOTIFY, arg).map_err(from_host)
 }
 
 /// One guest fd as execve hands it on: the fd table survives an exec,
@@ -468,6 +505,7 @@ impl OpenFile {
             flags: Mutex::new(flags),
             dir_pos: Mutex::new(0),
             snapshot: None,
+            notify: Mutex::new(None),
         }
     }
 }

@@ -3,9 +3,12 @@
  * and removed in it, with their names, in order; a watch on a file
  * reports its modification; IN_ONLYDIR refuses a file, a bad mask is
  * EINVAL, removing a watch reports IN_IGNORED, and a nonblocking read with
- * nothing queued is EAGAIN.
+ * nothing queued is EAGAIN. And dnotify: F_NOTIFY on a directory signals
+ * SIGIO when a file is created in it, and is ENOTDIR on a file.
  */
+#define _GNU_SOURCE
 #include <errno.h>
+#include <signal.h>
 #include <fcntl.h>
 #include <poll.h>
 #include <stdio.h>
@@ -15,6 +18,13 @@
 #include <unistd.h>
 
 static int wd_dir, wd_file;
+static volatile sig_atomic_t sigio;
+
+static void on_sigio(int sig)
+{
+	(void)sig;
+	sigio++;
+}
 
 static void drain(int fd)
 {
@@ -79,6 +89,23 @@ int main(void)
 	printf("missing path: %d %s\n", r, strerror(errno));
 	printf("rm_watch: %d\n", inotify_rm_watch(fd, wd_file));
 	drain(fd);
+
+	mkdir("dnotified", 0755);
+	signal(SIGIO, on_sigio);
+	int dfd = open("dnotified", O_RDONLY);
+	r = fcntl(dfd, F_NOTIFY, DN_CREATE | DN_MULTISHOT);
+	printf("F_NOTIFY: %d\n", r);
+	close(open("dnotified/new", O_CREAT | O_WRONLY, 0644));
+	for (int i = 0; i < 1000 && !sigio; i++)
+		usleep(1000);
+	printf("SIGIO for a file created: %s\n", sigio ? "yes" : "no");
+	f = open("dnotified/new", O_RDONLY);
+	r = fcntl(f, F_NOTIFY, DN_CREATE);
+	printf("F_NOTIFY on a file: %d %s\n", r, strerror(errno));
+	close(f);
+	close(dfd);
+	unlink("dnotified/new");
+	rmdir("dnotified");
 	unlink("plain");
 	rmdir("watched");
 	return 0;
