@@ -753,6 +753,24 @@ pub fn fallocate(fd: i32, mode: i32, offset: i64, len: i64) -> Result<u64, Errno
     result(unsafe { libc::fallocate(fd, mode, offset, len) } as i64)
 }
 
+/// utimensat(2) of a host path, not following a final symlink.
+pub fn utimens_path(
+    path: &std::path::Path,
+    times: &[abi::structs::Timespec; 2],
+) -> Result<u64, Errno> {
+    use std::os::unix::ffi::OsStrExt;
+    let c = std::ffi::CString::new(path.as_os_str().as_bytes()).map_err(|_| libc::EINVAL)?;
+    // SAFETY: c is a C string; times is two timespecs in the kernel's layout.
+    result(unsafe {
+        libc::utimensat(
+            libc::AT_FDCWD,
+            c.as_ptr(),
+            times.as_ptr().cast(),
+            libc::AT_SYMLINK_NOFOLLOW,
+        )
+    } as i64)
+}
+
 /// futimens(2) with ninux-side times (UTIME_NOW/UTIME_OMIT pass through).
 pub fn futimens(fd: i32, times: &[abi::structs::Timespec; 2]) -> Result<u64, Errno> {
     // SAFETY: two timespecs of the kernel's layout.

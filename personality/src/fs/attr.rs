@@ -300,6 +300,13 @@ fn set_times(chan: &Chan, times: [Timespec; 2]) -> SysResult {
             }
         }
     }
+    // A directory or symlink has no fd to set them through, but one with a
+    // host file behind it takes them to the nanosecond by path.
+    if let Some(p) = chan.node().host_path(true) {
+        let r = host::utimens_path(&p, &times).map_err(from_host);
+        chan.node().made_at_host_path();
+        return r;
+    }
     let now = host::clock_gettime(libc::CLOCK_REALTIME)
         .map_err(from_host)?
         .tv_sec;

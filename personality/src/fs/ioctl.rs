@@ -42,6 +42,8 @@ const TIOCGPTN: u64 = 0x8004_5430;
 const TIOCSPTLCK: u64 = 0x4004_5431;
 const TIOCGPTPEER: u64 = 0x5441;
 const FIOASYNC: u64 = 0x5452;
+const F_GETFL: u64 = 3;
+const F_SETFL: u64 = 4;
 
 /// ioctl(2)
 pub fn ioctl(t: &mut Trap, a: [u64; 6]) -> SysResult {
@@ -77,7 +79,16 @@ pub fn ioctl(t: &mut Trap, a: [u64; 6]) -> SysResult {
             Ok(0)
         }
         // An int the host reads.
-        TIOCSPGRP | TIOCMBIS | TIOCMBIC | TIOCMSET | FIONBIO | TIOCSETD | TIOCSPTLCK | FIOASYNC => {
+        // O_NONBLOCK and O_ASYNC by another name: fcntl keeps the file's
+        // status flags, so it sets them.
+        FIONBIO | FIOASYNC => {
+            let on: i32 = In::new(arg).read()?;
+            let flag = if request == FIONBIO { 0o4000 } else { 0o20000 };
+            let flags = fd::fcntl(t, [fd, F_GETFL, 0, 0, 0, 0])?;
+            let flags = if on != 0 { flags | flag } else { flags & !flag };
+            fd::fcntl(t, [fd, F_SETFL, flags, 0, 0, 0]).map(|_| 0)
+        }
+        TIOCSPGRP | TIOCMBIS | TIOCMBIC | TIOCMSET | TIOCSETD | TIOCSPTLCK => {
             let mut v: i32 = In::new(arg).read()?;
             host::ioctl(h, request, &mut v).map_err(from_host)
         }
