@@ -88,9 +88,10 @@ pub trait Node: Send + Sync + 'static {
         None
     }
     /// The host path of this file on devices that are host directories
-    /// (AF_UNIX sockets live at host paths). `for_create`: a directory in
-    /// which a name is about to be made, so a copy-on-write layer makes it
-    /// in its upper layer first.
+    /// (AF_UNIX sockets live at host paths). `for_create`: the file is
+    /// about to be changed at that path, or (a directory) have a name made
+    /// in it, so a copy-on-write layer first copies it up or makes it in
+    /// its upper layer.
     fn host_path(&self, _for_create: bool) -> Option<std::path::PathBuf> {
         None
     }

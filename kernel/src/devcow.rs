@@ -831,8 +831,11 @@ impl Node for CowNode {
     }
     fn host_path(&self, for_create: bool) -> Option<PathBuf> {
         let rel = self.rel();
-        if for_create {
+        if for_create && self.qid.is_dir() {
             self.upper_dirs(&rel).ok()?;
+        } else if for_create {
+            // About to be changed at its host path: the lower file never is.
+            self.copy_up().ok()?;
         }
         let mut st = self.st.lock().unwrap();
         self.refresh(&mut st);

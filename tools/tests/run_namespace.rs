@@ -117,6 +117,40 @@ fn reopening_a_read_only_fd_for_writing_copies_up_instead_of_writing_the_host() 
 }
 
 #[test]
+fn setting_times_copies_up_instead_of_touching_the_host() {
+    let Some(bb) = busybox() else { return };
+    let t = tempfile::tempdir().unwrap();
+    let (f, d, fifo) = (
+        t.path().join("file"),
+        t.path().join("dir"),
+        t.path().join("fifo"),
+    );
+    std::fs::write(&f, "x").unwrap();
+    std::fs::create_dir(&d).unwrap();
+    let mtime = |p: &Path| std::fs::metadata(p).unwrap().modified().unwrap();
+    let (before_f, before_d) = (mtime(&f), mtime(&d));
+    // touch of a FIFO must not open it (nothing would ever write to it).
+    let script = format!(
+        "touch -d '2001-02-03 04:05:06' {0} {1} && stat -c %Y {0} {1} && mkfifo {2} && touch {2} && echo done",
+        f.display(),
+        d.display(),
+        fifo.display()
+    );
+    let out = ninux(
+        t.path(),
+        &["run", "--", bb.to_str().unwrap(), "sh", "-c", &script],
+    );
+    let seen = text(&out.stdout);
+    let lines: Vec<&str> = seen.lines().collect();
+    assert_eq!(lines.len(), 3, "{seen}{}", text(&out.stderr));
+    assert_eq!(lines[0], lines[1], "both got the time given: {seen}");
+    assert_eq!(lines[2], "done");
+    assert_eq!(mtime(&f), before_f, "the host file keeps its time");
+    assert_eq!(mtime(&d), before_d, "the host directory keeps its time");
+    assert!(!fifo.exists(), "the FIFO was made in the layer");
+}
+
+#[test]
 fn a_root_directory_is_written_in_place_only_with_rw() {
     let Some(bb) = busybox() else { return };
     let t = tempfile::tempdir().unwrap();

@@ -289,19 +289,10 @@ fn set_times(chan: &Chan, times: [Timespec; 2]) -> SysResult {
             crate::process::creds::may(&st, crate::process::creds::MAY_WRITE)?;
         }
     }
-    if !chan.is_dir() && !chan.qid.is_symlink() {
-        if let Ok(open) = chan
-            .clone_chan()
-            .and_then(|c| kernel::namespace::open_chan(c, ninep::OREAD as u32))
-        {
-            use std::os::fd::AsRawFd;
-            if let Some(h) = open.host_fd() {
-                return host::futimens(h.as_raw_fd(), &times).map_err(from_host);
-            }
-        }
-    }
-    // A directory or symlink has no fd to set them through, but one with a
-    // host file behind it takes them to the nanosecond by path.
+    // A file with a host file behind it takes them to the nanosecond, by
+    // path: no open (a FIFO's would wait for a writer), and a
+    // copy-on-write file is copied up first (its lower file never
+    // changes).
     if let Some(p) = chan.node().host_path(true) {
         let r = host::utimens_path(&p, &times).map_err(from_host);
         chan.node().made_at_host_path();
