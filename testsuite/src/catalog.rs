@@ -328,6 +328,7 @@ fn files() -> Vec<Spec> {
         c("files", "getdents"),
         c("files", "dirs"),
         c("files", "dot_names"),
+        c("files", "dotdot_physical"),
         c("files", "rename"),
         // Listing the tree afterwards also binds the working directory, so
         // the exchange happens in a host directory, which can.

@@ -1,9 +1,11 @@
 //! Linux path resolution on a Plan 9 namespace. Linux resolves symlinks
 //! component by component (40 hops at most); the kernel walks without
 //! following them and reports where it stopped, and this module follows
-//! them. `..` is lexical, as the namespace rules say (`/a/link/..` is `/a`
-//! even when `link` points elsewhere), which is where ninux departs from
-//! Linux's physical `..`.
+//! them. The kernel's `..` is lexical, as the namespace rules say; Linux's
+//! is physical (`/a/link/..` is the parent of where `link` points), so a
+//! path with `..` in it is resolved up to each `..` first, and the `..`
+//! taken from where that led ([`physical`]). A path without symlinks
+//! before its `..` ends where the lexical one would.
 
 use abi::Errno;
 use kernel::{cleanname, Chan, Namespace, Walked};
@@ -213,19 +215,28 @@ fn walk_start(base: &Base, raw: &[u8]) -> String {
 
 fn resolve_walk(base: &Base, raw: &[u8], last: Last) -> Result<Resolved, Errno> {
     let abs = absolute(base, raw)?;
-    // A trailing slash or `.` names the directory itself: a final symlink
+    // A trailing slash, `.` or `..` names a directory: a final symlink
     // is followed (`/proc/self/.` is the process's directory, not the
     // link), though cleaning takes the `.` away.
-    let must_be_dir = (abs.ends_with('/') && abs.len() > 1) || dot_elem(raw) == Some(LastElem::Dot);
+    let must_be_dir = (abs.ends_with('/') && abs.len() > 1)
+        || matches!(dot_elem(raw), Some(LastElem::Dot | LastElem::DotDot));
+    let mut hops = MAX_HOPS;
+    walk_abs(&abs, must_be_dir, last, &mut hops)
+}
+
+/// Resolves the absolute `abs`, sharing the symlink budget `hops` with
+/// the walks [`physical`] makes for its `..`.
+fn walk_abs(abs: &str, must_be_dir: bool, last: Last, hops: &mut usize) -> Result<Resolved, Errno> {
     let last = if must_be_dir { Last::Follow } else { last };
     let ns = ns()?;
-    let mut path = cleanname(&abs);
-    for _ in 0..=MAX_HOPS {
+    let mut path = physical(abs, hops)?;
+    loop {
         match ns.walk_nofollow(&path).map_err(kerr)? {
             Walked::Chan(chan) => {
                 if chan.qid.is_symlink() && last == Last::Follow {
                     let target = chan.readlink().map_err(kerr)?;
-                    path = cleanname(&join(parent(&path), &target));
+                    spend(hops)?;
+                    path = physical(&join(parent(&path), &target), hops)?;
                     continue;
                 }
                 if must_be_dir && !chan.is_dir() {
@@ -241,12 +252,45 @@ fn resolve_walk(base: &Base, raw: &[u8], last: Last) -> Result<Resolved, Errno> 
                 target,
                 rest,
             } => {
+                spend(hops)?;
                 let dir = join(parent(&prefix), &target);
-                path = cleanname(&join(&dir, &rest));
+                path = physical(&join(&dir, &rest), hops)?;
             }
         }
     }
-    Err(Errno::ELOOP)
+}
+
+fn spend(hops: &mut usize) -> Result<(), Errno> {
+    *hops = hops.checked_sub(1).ok_or(Errno::ELOOP)?;
+    Ok(())
+}
+
+/// The absolute path `abs` cleaned, each `..` taken physically: the part
+/// before it is resolved (symlinks followed, a directory required) and
+/// the `..` leaves where that led. A path without `..` is only cleaned.
+fn physical(abs: &str, hops: &mut usize) -> Result<String, Errno> {
+    if !abs.contains("..") {
+        return Ok(cleanname(abs));
+    }
+    let mut path = abs.to_string();
+    loop {
+        let elems: Vec<&str> = path
+            .split('/')
+            .filter(|e| !e.is_empty() && *e != ".")
+            .collect();
+        let Some(i) = elems.iter().position(|e| *e == "..") else {
+            return Ok(cleanname(&path));
+        };
+        let rest = elems[i + 1..].join("/");
+        if i == 0 {
+            // `..` at the root stays there.
+            path = format!("/{rest}");
+            continue;
+        }
+        let before = format!("/{}", elems[..i].join("/"));
+        let dir = walk_abs(&before, true, Last::Follow, hops)?;
+        path = join(parent(&dir.path), &rest);
+    }
 }
 
 /// Linux's "magic links": when `raw`, its symlinks followed, ends at this
@@ -345,12 +389,13 @@ pub fn resolve_parent_elem(base: &Base, raw: &[u8]) -> Result<(Resolved, LastEle
     if clean == "/" {
         return Err(Errno::EBUSY);
     }
-    let (dir, name) = clean.rsplit_once('/').unwrap_or(("", &clean));
-    let dir = resolve_walk(
-        &Base::Cwd,
-        if dir.is_empty() { b"/" } else { dir.as_bytes() },
-        Last::Follow,
-    );
+    let (_, name) = clean.rsplit_once('/').unwrap_or(("", &clean));
+    // The directory as written, its `..` taken physically by the walk.
+    let dir_part = match trimmed.rsplit_once('/') {
+        Some(("", _)) | None => "/",
+        Some((d, _)) => d,
+    };
+    let dir = resolve_walk(&Base::Cwd, dir_part.as_bytes(), Last::Follow);
     if !crate::process::creds::privileged() {
         check_search(&walk_start(base, raw), &clean)?;
     }
