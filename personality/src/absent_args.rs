@@ -112,8 +112,6 @@ pub const ABSENT_ARGS: &[(&str, &[Arg])] = &[
     ("timer_gettime", &[Int, Struct("itimerspec")]),
     ("timer_getoverrun", &[Int]),
     ("timer_delete", &[Int]),
-    ("clock_settime", &[Int, Struct("timespec")]),
-    ("settimeofday", &[Struct("timeval"), Struct("timezone")]),
     ("adjtimex", &[Struct("timex")]),
     ("clock_adjtime", &[Int, Struct("timex")]),
     // Message queues.

@@ -328,6 +328,8 @@ const ROWS: &[Entry] = rows! {
     umask: Some(sys::info::umask), Full, [Mode], "";
     clock_gettime: Some(sys::time::clock_gettime), Full, [Int, Struct("timespec")], "usually answered by the vDSO without a trap";
     clock_getres: Some(sys::time::clock_getres), Full, [Int, Struct("timespec")], "";
+    clock_settime: Some(sys::time::clock_settime), Partial, [Int, Struct("timespec")], "the host's clock is not the guest's to set: EPERM (EINVAL for clocks nobody sets)";
+    settimeofday: Some(sys::time::settimeofday), Partial, [Struct("timeval"), Struct("timezone")], "as clock_settime";
     gettimeofday: Some(sys::time::gettimeofday), Full, [Struct("timeval"), Struct("timezone")], "";
     time: Some(sys::time::time), Full, [Ptr], "";
     nanosleep: Some(sys::time::nanosleep), Full, [Struct("timespec"), Struct("timespec")], "EINTR with the time left when a handler runs";

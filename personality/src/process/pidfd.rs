@@ -40,9 +40,27 @@ pub fn pidfd_send_signal(_t: &mut Trap, a: [u64; 6]) -> SysResult {
         return Err(Errno::EINVAL);
     }
     let file = fd::get(pidfd)?;
-    if file.host < 0 {
-        return Err(Errno::EBADF);
-    }
+    // A /proc/PID directory stands for its process too (the older way to
+    // hold one): ninux's /proc is its own, so the host's is opened for it.
+    let proc_dir = match &file.chan {
+        Some(c) if file.host < 0 && c.dev.typ == 'P' && c.is_dir() => {
+            let pid: u32 = c
+                .name
+                .strip_prefix("/proc/")
+                .and_then(|p| p.parse().ok())
+                .ok_or(Errno::EBADF)?;
+            Some(
+                host::open_directory(std::path::Path::new(&format!("/proc/{pid}")))
+                    .map_err(|_| Errno::ESRCH)?,
+            )
+        }
+        _ => None,
+    };
+    let target = match &proc_dir {
+        Some(d) => std::os::fd::AsRawFd::as_raw_fd(d),
+        None if file.host >= 0 => file.host,
+        None => return Err(Errno::EBADF),
+    };
     let info = if info == 0 {
         None
     } else {
@@ -51,5 +69,5 @@ pub fn pidfd_send_signal(_t: &mut Trap, a: [u64; 6]) -> SysResult {
         buf.copy_from_slice(&bytes);
         Some(buf)
     };
-    host::pidfd_send_signal(file.host, sig, info.as_ref(), flags).map_err(from_host)
+    host::pidfd_send_signal(target, sig, info.as_ref(), flags).map_err(from_host)
 }

@@ -25,6 +25,32 @@ pub fn clock_getres(_t: &mut Trap, a: [u64; 6]) -> SysResult {
     Ok(0)
 }
 
+/// clock_settime(2): the host's clock is not the guest's to set, as if
+/// it lacked CAP_SYS_TIME (EPERM); clocks nobody sets are EINVAL.
+pub fn clock_settime(_t: &mut Trap, a: [u64; 6]) -> SysResult {
+    let ts = In::<Timespec>::new(a[1]).read()?;
+    if a[0] as i32 != libc::CLOCK_REALTIME {
+        return Err(Errno::EINVAL);
+    }
+    if !(0..1_000_000_000).contains(&ts.tv_nsec) || ts.tv_sec < 0 {
+        return Err(Errno::EINVAL);
+    }
+    Err(Errno::EPERM)
+}
+
+/// settimeofday(2): as clock_settime; a time zone alone is only recorded
+/// by Linux for the FAT file system, and taken here as done.
+pub fn settimeofday(_t: &mut Trap, a: [u64; 6]) -> SysResult {
+    if a[0] == 0 {
+        return Ok(0);
+    }
+    let tv = In::<Timeval>::new(a[0]).read()?;
+    if !(0..1_000_000).contains(&tv.tv_usec) {
+        return Err(Errno::EINVAL);
+    }
+    Err(Errno::EPERM)
+}
+
 /// gettimeofday(2)
 pub fn gettimeofday(_t: &mut Trap, a: [u64; 6]) -> SysResult {
     let (tv, tz) = (Out::<Timeval>::new(a[0]), Out::<Timezone>::new(a[1]));

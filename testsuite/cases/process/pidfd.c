@@ -67,5 +67,13 @@ int main(void)
 	printf("not a pidfd: %d %s\n", r, r < 0 ? strerror(errno) : "");
 	r = syscall(SYS_waitid, P_PIDFD, 1, &si, WEXITED, NULL);
 	printf("waitid not a pidfd: %d %s\n", r, r < 0 ? strerror(errno) : "");
+
+	/* A /proc/PID directory fd stands for the process too. */
+	char dir[32];
+	snprintf(dir, sizeof dir, "/proc/%d", getpid());
+	int procfd = open(dir, O_RDONLY | O_DIRECTORY);
+	r = syscall(SYS_pidfd_send_signal, procfd, 0, NULL, 0);
+	printf("signal 0 through /proc/PID: %d %s\n", r, r < 0 ? strerror(errno) : "");
+	close(procfd);
 	return 0;
 }

@@ -51,5 +51,9 @@ int main(void)
 	printf("process CPU clock advances: %s\n", ns(c1) > ns(c0) ? "yes" : "no");
 	printf("CLOCK_MONOTONIC resolution 1ns: %s\n",
 	       clock_getres(CLOCK_MONOTONIC, &res) == 0 && res.tv_sec == 0 && res.tv_nsec == 1 ? "yes" : "no");
+	/* The monotonic clock cannot be set, by anyone. */
+	struct timespec zero = {0, 0};
+	int set = clock_settime(CLOCK_MONOTONIC, &zero);
+	printf("clock_settime(CLOCK_MONOTONIC): %d %s\n", set, set ? "refused" : "allowed");
 	return 0;
 }
