@@ -78,7 +78,6 @@ pub fn ioctl(t: &mut Trap, a: [u64; 6]) -> SysResult {
             Out::new(arg).write(&v)?;
             Ok(0)
         }
-        // An int the host reads.
         // O_NONBLOCK and O_ASYNC by another name: fcntl keeps the file's
         // status flags, so it sets them.
         FIONBIO | FIOASYNC => {
@@ -88,6 +87,7 @@ pub fn ioctl(t: &mut Trap, a: [u64; 6]) -> SysResult {
             let flags = if on != 0 { flags | flag } else { flags & !flag };
             fd::fcntl(t, [fd, F_SETFL, flags, 0, 0, 0]).map(|_| 0)
         }
+        // An int the host reads.
         TIOCSPGRP | TIOCMBIS | TIOCMBIC | TIOCMSET | TIOCSETD | TIOCSPTLCK => {
             let mut v: i32 = In::new(arg).read()?;
             host::ioctl(h, request, &mut v).map_err(from_host)
