@@ -6,19 +6,13 @@
 use std::path::PathBuf;
 use std::process::{Command, Stdio};
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+
+mod common;
+use common::{dial, read_all};
 
 use kernel::build::{from_text, print, NsSpec};
 use kernel::exportfs::ExportFs;
 use ninep::{Client, DMDIR};
-
-fn read_all(ns: &kernel::Namespace, p: &str) -> Vec<u8> {
-    let c = ns.open(p, 0).unwrap();
-    let mut out = vec![0u8; 1 << 16];
-    let n = c.pread(&mut out, Some(0)).unwrap();
-    out.truncate(n);
-    out
-}
 
 #[test]
 fn default_namespace_is_host_root_copy_on_write() {
@@ -120,17 +114,6 @@ fn tar_root_and_ns_file() {
     .err()
     .unwrap();
     assert_eq!(e.as_str(), format!("{}:1: unknown flag -q", bad.display()));
-}
-
-fn dial(addr: &str) -> Client {
-    let start = Instant::now();
-    loop {
-        match Client::dial(addr) {
-            Ok(c) => return c,
-            Err(e) if start.elapsed() > Duration::from_secs(20) => panic!("dial {addr}: {e}"),
-            Err(_) => std::thread::sleep(Duration::from_millis(50)),
-        }
-    }
 }
 
 /// Reads, lists, writes, creates, renames and removes through 9P.

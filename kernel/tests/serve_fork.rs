@@ -2,29 +2,10 @@
 //! takes kernel locks, which is only safe in a process whose other threads
 //! (the idle test harness, the server) hold none of them when it forks.
 
+mod common;
+use common::{dial, read_all};
+
 use std::sync::Arc;
-use std::time::{Duration, Instant};
-
-use ninep::Client;
-
-fn read_all(ns: &kernel::Namespace, p: &str) -> Vec<u8> {
-    let c = ns.open(p, 0).unwrap();
-    let mut out = vec![0u8; 1 << 16];
-    let n = c.pread(&mut out, Some(0)).unwrap();
-    out.truncate(n);
-    out
-}
-
-fn dial(addr: &str) -> Client {
-    let start = Instant::now();
-    loop {
-        match Client::dial(addr) {
-            Ok(c) => return c,
-            Err(e) if start.elapsed() > Duration::from_secs(20) => panic!("dial {addr}: {e}"),
-            Err(_) => std::thread::sleep(Duration::from_millis(50)),
-        }
-    }
-}
 
 #[test]
 fn forked_child_dials_its_own_9p_connection() {
