@@ -246,7 +246,7 @@ pub(crate) fn forget_pid() {
 
 /// A syscall that takes and returns only integers (getpid, sched_yield, …).
 pub fn plain(nr: i64, a: [u64; 3]) -> Result<u64, Errno> {
-    const PLAIN: [i64; 17] = [
+    const PLAIN: [i64; 10] = [
         libc::SYS_getpid,
         libc::SYS_getppid,
         libc::SYS_getuid,
@@ -257,13 +257,6 @@ pub fn plain(nr: i64, a: [u64; 3]) -> Result<u64, Errno> {
         libc::SYS_getsid,
         libc::SYS_sched_yield,
         libc::SYS_umask,
-        libc::SYS_getpriority,
-        libc::SYS_setpriority,
-        libc::SYS_sched_getscheduler,
-        libc::SYS_sched_get_priority_max,
-        libc::SYS_sched_get_priority_min,
-        libc::SYS_ioprio_get,
-        libc::SYS_ioprio_set,
     ];
     assert!(
         PLAIN.contains(&nr),
@@ -273,13 +266,12 @@ pub fn plain(nr: i64, a: [u64; 3]) -> Result<u64, Errno> {
     result(unsafe { libc::syscall(nr, a[0], a[1], a[2]) })
 }
 
-/// A scheduling syscall whose one pointer argument, `a[at]`, becomes
-/// ninux's `buf`: sched_getparam, sched_setparam, sched_setscheduler,
-/// sched_rr_get_interval, sched_setaffinity, sched_getattr, sched_setattr.
-/// The caller gives a buffer as large as the call reads or writes (a size
-/// argument is `buf.len()`; sched_setattr's size is its first word).
-pub fn sched_with(nr: i64, mut a: [u64; 4], at: usize, buf: &mut [u8]) -> Result<u64, Errno> {
-    const WITH_BUFFER: [i64; 7] = [
+/// A scheduling or System V IPC syscall whose one pointer argument,
+/// `a[at]`, becomes ninux's `buf`. The caller gives a buffer as large as
+/// the call reads or writes (a size argument is `buf.len()`;
+/// sched_setattr's size is its first word).
+pub fn with_buffer(nr: i64, mut a: [u64; 5], at: usize, buf: &mut [u8]) -> Result<u64, Errno> {
+    const WITH_BUFFER: [i64; 13] = [
         libc::SYS_sched_getparam,
         libc::SYS_sched_setparam,
         libc::SYS_sched_setscheduler,
@@ -287,15 +279,21 @@ pub fn sched_with(nr: i64, mut a: [u64; 4], at: usize, buf: &mut [u8]) -> Result
         libc::SYS_sched_setaffinity,
         libc::SYS_sched_getattr,
         libc::SYS_sched_setattr,
+        libc::SYS_msgsnd,
+        libc::SYS_msgrcv,
+        libc::SYS_msgctl,
+        libc::SYS_semop,
+        libc::SYS_semctl,
+        libc::SYS_shmctl,
     ];
     assert!(
-        WITH_BUFFER.contains(&nr) && at < 4,
-        "host::sched_with: not a scheduling call"
+        WITH_BUFFER.contains(&nr) && at < 5,
+        "host::with_buffer: not a call with one buffer"
     );
     a[at] = buf.as_mut_ptr() as u64;
     // SAFETY: the one pointer argument is `buf`, ninux's own and as large as
     // the call uses (the caller's promise above).
-    result(unsafe { libc::syscall(nr, a[0], a[1], a[2], a[3]) })
+    result(unsafe { libc::syscall(nr, a[0], a[1], a[2], a[3], a[4]) })
 }
 
 /// Ends the whole process now with `status` (exit_group).
@@ -651,28 +649,6 @@ pub fn set_mempolicy(mode: i32, nodemask: &[u64], maxnode: u64) -> Result<u64, E
     result(unsafe { libc::syscall(libc::SYS_set_mempolicy, mode, mask, maxnode) })
 }
 
-/// A System V IPC call whose one pointer argument, `a[at]`, becomes
-/// ninux's `buf`: msgsnd, msgrcv, msgctl, semop, semctl, shmctl. The
-/// caller gives a buffer as large as the call reads or writes.
-pub fn ipc_with(nr: i64, mut a: [u64; 5], at: usize, buf: &mut [u8]) -> Result<u64, Errno> {
-    const WITH_BUFFER: [i64; 6] = [
-        libc::SYS_msgsnd,
-        libc::SYS_msgrcv,
-        libc::SYS_msgctl,
-        libc::SYS_semop,
-        libc::SYS_semctl,
-        libc::SYS_shmctl,
-    ];
-    assert!(
-        WITH_BUFFER.contains(&nr) && at < 5,
-        "host::ipc_with: not an IPC call"
-    );
-    a[at] = buf.as_mut_ptr() as u64;
-    // SAFETY: the one pointer argument is `buf`, ninux's own and as large as
-    // the call uses (the caller's promise above).
-    result(unsafe { libc::syscall(nr, a[0], a[1], a[2], a[3], a[4]) })
-}
-
 /// msgctl, semctl or shmctl with a command that takes no pointer (IPC_RMID,
 /// GETVAL, SETVAL, SHM_LOCK, …): the caller's choice of command is the
 /// guard.
@@ -898,7 +874,7 @@ pub fn eventfd(initval: u32, flags: i32) -> Result<i32, Errno> {
 /// A syscall that takes and returns only integers, with up to six of them
 /// (setpgid, setsid, pidfd_open, timer_delete, membarrier, …).
 pub fn ints(nr: i64, a: [u64; 6]) -> Result<u64, Errno> {
-    const INTS: [i64; 16] = [
+    const INTS: [i64; 18] = [
         libc::SYS_setpgid,
         libc::SYS_setsid,
         libc::SYS_pidfd_open,
@@ -911,6 +887,8 @@ pub fn ints(nr: i64, a: [u64; 6]) -> Result<u64, Errno> {
         libc::SYS_sched_getscheduler,
         libc::SYS_getpriority,
         libc::SYS_setpriority,
+        libc::SYS_ioprio_get,
+        libc::SYS_ioprio_set,
         libc::SYS_prctl,
         libc::SYS_msgget,
         libc::SYS_semget,

@@ -60,7 +60,7 @@ pub fn msgsnd(t: &mut Trap, a: [u64; 6]) -> SysResult {
     }
     let mut msg = read_bytes(msgp, 8 + size as usize)?;
     uaccess::unblocked(t.sigmask(), || {
-        host::ipc_with(libc::SYS_msgsnd, [id, 0, size, flags, 0], 1, &mut msg)
+        host::with_buffer(libc::SYS_msgsnd, [id, 0, size, flags, 0], 1, &mut msg)
     })
     .map_err(from_host)
 }
@@ -73,7 +73,7 @@ pub fn msgrcv(t: &mut Trap, a: [u64; 6]) -> SysResult {
     }
     let mut msg = vec![0u8; 8 + size as usize];
     let n = uaccess::unblocked(t.sigmask(), || {
-        host::ipc_with(libc::SYS_msgrcv, [id, 0, size, kind, flags], 1, &mut msg)
+        host::with_buffer(libc::SYS_msgrcv, [id, 0, size, kind, flags], 1, &mut msg)
     })
     .map_err(from_host)?;
     write_bytes(msgp, &msg[..8 + n as usize])?;
@@ -90,7 +90,7 @@ fn ctl_struct(nr: i64, mut a: [u64; 5], at: usize, size: usize, out: bool) -> Sy
         read_bytes(addr, size)?
     };
     a[at] = 0;
-    let r = host::ipc_with(nr, a, at, &mut buf).map_err(from_host)?;
+    let r = host::with_buffer(nr, a, at, &mut buf).map_err(from_host)?;
     if out {
         write_bytes(addr, &buf)?;
     }
@@ -164,7 +164,7 @@ pub fn semctl(_t: &mut Trap, a: [u64; 6]) -> SysResult {
         GETALL | SETALL => {
             // An array of one unsigned short per semaphore in the set.
             let mut ds = vec![0u8; SEMID_DS];
-            host::ipc_with(nr, [id, 0, IPC_STAT, 0, 0], 3, &mut ds).map_err(from_host)?;
+            host::with_buffer(nr, [id, 0, IPC_STAT, 0, 0], 3, &mut ds).map_err(from_host)?;
             let nsems = u64::from_ne_bytes(ds[80..88].try_into().unwrap_or_default()) as usize;
             ctl_struct(
                 nr,
@@ -206,7 +206,7 @@ pub fn shmctl(_t: &mut Trap, a: [u64; 6]) -> SysResult {
 pub fn shmat(_t: &mut Trap, a: [u64; 6]) -> SysResult {
     let (id, addr, flags) = (a[0], a[1], a[2] as i32);
     let mut ds = vec![0u8; SHMID_DS];
-    host::ipc_with(libc::SYS_shmctl, [id, IPC_STAT, 0, 0, 0], 2, &mut ds).map_err(from_host)?;
+    host::with_buffer(libc::SYS_shmctl, [id, IPC_STAT, 0, 0, 0], 2, &mut ds).map_err(from_host)?;
     // shm_segsz follows the 48-byte struct ipc_perm.
     let size = u64::from_ne_bytes(ds[48..56].try_into().unwrap_or_default());
     platform::mm::attach_shm(id as i32, addr, flags, size).map_err(from_host)

@@ -10,7 +10,7 @@ use abi::Errno;
 use platform::{host, Trap};
 
 fn plain(nr: i64, a: [u64; 6]) -> SysResult {
-    host::plain(nr, [a[0], a[1], a[2]]).map_err(from_host)
+    host::ints(nr, [a[0], a[1], a[2], 0, 0, 0]).map_err(from_host)
 }
 
 /// getpriority(2): the raw call's `20 - nice`, as Linux returns it.
@@ -54,7 +54,7 @@ const PARAM: usize = 4;
 /// sched_getparam(2)
 pub fn sched_getparam(_t: &mut Trap, a: [u64; 6]) -> SysResult {
     let mut param = [0u8; PARAM];
-    host::sched_with(libc::SYS_sched_getparam, [a[0], 0, 0, 0], 1, &mut param)
+    host::with_buffer(libc::SYS_sched_getparam, [a[0], 0, 0, 0, 0], 1, &mut param)
         .map_err(from_host)?;
     write_bytes(a[1], &param)?;
     Ok(0)
@@ -63,15 +63,16 @@ pub fn sched_getparam(_t: &mut Trap, a: [u64; 6]) -> SysResult {
 /// sched_setparam(2)
 pub fn sched_setparam(_t: &mut Trap, a: [u64; 6]) -> SysResult {
     let mut param = read_param(a[1])?;
-    host::sched_with(libc::SYS_sched_setparam, [a[0], 0, 0, 0], 1, &mut param).map_err(from_host)
+    host::with_buffer(libc::SYS_sched_setparam, [a[0], 0, 0, 0, 0], 1, &mut param)
+        .map_err(from_host)
 }
 
 /// sched_setscheduler(2)
 pub fn sched_setscheduler(_t: &mut Trap, a: [u64; 6]) -> SysResult {
     let mut param = read_param(a[2])?;
-    host::sched_with(
+    host::with_buffer(
         libc::SYS_sched_setscheduler,
-        [a[0], a[1], 0, 0],
+        [a[0], a[1], 0, 0, 0],
         2,
         &mut param,
     )
@@ -89,8 +90,13 @@ fn read_param(addr: u64) -> Result<[u8; PARAM], Errno> {
 /// sched_rr_get_interval(2)
 pub fn sched_rr_get_interval(_t: &mut Trap, a: [u64; 6]) -> SysResult {
     let mut ts = [0u8; 16];
-    host::sched_with(libc::SYS_sched_rr_get_interval, [a[0], 0, 0, 0], 1, &mut ts)
-        .map_err(from_host)?;
+    host::with_buffer(
+        libc::SYS_sched_rr_get_interval,
+        [a[0], 0, 0, 0, 0],
+        1,
+        &mut ts,
+    )
+    .map_err(from_host)?;
     write_bytes(a[1], &ts)?;
     Ok(0)
 }
@@ -100,9 +106,9 @@ pub fn sched_rr_get_interval(_t: &mut Trap, a: [u64; 6]) -> SysResult {
 pub fn sched_setaffinity(_t: &mut Trap, a: [u64; 6]) -> SysResult {
     let len = a[1].min(8192) as usize;
     let mut mask = read_bytes(a[2], len)?;
-    host::sched_with(
+    host::with_buffer(
         libc::SYS_sched_setaffinity,
-        [a[0], len as u64, 0, 0],
+        [a[0], len as u64, 0, 0, 0],
         2,
         &mut mask,
     )
@@ -119,9 +125,9 @@ pub fn sched_getattr(_t: &mut Trap, a: [u64; 6]) -> SysResult {
         return Err(Errno::EINVAL);
     }
     let mut attr = vec![0u8; size];
-    host::sched_with(
+    host::with_buffer(
         libc::SYS_sched_getattr,
-        [a[0], 0, size as u64, a[3]],
+        [a[0], 0, size as u64, a[3], 0],
         1,
         &mut attr,
     )
@@ -144,7 +150,8 @@ pub fn sched_setattr(_t: &mut Trap, a: [u64; 6]) -> SysResult {
         n => n,
     };
     let mut attr = read_bytes(a[1], size.max(4))?;
-    host::sched_with(libc::SYS_sched_setattr, [a[0], 0, a[2], 0], 1, &mut attr).map_err(from_host)
+    host::with_buffer(libc::SYS_sched_setattr, [a[0], 0, a[2], 0, 0], 1, &mut attr)
+        .map_err(from_host)
 }
 
 /// The `unsigned long` words holding `maxnode` bits of a node mask, at
