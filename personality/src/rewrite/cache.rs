@@ -25,7 +25,7 @@ pub struct Plan {
     pub kept: usize,
 }
 
-const MAGIC: &str = "ninux-rewrite-plan 4";
+const MAGIC: &[u8] = b"ninux-rewrite-plan 5\n";
 
 /// The plans' directory, made if missing, once per process: an exec looks
 /// up one plan and a dynamically linked program one per library.
@@ -120,77 +120,87 @@ fn path(key: Key) -> Option<PathBuf> {
     Some(dir()?.join(format!("{:016x}-{}", h.finish(), key.len)))
 }
 
-fn parse(text: &str) -> Option<Plan> {
-    let mut lines = text.lines();
-    if lines.next()? != MAGIC {
-        return None;
-    }
-    let kept = lines.next()?.strip_prefix("kept ")?.parse().ok()?;
-    let mut sites = Vec::new();
-    for line in lines {
-        let mut words = line.split(' ');
-        let mut f = words
-            .by_ref()
-            .take(3)
-            .map(|w| u64::from_str_radix(w, 16).ok());
-        let (start, end, site) = (f.next()??, f.next()??, f.next()??);
-        // `-`: relocated by iced; else base, code (hex), fixups (`-` or 3,12).
-        let movable = match words.next()? {
-            "-" => None,
-            base => Some(Moved {
-                base: u64::from_str_radix(base, 16).ok()?,
-                code: unhex(words.next()?)?,
-                fixups: match words.next()? {
-                    "-" => Vec::new(),
-                    list => list
-                        .split(',')
-                        .map(|o| o.parse().ok())
-                        .collect::<Option<Vec<u8>>>()?,
-                },
-            }),
-        };
-        if words.next().is_some() || !(start <= site && site + 2 <= end) {
-            return None;
-        }
-        sites.push((start, end, site, movable));
-    }
-    Some(Plan { sites, kept })
-}
-
-fn unhex(s: &str) -> Option<Vec<u8>> {
-    if !s.len().is_multiple_of(2) || s.len() > 512 {
-        return None;
-    }
-    (0..s.len())
-        .step_by(2)
-        .map(|i| u8::from_str_radix(s.get(i..i + 2)?, 16).ok())
-        .collect()
-}
-
-fn format(plan: &Plan) -> String {
-    let mut out = format!("{MAGIC}\nkept {}\n", plan.kept);
+/// A plan file: [`MAGIC`], then little-endian `u32` kept and site count,
+/// then per site its window start, end and site (`u64`s) and how it moves:
+/// a 0 byte (by iced), or a 1 byte, the base (`u64`), the code and the
+/// fixups (each a `u16` length and its bytes). Binary rather than text: an
+/// exec reads its program's plan every time, and parsing text cost tens of
+/// microseconds of a fork+exec's few hundred.
+fn encode(plan: &Plan) -> Vec<u8> {
+    let mut out = MAGIC.to_vec();
+    out.extend_from_slice(&(plan.kept as u32).to_le_bytes());
+    out.extend_from_slice(&(plan.sites.len() as u32).to_le_bytes());
     for (start, end, site, movable) in &plan.sites {
-        let how = match movable {
-            None => "-".to_string(),
+        for v in [start, end, site] {
+            out.extend_from_slice(&v.to_le_bytes());
+        }
+        match movable {
+            None => out.push(0),
             Some(m) => {
-                let code: String = m.code.iter().map(|b| format!("{b:02x}")).collect();
-                let fixups: Vec<String> = m.fixups.iter().map(u8::to_string).collect();
-                let fixups = if fixups.is_empty() {
-                    "-".to_string()
-                } else {
-                    fixups.join(",")
-                };
-                format!("{:x} {code} {fixups}", m.base)
+                out.push(1);
+                out.extend_from_slice(&m.base.to_le_bytes());
+                for bytes in [&m.code, &m.fixups] {
+                    out.extend_from_slice(&(bytes.len() as u16).to_le_bytes());
+                    out.extend_from_slice(bytes);
+                }
             }
-        };
-        out.push_str(&format!("{start:x} {end:x} {site:x} {how}\n"));
+        }
     }
     out
 }
 
+/// Reads what [`encode`] wrote; None for anything else.
+fn decode(bytes: &[u8]) -> Option<Plan> {
+    let mut r = Reader(bytes.strip_prefix(MAGIC)?);
+    let kept = r.u32()? as usize;
+    let count = r.u32()? as usize;
+    let mut sites = Vec::with_capacity(count.min(bytes.len() / 25));
+    for _ in 0..count {
+        let (start, end, site) = (r.u64()?, r.u64()?, r.u64()?);
+        let movable = match r.take(1)?[0] {
+            0 => None,
+            1 => Some(Moved {
+                base: r.u64()?,
+                code: r.counted()?.to_vec(),
+                fixups: r.counted()?.to_vec(),
+            }),
+            _ => return None,
+        };
+        if !(start <= site && site.checked_add(2)? <= end) {
+            return None;
+        }
+        sites.push((start, end, site, movable));
+    }
+    r.0.is_empty().then_some(Plan { sites, kept })
+}
+
+/// A cursor over a plan file's bytes.
+struct Reader<'a>(&'a [u8]);
+
+impl<'a> Reader<'a> {
+    fn take(&mut self, n: usize) -> Option<&'a [u8]> {
+        if self.0.len() < n {
+            return None;
+        }
+        let (head, rest) = self.0.split_at(n);
+        self.0 = rest;
+        Some(head)
+    }
+    fn u32(&mut self) -> Option<u32> {
+        Some(u32::from_le_bytes(self.take(4)?.try_into().ok()?))
+    }
+    fn u64(&mut self) -> Option<u64> {
+        Some(u64::from_le_bytes(self.take(8)?.try_into().ok()?))
+    }
+    fn counted(&mut self) -> Option<&'a [u8]> {
+        let n = u16::from_le_bytes(self.take(2)?.try_into().ok()?);
+        self.take(n as usize)
+    }
+}
+
 /// The plan saved for `key`, if any.
 pub fn load(key: Key) -> Option<Plan> {
-    parse(&std::fs::read_to_string(path(key)?).ok()?)
+    decode(&std::fs::read(path(key)?).ok()?)
 }
 
 /// Saves a plan (written aside and renamed in, so a reader sees all or nothing).
@@ -198,7 +208,7 @@ pub fn store(key: Key, plan: &Plan) {
     let Some(path) = path(key) else { return };
     let tmp = path.with_extension(format!("tmp{}", std::process::id()));
     let written = std::fs::File::create(&tmp)
-        .and_then(|mut f| f.write_all(format(plan).as_bytes()))
+        .and_then(|mut f| f.write_all(&encode(plan)))
         .and_then(|()| std::fs::rename(&tmp, &path));
     if written.is_err() {
         let _ = std::fs::remove_file(&tmp);
@@ -247,26 +257,33 @@ mod tests {
             ],
             kept: 3,
         };
-        assert_eq!(parse(&format(&plan)), Some(plan));
-        assert_eq!(
-            parse("ninux-rewrite-plan 4\nkept 0\n"),
-            Some(Plan {
-                sites: vec![],
-                kept: 0
-            })
-        );
-        assert_eq!(parse("something else\nkept 0\n"), None);
-        assert_eq!(parse("ninux-rewrite-plan 4\nkept x\n"), None);
+        let bytes = encode(&plan);
+        assert_eq!(decode(&bytes), Some(plan));
+        let empty = Plan {
+            sites: vec![],
+            kept: 0,
+        };
+        assert_eq!(decode(&encode(&empty)), Some(empty));
+        assert_eq!(decode(b"ninux-rewrite-plan 4\nkept 0\n"), None);
+        // Cut anywhere, or with a byte more, it is refused.
+        for n in 0..bytes.len() {
+            assert_eq!(decode(&bytes[..n]), None, "cut at {n}");
+        }
+        assert_eq!(decode(&[&bytes[..], &[0]].concat()), None);
         // The site must lie inside its window.
-        assert_eq!(parse("ninux-rewrite-plan 4\nkept 0\n10 17 20 -\n"), None);
-        assert_eq!(
-            parse("ninux-rewrite-plan 4\nkept 0\n10 17 15 10 b8 x\n"),
-            None
-        );
-        assert_eq!(
-            parse("ninux-rewrite-plan 4\nkept 0\n10 17 15 10 b8f 1\n"),
-            None
-        );
-        assert_eq!(parse("ninux-rewrite-plan 4\nkept 0\n10 17\n"), None);
+        let mut outside = MAGIC.to_vec();
+        outside.extend_from_slice(&[0, 0, 0, 0, 1, 0, 0, 0]);
+        for v in [0x10u64, 0x17, 0x20] {
+            outside.extend_from_slice(&v.to_le_bytes());
+        }
+        outside.push(0);
+        assert_eq!(decode(&outside), None);
+        // Inside, it reads; with a kind of move that does not exist, not.
+        let site = outside.len() - 9;
+        outside[site..site + 8].copy_from_slice(&0x15u64.to_le_bytes());
+        assert!(decode(&outside).is_some());
+        let last = outside.len() - 1;
+        outside[last] = 2;
+        assert_eq!(decode(&outside), None, "an unknown kind");
     }
 }
