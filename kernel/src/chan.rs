@@ -154,7 +154,9 @@ pub trait Node: Send + Sync + 'static {
     /// What `walk1(name)` and then `walked_stat_attr` of the result would
     /// say, for a device that can answer without a chan for the child (a
     /// stat of a path's last element, [`crate::Namespace::stat_kept`]).
-    /// None: walk and ask the child.
+    /// None: walk and ask the child. Where the record has numeric ids
+    /// (`n_uid`, `n_gid`), its `uid` and `gid` names may be left empty: a
+    /// stat(2) reads the numbers.
     fn stat_child(&self, _name: &str) -> Option<Result<(Dir, Option<Getattr>)>> {
         None
     }

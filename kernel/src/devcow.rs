@@ -296,6 +296,34 @@ impl CowNode {
         Ok((self.stat()?, self.getattr()))
     }
 
+    /// [`Node::stat_child`] in a directory the upper layer does not have
+    /// (the common case in a walk of a read-only tree): no upper file can
+    /// hide or whiteout the lower one, so the lower directory answers, as
+    /// [`CowNode::child`] and [`CowNode::walked_stat_attr`] would, but
+    /// with no node made. None where the upper layer has to be looked at.
+    fn lower_stat_child(&self, name: &str) -> Option<Result<(Dir, Option<Getattr>)>> {
+        if self.c.generation.is_none() || !self.qid.is_dir() || name.starts_with(WH) {
+            return None;
+        }
+        check_elem(name).ok()?;
+        let mut st = self.st.lock().unwrap();
+        if st.missing_since != self.c.stamp() {
+            self.refresh(&mut st);
+        }
+        if st.up.as_ref().is_some_and(is_dir) {
+            return None;
+        }
+        let lower = st.lower.as_ref()?;
+        Some(match lower.stat_child(name)? {
+            Ok((mut d, g)) => {
+                (d.typ, d.dev) = (self.c.id.typ as u16, self.c.id.dev);
+                Ok((d, g))
+            }
+            Err(e) if e == ESTALEWALK => Err(e),
+            Err(_) => Err(ENONEXIST),
+        })
+    }
+
     fn rel(&self) -> String {
         self.st.lock().unwrap().rel.clone()
     }
@@ -641,6 +669,9 @@ impl Node for CowNode {
         Ok(Box::new(self.child(name)?))
     }
     fn stat_child(&self, name: &str) -> Option<Result<(Dir, Option<Getattr>)>> {
+        if let Some(r) = self.lower_stat_child(name) {
+            return Some(r);
+        }
         Some(self.child(name).and_then(|c| c.walked_stat_attr()))
     }
     fn open(&mut self, mode: u32) -> Result<Qid> {

@@ -30,6 +30,7 @@ use crate::dev::Device;
 use crate::dircache::{host_id, DirCache, HostId};
 use crate::error::*;
 use crate::hostwatch;
+use crate::hostwatch::Watch;
 
 pub(crate) const BENEATH: ResolveFlags = ResolveFlags::BENEATH.union(ResolveFlags::NO_MAGICLINKS);
 pub(crate) const NOLINKS: ResolveFlags = BENEATH.union(ResolveFlags::NO_SYMLINKS);
@@ -116,6 +117,17 @@ pub(crate) fn host_dir(
     id: DevId,
     link: Option<String>,
 ) -> Dir {
+    Dir {
+        uid: st.st_uid.to_string(),
+        gid: st.st_gid.to_string(),
+        ..host_record(st, name, qid, id, link)
+    }
+}
+
+/// [`host_dir`] with the owner and group as numbers only (`n_uid`,
+/// `n_gid`; the names empty): what a stat(2) reads, without formatting
+/// two strings per file ([`crate::chan::Node::stat_child`]).
+fn host_record(st: &rfs::Stat, name: &str, qid: Qid, id: DevId, link: Option<String>) -> Dir {
     let ft = FileType::from_raw_mode(st.st_mode as _);
     let mut mode = st.st_mode as u32 & 0o777;
     for (um, dm) in [(0o4000, DMSETUID), (0o2000, DMSETGID), (0o1000, DMSETVTX)] {
@@ -160,8 +172,8 @@ pub(crate) fn host_dir(
             st.st_size as u64
         },
         name: name.into(),
-        uid: st.st_uid.to_string(),
-        gid: st.st_gid.to_string(),
+        uid: String::new(),
+        gid: String::new(),
         muid: String::new(),
         extension,
         n_uid: st.st_uid,
@@ -526,16 +538,28 @@ impl HostNode {
         }
         self.confirm()?;
         let dir = self.fd()?;
-        // Watched before the lookup, so a change after it ends the epoch.
+        let is_dir =
+            |st: &rfs::Stat| FileType::from_raw_mode(st.st_mode as _) == FileType::Directory;
+        // Read before the lookup, so a change after it ends the epoch.
         let epoch = hostwatch::stamp();
-        let fact = if self.vouch != 0 && hostwatch::watch(dir.as_fd(), self.host) {
-            epoch
-        } else {
-            0
-        };
         let mut st = rfs::statat(&*dir, name, AtFlags::SYMLINK_NOFOLLOW)?;
+        let mut fact = 0;
+        // Only a directory found is remembered (in the cache), so only then
+        // must this directory be watched: one holding nothing but files
+        // costs no watch. A watch added just now did not see the lookup,
+        // which is made again under it.
+        if is_dir(&st) && self.vouch != 0 {
+            match hostwatch::watch(dir.as_fd(), self.host) {
+                Watch::Already => fact = epoch,
+                Watch::Added => {
+                    st = rfs::statat(&*dir, name, AtFlags::SYMLINK_NOFOLLOW)?;
+                    fact = epoch;
+                }
+                Watch::Unwatched => {}
+            }
+        }
         let fd = OnceLock::new();
-        if FileType::from_raw_mode(st.st_mode as _) == FileType::Directory {
+        if is_dir(&st) {
             let d = match self.dirs.lookup(self.host, name, &st, fact) {
                 Some(d) => d,
                 None => {
@@ -553,6 +577,33 @@ impl HostNode {
         Ok(c)
     }
 
+    /// [`Node::stat_child`] of a file that is neither a directory nor a
+    /// symlink: one host stat, and no node made, since nothing about such a
+    /// file is cached. None for the others, which [`HostNode::child`]
+    /// walks to (a directory goes into the cache, a symlink's stat record
+    /// carries its target).
+    fn stat_leaf(&self, name: &str) -> Option<Result<(Dir, Option<Getattr>)>> {
+        if check_elem(name).is_err() || !self.qid.is_dir() {
+            return None;
+        }
+        let stat = || -> Result<rfs::Stat> {
+            self.confirm()?;
+            Ok(rfs::statat(&*self.fd()?, name, AtFlags::SYMLINK_NOFOLLOW)?)
+        };
+        let st = match stat() {
+            Ok(st) => st,
+            Err(e) => return Some(Err(e)),
+        };
+        match FileType::from_raw_mode(st.st_mode as _) {
+            FileType::Directory | FileType::Symlink => None,
+            _ => {
+                let qid = host_qid(&st, self.rootdev);
+                let d = host_record(&st, name, qid, self.id, None);
+                Some(Ok((d, Some(host_getattr(&st)))))
+            }
+        }
+    }
+
     /// What a speculative walk takes from the cache for `name`, if it is to
     /// take it. Below a path vouched for now, an entry that is not (seen
     /// in an earlier epoch, say before a fork, or in none) is looked up
@@ -567,7 +618,7 @@ impl HostNode {
         let stale = vouch == 0 || vouch != hostwatch::current();
         if stale && self.vouched() {
             let dir = self.fd().ok()?;
-            if hostwatch::watch(dir.as_fd(), self.host) {
+            if hostwatch::watch(dir.as_fd(), self.host) != Watch::Unwatched {
                 return None;
             }
         }
@@ -672,7 +723,10 @@ impl Node for HostNode {
         Ok(Box::new(self.walk_checked(name)?))
     }
     fn stat_child(&self, name: &str) -> Option<Result<(Dir, Option<Getattr>)>> {
-        Some(self.walk_checked(name).and_then(|c| c.walked_stat_attr()))
+        Some(
+            self.stat_leaf(name)
+                .unwrap_or_else(|| self.walk_checked(name).and_then(|c| c.walked_stat_attr())),
+        )
     }
     fn vouched(&self) -> bool {
         HostNode::vouched(self)

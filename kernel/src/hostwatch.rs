@@ -3,7 +3,7 @@
 //! host kernel's own.
 //!
 //! One inotify instance per ninux process watches every host directory that
-//! a walk looked a name up in, for names of directories that go or come
+//! a walk found a directory in, for names of directories that go or come
 //! (renamed, removed, replaced), and `/proc/self/mountinfo` tells of mounts.
 //! Anything of the kind ends the current **epoch**. A fact found in an
 //! epoch ("`name` in this directory is that directory"), looked up in a
@@ -107,13 +107,24 @@ pub(crate) fn current() -> u64 {
     stamp()
 }
 
-/// Makes sure `dir` (an fd of the host directory `id`) is watched; false
-/// if it cannot be, and nothing looked up in it may be vouched for.
-pub(crate) fn watch(dir: BorrowedFd, id: HostId) -> bool {
+/// Whether a directory is watched, as [`watch`] found or left it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Watch {
+    /// Watched before this call: a lookup made earlier was under the watch.
+    Already,
+    /// Watched from now on: an earlier lookup was not.
+    Added,
+    /// Not watched (no instance, or none to be had): nothing looked up in
+    /// it may be vouched for.
+    Unwatched,
+}
+
+/// Makes sure `dir` (an fd of the host directory `id`) is watched.
+pub(crate) fn watch(dir: BorrowedFd, id: HostId) -> Watch {
     let mut st = STATE.lock().unwrap_or_else(|e| e.into_inner());
     restart_if_forked(&mut st);
     if st.as_ref().is_some_and(|s| s.watched.contains(&id)) {
-        return true;
+        return Watch::Already;
     }
     if st.as_ref().is_some_and(|s| s.watched.len() >= MAX_WATCHES) {
         *st = None;
@@ -121,11 +132,14 @@ pub(crate) fn watch(dir: BorrowedFd, id: HostId) -> bool {
     }
     if st.is_none() {
         if LOOKUPS.fetch_add(1, Ordering::Relaxed) < LOOKUPS_BEFORE_WATCHING {
-            return false;
+            return Watch::Unwatched;
         }
         *st = State::new();
     }
-    st.as_mut().is_some_and(|s| s.watch(dir, id))
+    match st.as_mut().is_some_and(|s| s.watch(dir, id)) {
+        true => Watch::Added,
+        false => Watch::Unwatched,
+    }
 }
 
 /// In a forked child, the parent's instance is let go (its fds closed, the

@@ -84,7 +84,9 @@ pub use error::{Error, Result};
 /// travels in 9P, whose mode is one byte): open without blocking, as Linux's
 /// O_NONBLOCK does for FIFOs and devices. Host-backed devices honour it.
 pub const ONONBLOCK: u32 = 0x0100_0000;
-pub use namespace::{cleanname, Namespace, Walked, MAFTER, MBEFORE, MCACHE, MCREATE, MREPL};
+pub use namespace::{
+    cleaned, cleanname, Namespace, Walked, MAFTER, MBEFORE, MCACHE, MCREATE, MREPL,
+};
 
 // The kernel is called from many host threads at once.
 const _: () = {

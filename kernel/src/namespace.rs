@@ -174,6 +174,15 @@ pub fn cleanname(p: &str) -> String {
     clean(p)
 }
 
+/// [`cleanname`] of an owned path: `p` itself when it is clean already,
+/// as most are (no second copy of every path a guest names).
+pub fn cleaned(p: String) -> String {
+    if is_clean(&p) {
+        return p;
+    }
+    clean(&p)
+}
+
 /// Whether `p` is as cleanname leaves it: `/`, or names (none empty, `.`
 /// or `..`) joined by single slashes, with at most a leading slash.
 fn is_clean(p: &str) -> bool {

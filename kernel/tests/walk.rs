@@ -194,6 +194,40 @@ fn kept_walks_follow_binds_and_host_changes() {
     }
 }
 
+/// The length of `path`'s file, as a stat of its last element in the kept
+/// directory says (when it can) and as a walk says.
+fn lengths(ns: &Namespace, path: &str) -> (Option<u64>, u64) {
+    let kept = ns.stat_kept(path).map(|(_, d, _)| d.length);
+    (kept, ns.stat(path).unwrap().length)
+}
+
+#[test]
+fn a_directory_found_where_only_files_were_is_watched_from_then_on() {
+    let (t, ns) = setup();
+    let r = t.path();
+    warm(&ns);
+    // /usr/bin holds only files so far: nothing about it is watched.
+    assert_eq!(
+        ns.stat("/usr/bin/prog").unwrap().qid.path,
+        qid_at(&ns, "/usr/bin/prog")
+    );
+    std::fs::create_dir(r.join("usr/bin/sub")).unwrap();
+    std::fs::write(r.join("usr/bin/sub/f"), b"one").unwrap();
+    for _ in 0..3 {
+        let (kept, walked) = lengths(&ns, "/usr/bin/sub/f");
+        assert_eq!(walked, 3);
+        assert!(kept.is_none_or(|k| k == 3), "{kept:?}");
+    }
+    // Renamed away on the host, another in its place: the directory
+    // found in /usr/bin made it watched, so the cached walk is not kept.
+    std::fs::rename(r.join("usr/bin/sub"), r.join("usr/bin/gone")).unwrap();
+    std::fs::create_dir(r.join("usr/bin/sub")).unwrap();
+    std::fs::write(r.join("usr/bin/sub/f"), b"three").unwrap();
+    let (kept, walked) = lengths(&ns, "/usr/bin/sub/f");
+    assert_eq!(walked, 5);
+    assert!(kept.is_none_or(|k| k == 5), "{kept:?}");
+}
+
 #[test]
 fn a_mount_over_a_kept_directory_is_seen() {
     let (t, ns) = setup();

@@ -8,7 +8,7 @@
 //! before its `..` ends where the lexical one would.
 
 use abi::Errno;
-use kernel::{cleanname, Chan, Namespace, Walked};
+use kernel::{cleaned, cleanname, Chan, Namespace, Walked};
 use std::sync::{Mutex, OnceLock};
 
 /// Linux's MAXSYMLINKS.
@@ -37,10 +37,15 @@ pub fn ns() -> Result<&'static Namespace, Errno> {
 }
 
 pub fn cwd() -> String {
-    FILES
-        .get()
-        .map(|f| crate::state::lock(&f.cwd).clone())
-        .unwrap_or_else(|| "/".into())
+    with_cwd(str::to_string)
+}
+
+/// `f` of the current directory, without a copy of it.
+fn with_cwd<T>(f: impl FnOnce(&str) -> T) -> T {
+    match FILES.get() {
+        Some(files) => f(&crate::state::lock(&files.cwd)),
+        None => f("/"),
+    }
 }
 
 pub fn set_cwd(path: String) {
@@ -110,7 +115,7 @@ pub fn absolute(base: &Base, raw: &[u8]) -> Result<String, Errno> {
     }
     Ok(match base {
         _ if text.starts_with('/') => text.to_string(),
-        Base::Cwd => join(&cwd(), text),
+        Base::Cwd => with_cwd(|cwd| join(cwd, text)),
         Base::Dir(d) => join(d, text),
     })
 }
@@ -128,7 +133,7 @@ pub fn resolve(base: &Base, raw: &[u8], last: Last) -> Result<Resolved, Errno> {
     match &result {
         Ok(r) => check_search(&start, &r.path)?,
         Err(Errno::ENOENT | Errno::ENOTDIR) => {
-            check_search(&start, &cleanname(&absolute(base, raw)?))?
+            check_search(&start, &cleaned(absolute(base, raw)?))?
         }
         Err(_) => {}
     }
@@ -191,7 +196,7 @@ pub fn stat_kept(
     if abs.ends_with('/') || dot_elem(raw).is_some() {
         return None;
     }
-    let path = cleanname(&abs);
+    let path = cleaned(abs);
     let (dev, d, attr) = ns().ok()?.stat_kept(&path)?;
     if d.qid.is_symlink() && last == Last::Follow {
         return None;
@@ -422,7 +427,7 @@ pub fn may_change(dir: &Resolved) -> Result<(), Errno> {
 /// when it is a symlink (to something missing), the end of the link chain.
 /// With O_EXCL or O_NOFOLLOW a symlink there is EEXIST, as in Linux.
 pub fn dangling_target(base: &Base, raw: &[u8], no_follow: bool) -> Result<String, Errno> {
-    let mut path = cleanname(&absolute(base, raw)?);
+    let mut path = cleaned(absolute(base, raw)?);
     for _ in 0..=MAX_HOPS {
         match resolve(&Base::Cwd, path.as_bytes(), Last::NoFollow) {
             Ok(r) if r.chan.qid.is_symlink() => {
