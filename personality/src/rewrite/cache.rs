@@ -2,7 +2,8 @@
 //! program does not decode its whole text again (the scan costs several
 //! milliseconds, most of an exec's time): one small file per binary in a
 //! private directory of the user's, named by a hash of the binary's bytes
-//! and of the ninux binary itself (another build may plan differently).
+//! (or its file's identity), in a directory of the ninux build's own
+//! (another build may plan differently).
 //! Only a directory owned by this user and closed to others is trusted; a
 //! file that does not parse is ignored and the binary scanned again.
 
@@ -103,21 +104,65 @@ impl Key {
     }
 }
 
-/// The file for `key`, with the ninux binary's identity.
+/// The file for `key`, among this ninux build's plans.
 fn path(key: Key) -> Option<PathBuf> {
-    static ME: std::sync::OnceLock<Option<(u64, i64, i64, u64)>> = std::sync::OnceLock::new();
-    let me = ME.get_or_init(|| {
-        // The executable ninux keeps open for execve: an fstat, where the
-        // path /proc/self/exe costs a walk through procfs.
-        let me = match crate::exec::self_exe_file() {
-            Some(f) => f.metadata().ok()?,
-            None => std::fs::metadata("/proc/self/exe").ok()?,
+    Some(build_dir()?.join(format!("{:016x}-{}", key.hash, key.len)))
+}
+
+/// Plans of other builds left alone for this long are removed.
+const STALE: std::time::Duration = std::time::Duration::from_secs(24 * 3600);
+
+/// This ninux build's plans: a directory of their own in [`dir`], named by
+/// a hash of the ninux binary's identity (another build may plan
+/// differently). The first run of a new build removes the plans of builds
+/// not used for a day ([`STALE`]), so rebuilding ninux does not fill the
+/// temp directory.
+fn build_dir() -> Option<&'static PathBuf> {
+    static BUILD: std::sync::OnceLock<Option<PathBuf>> = std::sync::OnceLock::new();
+    BUILD
+        .get_or_init(|| {
+            // The executable ninux keeps open for execve: an fstat, where the
+            // path /proc/self/exe costs a walk through procfs.
+            let me = match crate::exec::self_exe_file() {
+                Some(f) => f.metadata().ok()?,
+                None => std::fs::metadata("/proc/self/exe").ok()?,
+            };
+            let mut h = std::collections::hash_map::DefaultHasher::new();
+            (me.len(), me.mtime(), me.mtime_nsec(), me.ino()).hash(&mut h);
+            let plans = dir()?;
+            let build = plans.join(format!("{:016x}", h.finish()));
+            if std::fs::symlink_metadata(&build).is_err() {
+                let _ = std::fs::DirBuilder::new().mode(0o700).create(&build);
+                remove_stale(plans, &build);
+            }
+            std::fs::symlink_metadata(&build)
+                .is_ok_and(|m| m.is_dir())
+                .then_some(build)
+        })
+        .as_ref()
+}
+
+/// Removes what else is in `plans` (other builds' directories, an older
+/// ninux's plan files) unchanged for [`STALE`]; best effort, as another
+/// ninux may be at the same.
+fn remove_stale(plans: &std::path::Path, keep: &std::path::Path) {
+    let Ok(entries) = std::fs::read_dir(plans) else {
+        return;
+    };
+    for e in entries.flatten() {
+        let path = e.path();
+        let stale = e
+            .metadata()
+            .and_then(|m| m.modified())
+            .is_ok_and(|t| t.elapsed().is_ok_and(|age| age > STALE));
+        if path == keep || !stale {
+            continue;
+        }
+        let _ = match e.file_type() {
+            Ok(t) if t.is_dir() => std::fs::remove_dir_all(&path),
+            _ => std::fs::remove_file(&path),
         };
-        Some((me.len(), me.mtime(), me.mtime_nsec(), me.ino()))
-    });
-    let mut h = std::collections::hash_map::DefaultHasher::new();
-    ((*me)?, key.hash).hash(&mut h);
-    Some(dir()?.join(format!("{:016x}-{}", h.finish(), key.len)))
+    }
 }
 
 /// A plan file: [`MAGIC`], then little-endian `u32` kept and site count,
@@ -227,6 +272,31 @@ mod tests {
             b[i] ^= 1;
             assert_ne!(fx(&a), fx(&b), "byte {i}");
         }
+    }
+
+    #[test]
+    fn other_builds_plans_go_once_unused_for_a_day() {
+        let t = tempfile::tempdir().unwrap();
+        let p = t.path();
+        let old = std::time::SystemTime::now() - STALE - std::time::Duration::from_secs(60);
+        for d in ["ours", "recent", "old"] {
+            std::fs::create_dir(p.join(d)).unwrap();
+            std::fs::write(p.join(d).join("plan"), b"x").unwrap();
+        }
+        std::fs::write(p.join("old-flat-plan"), b"x").unwrap();
+        for stale in ["ours", "old", "old-flat-plan"] {
+            std::fs::File::open(p.join(stale))
+                .unwrap()
+                .set_modified(old)
+                .unwrap();
+        }
+        remove_stale(p, &p.join("ours"));
+        let mut left: Vec<_> = std::fs::read_dir(p)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().into_string().unwrap())
+            .collect();
+        left.sort();
+        assert_eq!(left, ["ours", "recent"]);
     }
 
     #[test]
