@@ -536,13 +536,32 @@ impl HostNode {
             c.vouch = step_vouch(self.vouch, fact);
             return Ok(c);
         }
+        let (dir, st, epoch) = self.look_up(name)?;
+        self.child_found(dir, name, st, epoch)
+    }
+
+    /// The host stat of `name` in this directory (its fd returned too),
+    /// and the epoch read before the lookup: a change after it ends that
+    /// epoch.
+    fn look_up(&self, name: &str) -> Result<(Arc<OwnedFd>, rfs::Stat, u64)> {
         self.confirm()?;
         let dir = self.fd()?;
+        let epoch = hostwatch::stamp();
+        let st = rfs::statat(&*dir, name, AtFlags::SYMLINK_NOFOLLOW)?;
+        Ok((dir, st, epoch))
+    }
+
+    /// The node for `name`, which [`HostNode::look_up`] found in `dir`
+    /// with host stat `st` in `epoch`; a directory goes into the cache.
+    fn child_found(
+        &self,
+        dir: Arc<OwnedFd>,
+        name: &str,
+        mut st: rfs::Stat,
+        epoch: u64,
+    ) -> Result<HostNode> {
         let is_dir =
             |st: &rfs::Stat| FileType::from_raw_mode(st.st_mode as _) == FileType::Directory;
-        // Read before the lookup, so a change after it ends the epoch.
-        let epoch = hostwatch::stamp();
-        let mut st = rfs::statat(&*dir, name, AtFlags::SYMLINK_NOFOLLOW)?;
         let mut fact = 0;
         // Only a directory found is remembered (in the cache), so only then
         // must this directory be watched: one holding nothing but files
@@ -577,29 +596,28 @@ impl HostNode {
         Ok(c)
     }
 
-    /// [`Node::stat_child`] of a file that is neither a directory nor a
-    /// symlink: one host stat, and no node made, since nothing about such a
-    /// file is cached. None for the others, which [`HostNode::child`]
-    /// walks to (a directory goes into the cache, a symlink's stat record
-    /// carries its target).
-    fn stat_leaf(&self, name: &str) -> Option<Result<(Dir, Option<Getattr>)>> {
-        if check_elem(name).is_err() || !self.qid.is_dir() {
-            return None;
+    /// [`Node::stat_child`]: one host stat, and for a file that is neither
+    /// a directory nor a symlink no node made, since nothing about such a
+    /// file is cached. A directory goes into the cache and a symlink's
+    /// record carries its target, as [`HostNode::child`] makes them, from
+    /// the same stat.
+    fn stat_entry(&self, name: &str) -> Result<(Dir, Option<Getattr>)> {
+        check_elem(name)?;
+        if !self.qid.is_dir() {
+            return Err(ENOTDIR);
         }
-        let stat = || -> Result<rfs::Stat> {
-            self.confirm()?;
-            Ok(rfs::statat(&*self.fd()?, name, AtFlags::SYMLINK_NOFOLLOW)?)
-        };
-        let st = match stat() {
-            Ok(st) => st,
-            Err(e) => return Some(Err(e)),
-        };
+        if crate::namespace::speculating() {
+            return self.child(name)?.walked_stat_attr();
+        }
+        let (dir, st, epoch) = self.look_up(name)?;
         match FileType::from_raw_mode(st.st_mode as _) {
-            FileType::Directory | FileType::Symlink => None,
+            FileType::Directory | FileType::Symlink => {
+                self.child_found(dir, name, st, epoch)?.walked_stat_attr()
+            }
             _ => {
                 let qid = host_qid(&st, self.rootdev);
                 let d = host_record(&st, name, qid, self.id, None);
-                Some(Ok((d, Some(host_getattr(&st)))))
+                Ok((d, Some(host_getattr(&st))))
             }
         }
     }
@@ -723,10 +741,7 @@ impl Node for HostNode {
         Ok(Box::new(self.walk_checked(name)?))
     }
     fn stat_child(&self, name: &str) -> Option<Result<(Dir, Option<Getattr>)>> {
-        Some(
-            self.stat_leaf(name)
-                .unwrap_or_else(|| self.walk_checked(name).and_then(|c| c.walked_stat_attr())),
-        )
+        Some(self.stat_entry(name))
     }
     fn vouched(&self) -> bool {
         HostNode::vouched(self)
