@@ -58,6 +58,7 @@
 
 pub mod build;
 pub mod chan;
+pub mod cursor;
 pub mod dev;
 pub mod devcons;
 pub mod devcow;

@@ -13,6 +13,7 @@ use std::io::{BufReader, Read, Write};
 use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
 
+use crate::cursor::Cursor;
 use crate::error::*;
 use crate::namespace::cleanname;
 
@@ -362,34 +363,17 @@ fn encode(entries: &[Entry], key: &str) -> Vec<u8> {
     b
 }
 
-struct Cur<'a>(&'a [u8]);
-
-impl Cur<'_> {
-    fn take(&mut self, n: usize) -> Option<&[u8]> {
-        if self.0.len() < n {
-            return None;
-        }
-        let (a, b) = self.0.split_at(n);
-        self.0 = b;
-        Some(a)
-    }
-    fn u32(&mut self) -> Option<u32> {
-        Some(u32::from_le_bytes(self.take(4)?.try_into().ok()?))
-    }
-    fn u64(&mut self) -> Option<u64> {
-        Some(u64::from_le_bytes(self.take(8)?.try_into().ok()?))
-    }
-    fn str(&mut self) -> Option<String> {
-        let n = self.u32()? as usize;
-        String::from_utf8(self.take(n)?.to_vec()).ok()
-    }
+/// A string as [`encode`] puts it: a `u32` length, then UTF-8.
+fn get_str(c: &mut Cursor) -> Option<String> {
+    let n = c.u32()? as usize;
+    String::from_utf8(c.take(n)?.to_vec()).ok()
 }
 
 /// Decodes a cached index; `None` if it is for another key or damaged (every
 /// length and index is checked, so a bad cache file is rebuilt, not trusted).
 fn decode(bytes: &[u8], key: &str) -> Option<Vec<Entry>> {
-    let mut c = Cur(bytes);
-    if c.take(8)? != MAGIC || c.str()? != key {
+    let mut c = Cursor::new(bytes);
+    if c.take(8)? != MAGIC || get_str(&mut c)? != key {
         return None;
     }
     let n = c.u32()? as usize;
@@ -398,8 +382,8 @@ fn decode(bytes: &[u8], key: &str) -> Option<Vec<Entry>> {
     }
     let mut v = Vec::with_capacity(n);
     for _ in 0..n {
-        let name = c.str()?;
-        let kind = Kind::from_u8(c.take(1)?[0])?;
+        let name = get_str(&mut c)?;
+        let kind = Kind::from_u8(c.u8()?)?;
         let (parent, mode, uid, gid, maj, min, ino) = (
             c.u32()?,
             c.u32()?,
@@ -410,7 +394,7 @@ fn decode(bytes: &[u8], key: &str) -> Option<Vec<Entry>> {
             c.u32()?,
         );
         let (mtime, size, offset) = (c.u64()?, c.u64()?, c.u64()?);
-        let link = c.str()?;
+        let link = get_str(&mut c)?;
         if parent as usize >= n || ino as usize >= n {
             return None;
         }
@@ -429,7 +413,7 @@ fn decode(bytes: &[u8], key: &str) -> Option<Vec<Entry>> {
             ino,
         });
     }
-    c.0.is_empty().then_some(v)
+    c.is_empty().then_some(v)
 }
 
 #[cfg(test)]

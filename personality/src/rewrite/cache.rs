@@ -7,6 +7,7 @@
 //! Only a directory owned by this user and closed to others is trusted; a
 //! file that does not parse is ignored and the binary scanned again.
 
+use kernel::cursor::Cursor;
 use loader::rewrite::Moved;
 use std::hash::{Hash, Hasher};
 use std::io::Write;
@@ -196,18 +197,18 @@ fn encode(plan: &Plan) -> Vec<u8> {
 
 /// Reads what [`encode`] wrote; None for anything else.
 fn decode(bytes: &[u8]) -> Option<Plan> {
-    let mut r = Reader(bytes.strip_prefix(MAGIC)?);
+    let mut r = Cursor::new(bytes.strip_prefix(MAGIC)?);
     let kept = r.u32()? as usize;
     let count = r.u32()? as usize;
     let mut sites = Vec::with_capacity(count.min(bytes.len() / 25));
     for _ in 0..count {
         let (start, end, site) = (r.u64()?, r.u64()?, r.u64()?);
-        let movable = match r.take(1)?[0] {
+        let movable = match r.u8()? {
             0 => None,
             1 => Some(Moved {
                 base: r.u64()?,
-                code: r.counted()?.to_vec(),
-                fixups: r.counted()?.to_vec(),
+                code: counted(&mut r)?.to_vec(),
+                fixups: counted(&mut r)?.to_vec(),
             }),
             _ => return None,
         };
@@ -216,31 +217,13 @@ fn decode(bytes: &[u8]) -> Option<Plan> {
         }
         sites.push((start, end, site, movable));
     }
-    r.0.is_empty().then_some(Plan { sites, kept })
+    r.is_empty().then_some(Plan { sites, kept })
 }
 
-/// A cursor over a plan file's bytes.
-struct Reader<'a>(&'a [u8]);
-
-impl<'a> Reader<'a> {
-    fn take(&mut self, n: usize) -> Option<&'a [u8]> {
-        if self.0.len() < n {
-            return None;
-        }
-        let (head, rest) = self.0.split_at(n);
-        self.0 = rest;
-        Some(head)
-    }
-    fn u32(&mut self) -> Option<u32> {
-        Some(u32::from_le_bytes(self.take(4)?.try_into().ok()?))
-    }
-    fn u64(&mut self) -> Option<u64> {
-        Some(u64::from_le_bytes(self.take(8)?.try_into().ok()?))
-    }
-    fn counted(&mut self) -> Option<&'a [u8]> {
-        let n = u16::from_le_bytes(self.take(2)?.try_into().ok()?);
-        self.take(n as usize)
-    }
+/// A `u16` length and that many bytes.
+fn counted<'a>(c: &mut Cursor<'a>) -> Option<&'a [u8]> {
+    let n = c.u16()?;
+    c.take(n as usize)
 }
 
 /// The plan saved for `key`, if any.
