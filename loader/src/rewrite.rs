@@ -130,22 +130,43 @@ pub fn build(
         return Err("the window is shorter than a jmp");
     }
     if let Some(m) = moved {
-        if start + bytes.len() as u64 != site + 2 || !bytes.ends_with(&SYSCALL) {
+        if !bytes.ends_with(&SYSCALL) {
             return Err("the window does not end with its syscall");
         }
-        let mut pre = m.code.clone();
-        let moved = m.base.wrapping_sub(at) as i64;
-        for &off in &m.fixups {
-            let field = pre
-                .get_mut(off as usize..off as usize + 4)
-                .ok_or("a fixup lies outside the window")?;
-            let disp = i32::from_le_bytes(field.try_into().map_err(|_| "bad fixup")?) as i64;
-            let disp = i32::try_from(disp + moved).map_err(|_| "an operand is beyond ±2 GiB")?;
-            field.copy_from_slice(&disp.to_le_bytes());
-        }
-        return finish(pre, Vec::new, start, site, at, entry, bytes.len());
+        return build_moved(m, start, bytes.len(), site, at, entry);
     }
     build_relocated(bytes, start, site, at, entry)
+}
+
+/// [`build`] for a window of `len` bytes at `start` ending with its
+/// `syscall` at `site`, from its [`Moved`] form alone: the window's bytes
+/// need not be read.
+pub fn build_moved(
+    m: &Moved,
+    start: u64,
+    len: usize,
+    site: u64,
+    at: u64,
+    entry: u64,
+) -> Result<Rewrite, &'static str> {
+    if len < crate::scan::MIN_WINDOW as usize {
+        return Err("the window is shorter than a jmp");
+    }
+    if start + len as u64 != site + 2 {
+        return Err("the window does not end with its syscall");
+    }
+    let mut pre = Vec::with_capacity(TRAMPOLINE_MAX);
+    pre.extend_from_slice(&m.code);
+    let moved = m.base.wrapping_sub(at) as i64;
+    for &off in &m.fixups {
+        let field = pre
+            .get_mut(off as usize..off as usize + 4)
+            .ok_or("a fixup lies outside the window")?;
+        let disp = i32::from_le_bytes(field.try_into().map_err(|_| "bad fixup")?) as i64;
+        let disp = i32::try_from(disp + moved).map_err(|_| "an operand is beyond ±2 GiB")?;
+        field.copy_from_slice(&disp.to_le_bytes());
+    }
+    finish(pre, Vec::new, start, site, at, entry, len)
 }
 
 fn build_relocated(

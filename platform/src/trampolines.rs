@@ -6,7 +6,7 @@
 use crate::mm::Errno;
 use std::sync::Mutex;
 
-/// Every area [`map_near`] mapped, (start, len): released by
+/// Every area [`map_near`] or [`map_at`] mapped, (start, len): released by
 /// [`release_all`] when an execve in place ends the image they serve.
 static AREAS: Mutex<Vec<(u64, u64)>> = Mutex::new(Vec::new());
 
@@ -35,42 +35,64 @@ pub fn map_near(lo: u64, hi: u64, len: u64) -> Result<u64, Errno> {
     });
     let above = (0..REACH / STEP).map(|k| page_up(hi) + k * STEP);
     for addr in below.chain(above) {
-        // SAFETY: MAP_FIXED_NOREPLACE never replaces an existing mapping.
-        let p = unsafe {
-            libc::mmap(
-                addr as *mut libc::c_void,
-                len as usize,
-                libc::PROT_READ | libc::PROT_WRITE,
-                libc::MAP_PRIVATE | libc::MAP_ANONYMOUS | libc::MAP_FIXED_NOREPLACE,
-                -1,
-                0,
-            )
-        };
-        if p == libc::MAP_FAILED {
-            continue;
+        if let Ok(at) = map_at(addr, len) {
+            return Ok(at);
         }
-        if p as u64 == addr {
-            AREAS
-                .lock()
-                .unwrap_or_else(|p| p.into_inner())
-                .push((addr, len));
-            return Ok(addr);
-        }
-        // An old kernel took the address as a hint: not ours to use.
-        // SAFETY: p was just mapped here.
-        unsafe { libc::munmap(p, len as usize) };
     }
     Err(libc::ENOMEM)
 }
 
-/// Copies trampoline `code` into an area from [`map_near`] at `addr`; the
+/// Maps `len` bytes of read-write memory for trampolines at exactly `addr`
+/// (where an earlier image's were: its rewritten text jumps there), if
+/// nothing is there.
+pub fn map_at(addr: u64, len: u64) -> Result<u64, Errno> {
+    let len = page_up(len.max(1));
+    // SAFETY: MAP_FIXED_NOREPLACE never replaces an existing mapping.
+    let p = unsafe {
+        libc::mmap(
+            addr as *mut libc::c_void,
+            len as usize,
+            libc::PROT_READ | libc::PROT_WRITE,
+            libc::MAP_PRIVATE | libc::MAP_ANONYMOUS | libc::MAP_FIXED_NOREPLACE,
+            -1,
+            0,
+        )
+    };
+    if p == libc::MAP_FAILED {
+        return Err(libc::EEXIST);
+    }
+    if p as u64 != addr {
+        // An old kernel took the address as a hint: not ours to use.
+        // SAFETY: p was just mapped here.
+        unsafe { libc::munmap(p, len as usize) };
+        return Err(libc::EEXIST);
+    }
+    AREAS
+        .lock()
+        .unwrap_or_else(|p| p.into_inner())
+        .push((addr, len));
+    Ok(addr)
+}
+
+/// Unmaps one area that no code jumps to (its image's text was not
+/// rewritten after all).
+pub fn release(area: (u64, u64)) {
+    let mut areas = AREAS.lock().unwrap_or_else(|p| p.into_inner());
+    if let Some(i) = areas.iter().position(|&(start, _)| start == area.0) {
+        let (start, len) = areas.swap_remove(i);
+        // SAFETY: the area was mapped for trampolines, and no code reaches it.
+        unsafe { libc::munmap(start as *mut libc::c_void, len as usize) };
+    }
+}
+
+/// Copies trampoline `code` into an area from [`map_near`] or [`map_at`] at `addr`; the
 /// area must then be sealed with [`seal`] before guest code runs it.
 pub fn write(area: (u64, u64), addr: u64, code: &[u8]) -> Result<(), Errno> {
     let (start, len) = area;
     if addr < start || addr + code.len() as u64 > start + len {
         return Err(libc::EINVAL);
     }
-    // SAFETY: the range lies inside an area map_near mapped read-write for
+    // SAFETY: the range lies inside an area mapped read-write for
     // trampolines, which no guest thread runs until it is sealed.
     unsafe { std::ptr::copy_nonoverlapping(code.as_ptr(), addr as *mut u8, code.len()) };
     Ok(())
@@ -78,7 +100,7 @@ pub fn write(area: (u64, u64), addr: u64, code: &[u8]) -> Result<(), Errno> {
 
 /// Makes a trampoline area read-and-execute.
 pub fn seal(area: (u64, u64)) -> Result<(), Errno> {
-    // SAFETY: the area was mapped by map_near for trampolines.
+    // SAFETY: the area was mapped for trampolines.
     let r = unsafe {
         libc::mprotect(
             area.0 as *mut libc::c_void,
@@ -99,7 +121,7 @@ pub fn seal(area: (u64, u64)) -> Result<(), Errno> {
 pub fn release_all() {
     let areas = std::mem::take(&mut *AREAS.lock().unwrap_or_else(|p| p.into_inner()));
     for (start, len) in areas {
-        // SAFETY: map_near mapped the area for trampolines, which only the
+        // SAFETY: the area was mapped for trampolines, which only the
         // old image's code (already unmapped) could reach.
         unsafe { libc::munmap(start as *mut libc::c_void, len as usize) };
     }

@@ -99,6 +99,16 @@ pub(super) fn load_at(
         loader::elf::page_up(w[0].vaddr + w[0].memsz) > loader::elf::page_down(w[1].vaddr)
     });
     let host = program.host_fd().filter(|_| !shares_pages);
+    // The text as an earlier exec rewrote it, when saved (a file mapping,
+    // like the program's own): its trampolines are then already built.
+    let text =
+        host.and_then(|_| crate::rewrite::text::load(image, &program.bytes, program.key, bias));
+    let saved = |s: &loader::Segment| {
+        let t = text.as_ref()?;
+        s.exec
+            .then(|| t.segment(loader::elf::page_down(s.vaddr)))
+            .flatten()
+    };
     for s in &image.segments {
         let start = loader::elf::page_down(s.vaddr) + bias;
         let end = loader::elf::page_up(s.vaddr + s.memsz) + bias;
@@ -108,6 +118,18 @@ pub(super) fn load_at(
                 format!("cannot map segment at {:#x}: {}", s.vaddr, abi::Errno(e)),
             )
         };
+        if let (Some(t), Some(seg)) = (&text, saved(s)) {
+            mm::map(MapRequest {
+                addr: start,
+                len: seg.len,
+                prot: prot_of(s),
+                flags: libc::MAP_PRIVATE | libc::MAP_FIXED,
+                fd: t.fd(),
+                offset: seg.offset,
+            })
+            .map_err(cannot)?;
+            continue;
+        }
         let rw = libc::PROT_READ | libc::PROT_WRITE;
         let file_end = s.vaddr + s.filesz + bias;
         let copied_to = match host {
@@ -142,8 +164,10 @@ pub(super) fn load_at(
         }
     }
     // Patch syscall sites while the code is still writable.
-    crate::rewrite::rewrite_image(image, &program.bytes, program.key, bias);
-    for s in &image.segments {
+    if text.is_none() {
+        crate::rewrite::rewrite_image(image, &program.bytes, program.key, bias);
+    }
+    for s in image.segments.iter().filter(|s| saved(s).is_none()) {
         let start = loader::elf::page_down(s.vaddr) + bias;
         let end = loader::elf::page_up(s.vaddr + s.memsz) + bias;
         // A page shared by two segments keeps the union of their rights.

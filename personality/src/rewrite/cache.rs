@@ -53,7 +53,7 @@ fn dir() -> Option<&'static PathBuf> {
 /// name only has to tell binaries apart, not resist a forger (a guest that
 /// forged a collision would only confuse its own rewriting), and SipHash
 /// over a megabyte costs a noticeable part of an exec.
-fn fx(bytes: &[u8]) -> u64 {
+pub(super) fn fx(bytes: &[u8]) -> u64 {
     let step = |h: u64, w: u64| (h.rotate_left(5) ^ w).wrapping_mul(0x517c_c1b7_2722_0a95);
     let mut words = bytes.chunks_exact(8);
     let mut h = 0u64;
@@ -108,6 +108,11 @@ impl Key {
 /// The file for `key`, among this ninux build's plans.
 fn path(key: Key) -> Option<PathBuf> {
     Some(build_dir()?.join(format!("{:016x}-{}", key.hash, key.len)))
+}
+
+/// The file of `key`'s rewritten text (`text.rs`), beside its plan.
+pub(super) fn text_path(key: Key) -> Option<PathBuf> {
+    Some(build_dir()?.join(format!("{:016x}-{}.text", key.hash, key.len)))
 }
 
 /// Plans of other builds left alone for this long are removed.
@@ -226,21 +231,31 @@ fn counted<'a>(c: &mut Cursor<'a>) -> Option<&'a [u8]> {
     c.take(n as usize)
 }
 
-/// The plan saved for `key`, if any.
-pub fn load(key: Key) -> Option<Plan> {
-    decode(&std::fs::read(path(key)?).ok()?)
+/// The plan saved for `key` and a hash of its file, which names this very
+/// plan (a rewritten text is only good with the plan it was made by).
+pub fn load_hashed(key: Key) -> Option<(Plan, u64)> {
+    let bytes = std::fs::read(path(key)?).ok()?;
+    Some((decode(&bytes)?, fx(&bytes)))
 }
 
-/// Saves a plan (written aside and renamed in, so a reader sees all or nothing).
-pub fn store(key: Key, plan: &Plan) {
-    let Some(path) = path(key) else { return };
-    let tmp = path.with_extension(format!("tmp{}", std::process::id()));
+/// Saves a plan; returns the hash [`load_hashed`] will give with it.
+pub fn store(key: Key, plan: &Plan) -> Option<u64> {
+    let bytes = encode(plan);
+    write_whole(&path(key)?, &bytes).then(|| fx(&bytes))
+}
+
+/// Writes a file aside and renames it in, so a reader sees all or nothing.
+pub(super) fn write_whole(path: &std::path::Path, bytes: &[u8]) -> bool {
+    let mut tmp = path.as_os_str().to_owned();
+    tmp.push(format!(".tmp{}", std::process::id()));
+    let tmp = PathBuf::from(tmp);
     let written = std::fs::File::create(&tmp)
-        .and_then(|mut f| f.write_all(&encode(plan)))
-        .and_then(|()| std::fs::rename(&tmp, &path));
+        .and_then(|mut f| f.write_all(bytes))
+        .and_then(|()| std::fs::rename(&tmp, path));
     if written.is_err() {
         let _ = std::fs::remove_file(&tmp);
     }
+    written.is_ok()
 }
 
 #[cfg(test)]

@@ -23,6 +23,7 @@
 //! (mprotect, JIT, anonymous memory) keeps SIGSYS.
 
 pub(crate) mod cache;
+pub(crate) mod text;
 
 use crate::table;
 use loader::scan::{CodeSource, Scan, SyscallSite};
@@ -113,10 +114,11 @@ fn file_bytes<'a>(image: &Image, bytes: &'a [u8], start: u64, end: u64) -> Optio
     bytes.get(from..from + usize::try_from(end - start).ok()?)
 }
 
-/// The sites to rewrite in `image`: from the cache of plans, else scanned.
-fn plan(image: &Image, bytes: &[u8], key: cache::Key) -> cache::Plan {
-    if let Some(plan) = cache::load(key) {
-        return plan;
+/// The sites to rewrite in `image`: from the cache of plans, else scanned;
+/// and the hash naming the saved plan, when it is saved.
+fn plan(image: &Image, bytes: &[u8], key: cache::Key) -> (cache::Plan, Option<u64>) {
+    if let Some((plan, hash)) = cache::load_hashed(key) {
+        return (plan, Some(hash));
     }
     let scan = loader::scan::scan(image, bytes);
     let mut plan = cache::Plan {
@@ -133,15 +135,31 @@ fn plan(image: &Image, bytes: &[u8], key: cache::Key) -> cache::Plan {
             _ => plan.kept += 1,
         }
     }
-    cache::store(key, &plan);
-    plan
+    let hash = cache::store(key, &plan);
+    (plan, hash)
 }
 
 /// Rewrites the syscall sites of `image` (from `bytes`), loaded at `bias`,
 /// while its segments are still writable; `key` names its cached plan.
 /// Failures leave sites on SIGSYS.
+/// When every planned site was rewritten, the text is saved as rewritten
+/// (`text.rs`) for the next exec of the same program to map.
 pub fn rewrite_image(image: &Image, bytes: &[u8], key: cache::Key, bias: u64) -> Summary {
-    rewrite_within(image, bytes, key, bias, (0, u64::MAX))
+    let (summary, done) = rewrite_within(image, bytes, key, bias, (0, u64::MAX));
+    if let Some(done) = done.filter(|d| d.all) {
+        text::store(image, key, bias, done);
+    }
+    summary
+}
+
+/// What [`rewrite_within`] did with its plan: where the trampolines went,
+/// which plan (by its hash, when saved), and whether every site was
+/// rewritten.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Done {
+    pub area: (u64, u64),
+    pub plan: u64,
+    pub all: bool,
 }
 
 /// The largest shared library whose text is rewritten when mapped.
@@ -180,7 +198,7 @@ pub fn rewrite_mapping(host_fd: i32, at: u64, len: u64, offset: u64, prot: i32) 
     if platform::mm::protect(at, end - at, writable).is_err() {
         return none;
     }
-    let summary = rewrite_within(&image, &bytes, key, bias, (at, end));
+    let (summary, _) = rewrite_within(&image, &bytes, key, bias, (at, end));
     if let Err(e) = platform::mm::protect(at, end - at, prot) {
         log::error!(
             "cannot restore the protection of rewritten code: {}",
@@ -211,14 +229,13 @@ fn rewrite_within(
     key: cache::Key,
     bias: u64,
     (lo, hi): (u64, u64),
-) -> Summary {
+) -> (Summary, Option<Done>) {
     let mut summary = Summary::default();
     if !enabled() || !platform::fast_path_available() {
-        return summary;
+        return (summary, None);
     }
-    static TRAPPED_SET: std::sync::Once = std::sync::Once::new();
-    TRAPPED_SET.call_once(|| platform::set_trapped(&trapped_numbers()));
-    let mut plan = plan(image, bytes, key);
+    set_trapped();
+    let (mut plan, hash) = plan(image, bytes, key);
     plan.sites
         .retain(|s| s.0.wrapping_add(bias) >= lo && s.1.wrapping_add(bias) <= hi);
     summary.kept = plan.kept;
@@ -226,15 +243,15 @@ fn rewrite_within(
         plan.sites.iter().map(|s| s.0).min(),
         plan.sites.iter().map(|s| s.1).max(),
     ) else {
-        return summary;
+        return (summary, None);
     };
-    let size = (plan.sites.len() * loader::rewrite::TRAMPOLINE_MAX) as u64;
+    let size = area_size(&plan);
     let area = match platform::trampolines::map_near(lo + bias, hi + bias, size) {
         Ok(at) => (at, size),
         Err(e) => {
             log::warn!("no room for trampolines near the image: {}", abi::Errno(e));
             summary.kept += plan.sites.len();
-            return summary;
+            return (summary, None);
         }
     };
     // The pages the windows lie in, made private in a call per run of
@@ -253,6 +270,7 @@ fn rewrite_within(
     }
     let entry = platform::fast_entry_address();
     let mut at = area.0;
+    let planned_kept = summary.kept;
     for site in &plan.sites {
         match rewrite_site(site, bias, at, entry, area) {
             Ok(len) => {
@@ -269,7 +287,23 @@ fn rewrite_within(
         // Unreachable trampolines would crash the guest: say so loudly.
         log::error!("cannot seal the trampolines: {}", abi::Errno(e));
     }
-    summary
+    let done = hash.map(|plan| Done {
+        area,
+        plan,
+        all: summary.kept == planned_kept,
+    });
+    (summary, done)
+}
+
+/// Room for the trampolines of `plan`'s sites.
+fn area_size(plan: &cache::Plan) -> u64 {
+    (plan.sites.len() * loader::rewrite::TRAMPOLINE_MAX) as u64
+}
+
+/// Tells the platform which syscall numbers always take the SIGSYS path.
+fn set_trapped() {
+    static TRAPPED_SET: std::sync::Once = std::sync::Once::new();
+    TRAPPED_SET.call_once(|| platform::set_trapped(&trapped_numbers()));
 }
 
 /// Writes one site's trampoline at `at` and its jump over the window;
@@ -282,11 +316,24 @@ fn rewrite_site(
     area: (u64, u64),
 ) -> Result<u64, String> {
     let mut bytes = vec![0u8; (end - start) as usize];
-    let start = start + bias;
-    platform::uaccess::copy_in(&mut bytes, start).map_err(|_| "unreadable window")?;
-    let r = loader::rewrite::build(&bytes, start, site + bias, at, entry, movable.as_ref())?;
+    platform::uaccess::copy_in(&mut bytes, start + bias).map_err(|_| "unreadable window")?;
+    let r = loader::rewrite::build(
+        &bytes,
+        start + bias,
+        site + bias,
+        at,
+        entry,
+        movable.as_ref(),
+    )?;
+    let room = place(&r, at, area)?;
+    platform::uaccess::copy_out(start + bias, &r.patch).map_err(|_| "unwritable window")?;
+    Ok(room)
+}
+
+/// Writes the trampoline of rewrite `r` at `at` in `area`; returns the
+/// room it takes.
+fn place(r: &loader::rewrite::Rewrite, at: u64, area: (u64, u64)) -> Result<u64, String> {
     platform::trampolines::write(area, at, &r.code).map_err(|e| abi::Errno(e).to_string())?;
-    platform::uaccess::copy_out(start, &r.patch).map_err(|_| "unwritable window")?;
     Ok((r.code.len() as u64 + 15) & !15)
 }
 

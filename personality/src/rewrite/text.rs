@@ -1,0 +1,309 @@
+//! A program's text as rewritten, kept beside its plan, so that the next
+//! exec of the program maps it instead of patching a copy.
+//!
+//! Patching costs each exec a private copy of every page holding a site
+//! (a fork+exec of glibc's `true` copies about twenty) and two changes of
+//! the pages' rights. The jumps the patch writes depend only on where the
+//! trampolines are relative to the image, so once an exec has rewritten
+//! every site of a program, its executable segments are saved as they
+//! are then, with that distance. The next exec places the trampolines at
+//! the same distance, builds them from the plan (their code holds absolute
+//! addresses: the image's and ninux's fast entry, so they are built again
+//! each time), and maps the saved pages: shared by every process running
+//! the program, and read from the page cache like the original's.
+//!
+//! Anything that does not fit (another plan, other segments, the
+//! trampolines' place taken, a site that cannot be built) falls back to
+//! patching.
+
+use super::{cache, Done};
+use kernel::cursor::Cursor;
+use loader::elf::{page_down, page_up};
+use loader::Image;
+use std::os::fd::AsRawFd;
+use std::os::unix::fs::FileExt;
+
+const MAGIC: &[u8] = b"ninux-rewrite-text 1\n";
+const PAGE: u64 = 4096;
+/// Programs with more text than this are patched at each exec instead.
+const MAX_TEXT: u64 = 64 << 20;
+/// At most this many executable segments (the header is one page).
+const MAX_SEGMENTS: usize = 64;
+
+/// One executable segment's pages in the file: their image address,
+/// length and offset in the file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Seg {
+    pub vaddr: u64,
+    pub len: u64,
+    pub offset: u64,
+}
+
+/// The header: where the trampolines were (`delta` after the image's
+/// bias, `area_len` long), the plan's hash, the segments.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Header {
+    delta: u64,
+    area_len: u64,
+    plan: u64,
+    segs: Vec<Seg>,
+}
+
+/// A rewritten text ready to be mapped: its trampolines are in place.
+pub(crate) struct Text {
+    file: std::fs::File,
+    segs: Vec<Seg>,
+}
+
+impl Text {
+    /// The host fd to map the segments from.
+    pub fn fd(&self) -> i32 {
+        self.file.as_raw_fd()
+    }
+
+    /// The saved pages of the segment whose pages start at image address
+    /// `vaddr`.
+    pub fn segment(&self, vaddr: u64) -> Option<Seg> {
+        self.segs.iter().find(|s| s.vaddr == vaddr).copied()
+    }
+}
+
+/// The executable segments of `image` as whole pages (image address and
+/// length), when each is plain text a file mapping can hold: no bss, not
+/// writable.
+fn text_pages(image: &Image) -> Option<Vec<(u64, u64)>> {
+    let mut pages = Vec::new();
+    for s in image.segments.iter().filter(|s| s.exec) {
+        if s.write || s.memsz != s.filesz || s.filesz == 0 {
+            return None;
+        }
+        let start = page_down(s.vaddr);
+        pages.push((start, page_up(s.vaddr + s.filesz) - start));
+    }
+    let total: u64 = pages.iter().map(|p| p.1).sum();
+    (!pages.is_empty() && pages.len() <= MAX_SEGMENTS && total <= MAX_TEXT).then_some(pages)
+}
+
+/// Saves the executable segments of `image`, loaded at `bias` and just
+/// rewritten as `done` says, unless a text is saved already.
+pub(crate) fn store(image: &Image, key: cache::Key, bias: u64, done: Done) {
+    let (Some(pages), Some(path)) = (text_pages(image), cache::text_path(key)) else {
+        return;
+    };
+    if std::fs::symlink_metadata(&path).is_ok() {
+        return;
+    }
+    let mut offset = PAGE;
+    let segs: Vec<Seg> = pages
+        .iter()
+        .map(|&(vaddr, len)| {
+            let s = Seg { vaddr, len, offset };
+            offset += len;
+            s
+        })
+        .collect();
+    let header = Header {
+        delta: done.area.0.wrapping_sub(bias),
+        area_len: done.area.1,
+        plan: done.plan,
+        segs,
+    };
+    let mut bytes = encode(&header);
+    bytes.resize(offset as usize, 0);
+    for s in &header.segs {
+        let to = &mut bytes[s.offset as usize..(s.offset + s.len) as usize];
+        if platform::uaccess::copy_in(to, s.vaddr.wrapping_add(bias)).is_err() {
+            return;
+        }
+    }
+    cache::write_whole(&path, &bytes);
+}
+
+/// The saved text of `image` (parsed from `bytes`, to be loaded at
+/// `bias`), with its trampolines built and sealed; None if there is none
+/// or it cannot be used here.
+pub(crate) fn load(image: &Image, bytes: &[u8], key: cache::Key, bias: u64) -> Option<Text> {
+    if !super::enabled() || !platform::fast_path_available() {
+        return None;
+    }
+    let pages = text_pages(image)?;
+    let file = std::fs::File::open(cache::text_path(key)?).ok()?;
+    let mut head = [0u8; PAGE as usize];
+    let n = file.read_at(&mut head, 0).ok()?;
+    let header = decode(&head[..n])?;
+    let saved: Vec<(u64, u64)> = header.segs.iter().map(|s| (s.vaddr, s.len)).collect();
+    let size = file.metadata().ok()?.len();
+    if saved != pages || header.segs.iter().any(|s| s.offset + s.len > size) {
+        return None;
+    }
+    let (plan, hash) = cache::load_hashed(key)?;
+    if hash != header.plan || plan.sites.is_empty() || header.area_len != super::area_size(&plan) {
+        return None;
+    }
+    super::set_trapped();
+    let at = bias.wrapping_add(header.delta);
+    let area = (
+        platform::trampolines::map_at(at, header.area_len).ok()?,
+        header.area_len,
+    );
+    let entry = platform::fast_entry_address();
+    let mut at = area.0;
+    for (start, end, site, movable) in &plan.sites {
+        // A window that moves without iced is not read: its page of the
+        // file is then never touched.
+        let (window, site) = (*start + bias, *site + bias);
+        let built = match movable {
+            Some(m) => {
+                let len = (end - start) as usize;
+                loader::rewrite::build_moved(m, window, len, site, at, entry).map_err(String::from)
+            }
+            None => super::file_bytes(image, bytes, *start, *end)
+                .ok_or_else(|| "the window is not in the file".to_string())
+                .and_then(|b| {
+                    loader::rewrite::build(b, window, site, at, entry, None).map_err(String::from)
+                }),
+        };
+        match built.and_then(|r| super::place(&r, at, area)) {
+            Ok(room) => at += room,
+            Err(why) => {
+                log::debug!("saved text not used: {why}");
+                platform::trampolines::release(area);
+                return None;
+            }
+        }
+    }
+    if platform::trampolines::seal(area).is_err() {
+        platform::trampolines::release(area);
+        return None;
+    }
+    Some(Text {
+        file,
+        segs: header.segs,
+    })
+}
+
+/// The header page: [`MAGIC`], then little-endian `u64`s delta, area
+/// length and plan hash, a `u32` segment count and per segment its image
+/// address, length and file offset; zeros to the page's end.
+fn encode(h: &Header) -> Vec<u8> {
+    let mut out = MAGIC.to_vec();
+    for v in [h.delta, h.area_len, h.plan] {
+        out.extend_from_slice(&v.to_le_bytes());
+    }
+    out.extend_from_slice(&(h.segs.len() as u32).to_le_bytes());
+    for s in &h.segs {
+        for v in [s.vaddr, s.len, s.offset] {
+            out.extend_from_slice(&v.to_le_bytes());
+        }
+    }
+    out.resize(PAGE as usize, 0);
+    out
+}
+
+/// Reads what [`encode`] wrote; None for anything else, or for segments
+/// not page-aligned, overlapping the header or each other.
+fn decode(bytes: &[u8]) -> Option<Header> {
+    if bytes.len() != PAGE as usize {
+        return None;
+    }
+    let mut c = Cursor::new(bytes.strip_prefix(MAGIC)?);
+    let (delta, area_len, plan) = (c.u64()?, c.u64()?, c.u64()?);
+    let n = c.u32()? as usize;
+    if n == 0 || n > MAX_SEGMENTS {
+        return None;
+    }
+    let mut segs = Vec::with_capacity(n);
+    let mut next = PAGE;
+    for _ in 0..n {
+        let s = Seg {
+            vaddr: c.u64()?,
+            len: c.u64()?,
+            offset: c.u64()?,
+        };
+        let aligned = [s.vaddr, s.len, s.offset].iter().all(|v| v % PAGE == 0);
+        if !aligned || s.len == 0 || s.offset < next {
+            return None;
+        }
+        next = s.offset.checked_add(s.len)?;
+        segs.push(s);
+    }
+    Some(Header {
+        delta,
+        area_len,
+        plan,
+        segs,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn headers_round_trip_and_bad_ones_are_refused() {
+        let h = Header {
+            delta: 0u64.wrapping_sub(0x10_0000),
+            area_len: 97 * 256,
+            plan: 0x1234_5678_9abc_def0,
+            segs: vec![
+                Seg {
+                    vaddr: 0x401000,
+                    len: 0x78000,
+                    offset: PAGE,
+                },
+                Seg {
+                    vaddr: 0x600000,
+                    len: 0x1000,
+                    offset: PAGE + 0x78000,
+                },
+            ],
+        };
+        let bytes = encode(&h);
+        assert_eq!(bytes.len(), PAGE as usize);
+        assert_eq!(decode(&bytes), Some(h.clone()));
+        assert_eq!(decode(&bytes[..100]), None, "cut short");
+        let mut other = bytes.clone();
+        other[MAGIC.len() - 2] ^= 1;
+        assert_eq!(decode(&other), None, "another magic");
+        for (what, seg) in [
+            (
+                "unaligned",
+                Seg {
+                    len: 0x78001,
+                    ..h.segs[0]
+                },
+            ),
+            (
+                "over the header",
+                Seg {
+                    offset: 0,
+                    ..h.segs[0]
+                },
+            ),
+            (
+                "empty",
+                Seg {
+                    len: 0,
+                    ..h.segs[0]
+                },
+            ),
+        ] {
+            let bad = Header {
+                segs: vec![seg],
+                ..h.clone()
+            };
+            assert_eq!(decode(&encode(&bad)), None, "{what}");
+        }
+        let overlapping = Header {
+            segs: vec![
+                h.segs[0],
+                Seg {
+                    offset: PAGE,
+                    ..h.segs[1]
+                },
+            ],
+            ..h.clone()
+        };
+        assert_eq!(decode(&encode(&overlapping)), None, "overlapping");
+    }
+}

@@ -1,0 +1,125 @@
+//! Rewritten text kept for the next exec (personality/src/rewrite/text.rs):
+//! the first run of a program saves its rewritten text, the next maps that
+//! file instead of patching a copy, and a damaged file is passed over.
+
+use std::io::{BufRead, BufReader, Write};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+
+const NINUX: &str = env!("CARGO_BIN_EXE_ninux");
+const BUSYBOX: &str = "/bin/busybox";
+
+/// `ninux run` with its own temporary directory, so its caches start empty.
+fn ninux(tmp: &Path, args: &[&str]) -> Command {
+    let mut c = Command::new(NINUX);
+    c.env("TMPDIR", tmp).arg("run").arg("--").args(args);
+    c
+}
+
+fn echo(tmp: &Path) -> Output {
+    let out = ninux(tmp, &[BUSYBOX, "echo", "hi"]).output().unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(out.stdout, b"hi\n");
+    out
+}
+
+/// The rewritten texts saved under `tmp`.
+fn saved(tmp: &Path) -> Vec<PathBuf> {
+    let mut found = Vec::new();
+    for plans in std::fs::read_dir(tmp).unwrap().flatten() {
+        for build in std::fs::read_dir(plans.path())
+            .into_iter()
+            .flatten()
+            .flatten()
+        {
+            for f in std::fs::read_dir(build.path())
+                .into_iter()
+                .flatten()
+                .flatten()
+            {
+                if f.path().extension().is_some_and(|e| e == "text") {
+                    found.push(f.path());
+                }
+            }
+        }
+    }
+    found
+}
+
+/// The host's view of the mappings of a busybox shell under ninux, taken
+/// while it waits for a line.
+fn host_maps_of_a_shell(tmp: &Path) -> String {
+    let mut child = ninux(tmp, &[BUSYBOX, "sh", "-c", "echo ready; read x"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    assert_eq!(line, "ready\n");
+    let maps = std::fs::read_to_string(format!("/proc/{}/maps", child.id())).unwrap();
+    child.stdin.take().unwrap().write_all(b"\n").unwrap();
+    assert!(child.wait().unwrap().success());
+    maps
+}
+
+#[test]
+fn the_second_run_of_a_program_maps_the_text_the_first_rewrote() {
+    if !Path::new(BUSYBOX).exists() {
+        eprintln!("skipped: no {BUSYBOX}");
+        return;
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    assert!(host_maps_of_a_shell(tmp.path())
+        .lines()
+        .all(|l| !l.ends_with(".text")));
+    let texts = saved(tmp.path());
+    assert_eq!(texts.len(), 1, "busybox's text is saved: {texts:?}");
+    let maps = host_maps_of_a_shell(tmp.path());
+    let path = texts[0].to_str().unwrap();
+    assert!(
+        maps.lines()
+            .any(|l| l.ends_with(path) && l.contains(" r-xp ")),
+        "the text is mapped from {path}:\n{maps}"
+    );
+    echo(tmp.path());
+}
+
+#[test]
+fn a_damaged_saved_text_is_passed_over() {
+    if !Path::new(BUSYBOX).exists() {
+        eprintln!("skipped: no {BUSYBOX}");
+        return;
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    echo(tmp.path());
+    let texts = saved(tmp.path());
+    assert_eq!(texts.len(), 1);
+    let good = std::fs::read(&texts[0]).unwrap();
+    let mut other_magic = good.clone();
+    other_magic[0] ^= 1;
+    let mut other_segment = good.clone();
+    // The first segment's image address (after magic, three u64s and the count).
+    other_segment[21 + 24 + 4] ^= 0x10;
+    for (what, bytes) in [
+        ("cut after the header", good[..4096].to_vec()),
+        ("cut short", good[..good.len() / 2].to_vec()),
+        ("another magic", other_magic),
+        ("another segment", other_segment),
+        ("empty", Vec::new()),
+    ] {
+        std::fs::write(&texts[0], &bytes).unwrap();
+        let maps = host_maps_of_a_shell(tmp.path());
+        assert!(
+            !maps.contains(texts[0].to_str().unwrap()),
+            "{what}: the damaged text is not mapped"
+        );
+        echo(tmp.path());
+    }
+}
