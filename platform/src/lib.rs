@@ -16,7 +16,6 @@ mod asm;
 mod block;
 mod deferred;
 mod fast;
-mod forkcopy;
 mod frame;
 pub mod host;
 mod host_signal;
