@@ -125,10 +125,11 @@ impl NsSpec {
                 (abs, None)
             }
             None => {
-                sweep_stale_uppers(&std::env::temp_dir());
+                let dir = uppers_dir(&std::env::temp_dir());
+                sweep_stale_uppers(&dir);
                 let t = tempfile::Builder::new()
                     .prefix(&format!("{UPPER_PREFIX}{}-", std::process::id()))
-                    .tempdir()
+                    .tempdir_in(&dir)
                     .map_err(|e| Error::from(e).context("temp dir"))?;
                 (t.path().to_path_buf(), Some(t))
             }
@@ -174,6 +175,21 @@ impl NsSpec {
 
 /// How a temporary upper directory's name starts; the owner's pid follows.
 const UPPER_PREFIX: &str = "ninux-upper-";
+
+/// Where this user's temporary upper directories go: a directory of the
+/// user's own in `tmp`, closed to others (`ninux-uppers-UID`), so that a
+/// sweep lists them alone rather than all of a busy `/tmp` (a few hundred
+/// microseconds, a tenth of a short run); `tmp` itself if that cannot be had.
+pub fn uppers_dir(tmp: &Path) -> PathBuf {
+    use std::os::unix::fs::{DirBuilderExt, MetadataExt};
+    let uid = rustix::process::getuid().as_raw();
+    let dir = tmp.join(format!("ninux-uppers-{uid}"));
+    let _ = std::fs::DirBuilder::new().mode(0o700).create(&dir);
+    match std::fs::symlink_metadata(&dir) {
+        Ok(m) if m.is_dir() && m.uid() == uid && m.mode() & 0o077 == 0 => dir,
+        _ => tmp.to_path_buf(),
+    }
+}
 
 /// Removes the temporary upper directories in `tmp` whose owning ninux is
 /// gone (killed before it could clean up). A directory is judged by the pid
@@ -364,5 +380,19 @@ mod tests {
         sweep_stale_uppers(t.path());
         assert!(!gone.exists());
         assert!(live.exists() && other.exists());
+    }
+
+    #[test]
+    fn uppers_go_in_a_directory_of_the_users_own() {
+        use std::os::unix::fs::PermissionsExt;
+        let t = tempfile::tempdir().unwrap();
+        let dir = uppers_dir(t.path());
+        assert_eq!(dir.parent(), Some(t.path()));
+        let mode = std::fs::metadata(&dir).unwrap().permissions().mode();
+        assert_eq!(mode & 0o777, 0o700);
+        assert_eq!(uppers_dir(t.path()), dir, "made once, found after");
+        // Open to others, it is not trusted: the uppers go in tmp itself.
+        std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o777)).unwrap();
+        assert_eq!(uppers_dir(t.path()), t.path());
     }
 }

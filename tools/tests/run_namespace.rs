@@ -29,8 +29,13 @@ fn text(b: &[u8]) -> String {
     String::from_utf8_lossy(b).into_owned()
 }
 
+/// Where ninux puts a run's temporary writable layer under `tmp`.
+fn uppers_dir(tmp: &Path) -> std::path::PathBuf {
+    kernel::build::uppers_dir(tmp)
+}
+
 fn uppers(tmp: &Path) -> Vec<String> {
-    std::fs::read_dir(tmp)
+    std::fs::read_dir(uppers_dir(tmp))
         .unwrap()
         .flatten()
         .map(|e| e.file_name().to_string_lossy().into_owned())
@@ -267,9 +272,7 @@ fn a_killed_ninux_leaves_a_layer_the_next_run_removes() {
     assert_eq!(left.len(), 1, "{left:?}");
     assert!(left[0].contains(&format!("-{}-", child.id())), "{left:?}");
     // A live owner's layer is kept: this test's pid stands for one.
-    let live = t
-        .path()
-        .join(format!("ninux-upper-{}-live", std::process::id()));
+    let live = uppers_dir(t.path()).join(format!("ninux-upper-{}-live", std::process::id()));
     std::fs::create_dir(&live).unwrap();
     let out = ninux(t.path(), &["run", "--", bb.to_str().unwrap(), "true"]);
     assert!(out.status.success(), "{}", text(&out.stderr));
