@@ -523,13 +523,16 @@ impl CowNode {
                 }
             }
         }
-        for mut d in lower {
-            if hidden.contains(&d.name) {
-                continue;
-            }
+        // The lower entries stay where they are (a directory of thousands
+        // is not moved entry by entry); the upper ones go first.
+        lower.retain(|d| !hidden.contains(&d.name));
+        for d in lower.iter_mut() {
             (d.typ, d.dev) = (self.c.id.typ as u16, self.c.id.dev);
-            out.push(d);
         }
+        if out.is_empty() {
+            return Ok(lower);
+        }
+        out.append(&mut lower);
         Ok(out)
     }
 }

@@ -802,7 +802,8 @@ impl Node for HostNode {
         // Entries live on the directory's own file system (but for mount
         // points, whose d_ino is the covered directory's, as on Linux).
         let dir_dev = rfs::fstat(f)?.st_dev as u64;
-        let mut out = Vec::new();
+        // Most directories hold a few dozen entries.
+        let mut out = Vec::with_capacity(64);
         for e in rfs::Dir::read_from(f.as_fd())? {
             let e = e?;
             let n = e.file_name().to_bytes();

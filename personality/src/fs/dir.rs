@@ -52,8 +52,8 @@ pub fn getdents64(_t: &mut Trap, a: [u64; 6]) -> SysResult {
     } else {
         chan.qid.path
     };
-    let mut out = Vec::new();
     let total = entries.len() as u64 + 2;
+    let mut out = Vec::with_capacity((count as usize).min(1 << 16));
     while *pos < total {
         let (ino, kind, name) = match *pos {
             0 => (linux_ino(chan.qid.path), DT_DIR, "."),
