@@ -149,8 +149,8 @@ const ROWS: &[Entry] = rows! {
     pwritev: Some(fs::read_write::pwritev), Full, [Fd, Struct("iovec"), Int, Off, Off], "";
     preadv2: Some(fs::read_write::preadv2), Partial, [Fd, Struct("iovec"), Int, Off, Off, Hex], "flags must be 0";
     pwritev2: Some(fs::read_write::pwritev2), Partial, [Fd, Struct("iovec"), Int, Off, Off, Hex], "flags must be 0";
-    sendfile: Some(fs::xfer::sendfile), Full, [Fd, Fd, Struct("off_t"), Size], "through a ninux buffer";
-    copy_file_range: Some(fs::xfer::copy_file_range), Full, [Fd, Struct("off_t"), Fd, Struct("off_t"), Size, Uint], "through a ninux buffer";
+    sendfile: Some(fs::xfer::sendfile), Full, [Fd, Fd, Struct("off_t"), Size], "the host's between host-backed fds, else through a ninux buffer";
+    copy_file_range: Some(fs::xfer::copy_file_range), Full, [Fd, Struct("off_t"), Fd, Struct("off_t"), Size, Uint], "the host's between host-backed fds, else through a ninux buffer";
     faccessat: Some(fs::dir::faccessat), Full, [Dirfd, Path, Int], "";
     faccessat2: Some(fs::dir::faccessat2), Full, [Dirfd, Path, Int, AtFlags], "the real ids, or with AT_EACCESS the effective ones";
     ioctl: Some(fs::ioctl::ioctl), Partial, [Fd, IoctlReq, Hex], "terminals and ptys (TCGETS, TCSETS*, TCSBRK, TCXONC, TCFLSH, TIOC[GS]WINSZ, TIOC[GS]PGRP, TIOCSCTTY, TIOCNOTTY, TIOCGSID, TIOCOUTQ, TIOCM*, TIOC[GS]ETD, TIOCGPTN, TIOCSPTLCK; TIOCGPTPEER is EINVAL, as before Linux 4.13), FIONREAD, FIONBIO, FIOASYNC, FIOCLEX, FIONCLEX, on host fds; others ENOTTY";

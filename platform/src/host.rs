@@ -592,6 +592,31 @@ pub fn splice(
     result(unsafe { libc::splice(fd_in, p(off_in), fd_out, p(off_out), len, flags) as i64 })
 }
 
+/// sendfile(2) between host fds; the offset (if any) is ninux's own.
+pub fn sendfile(
+    fd_out: i32,
+    fd_in: i32,
+    offset: Option<&mut i64>,
+    count: usize,
+) -> Result<u64, Errno> {
+    let p = offset.map_or(std::ptr::null_mut(), |o| o as *mut i64);
+    // SAFETY: the offset is ninux's i64 or null; no other memory.
+    result(unsafe { libc::sendfile(fd_out, fd_in, p, count) } as i64)
+}
+
+/// copy_file_range(2) between host fds, offsets (if any) ninux's own.
+pub fn copy_file_range(
+    fd_in: i32,
+    off_in: Option<&mut i64>,
+    fd_out: i32,
+    off_out: Option<&mut i64>,
+    len: usize,
+) -> Result<u64, Errno> {
+    let p = |o: Option<&mut i64>| o.map_or(std::ptr::null_mut(), |o| o as *mut i64);
+    // SAFETY: the offsets are ninux's i64s or null; no other memory.
+    result(unsafe { libc::copy_file_range(fd_in, p(off_in), fd_out, p(off_out), len, 0) } as i64)
+}
+
 /// tee(2) between host pipes.
 pub fn tee(fd_in: i32, fd_out: i32, len: usize, flags: u32) -> Result<u64, Errno> {
     // SAFETY: no memory is involved.

@@ -342,6 +342,7 @@ fn files() -> Vec<Spec> {
         c("files", "chroot"),
         c("files", "inotify"),
         c("files", "splice_tee"),
+        c("files", "sendfile"),
         c("files", "magic_links"),
         c("files", "permissions"),
         // In a host directory (the listing binds the working directory), and
