@@ -353,15 +353,21 @@ mod tests {
 
     #[test]
     fn parses_a_real_binary() {
+        // Test binaries are static PIEs (.cargo/config.toml): position-
+        // independent, with no interpreter.
         let bytes = own_binary();
         let image = Image::parse("self", &bytes).unwrap();
         assert_eq!(image.kind, ImageKind::Dyn);
-        assert!(
-            image.interp.is_some(),
-            "test binaries are dynamically linked"
-        );
+        assert_eq!(image.interp, None);
         assert!(image.phdr_vaddr().is_some());
         assert!(image.code_sections.iter().any(|s| s.name == ".text"));
+        // A dynamically linked program names its interpreter.
+        let Ok(env) = std::fs::read("/usr/bin/env") else {
+            return;
+        };
+        let image = Image::parse("env", &env).unwrap();
+        let interp = image.interp.expect("Debian's env is dynamically linked");
+        assert!(interp.contains("ld-linux"), "{interp}");
     }
 
     #[test]

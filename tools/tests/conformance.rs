@@ -147,7 +147,7 @@ fn check_coverage(
             let why = committed.stale(&seen, catalog);
             assert!(
                 why.is_empty(),
-                "docs/coverage.tsv is stale ({} differences, first: {}): run                  `NINUX_UPDATE_COVERAGE=1 cargo test --release -p tools --test conformance`,                  then `cargo build --release --bin ninux &&                  ./target/release/ninux syscalls --format md > docs/syscalls.md`",
+                "docs/coverage.tsv is stale ({} differences, first: {}): run                  `NINUX_UPDATE_COVERAGE=1 cargo test --release -p tools --test conformance`,                  then `cargo build --release --bin ninux &&                  ./target/x86_64-unknown-linux-gnu/release/ninux syscalls --format md > docs/syscalls.md`",
                 why.len(),
                 why.iter().take(5).cloned().collect::<Vec<_>>().join("; ")
             );
