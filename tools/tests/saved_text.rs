@@ -123,3 +123,24 @@ fn a_damaged_saved_text_is_passed_over() {
         echo(tmp.path());
     }
 }
+
+#[test]
+fn saved_plans_and_texts_are_the_users_alone() {
+    use std::os::unix::fs::PermissionsExt;
+    if !Path::new(BUSYBOX).exists() {
+        eprintln!("skipped: no {BUSYBOX}");
+        return;
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    // The guest's umask 0 is not what ninux's own files get.
+    let out = ninux(tmp.path(), &[BUSYBOX, "sh", "-c", "umask 0; busybox true"])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let text = &saved(tmp.path())[0];
+    let plan = text.with_extension("");
+    for f in [text, &plan] {
+        let mode = std::fs::metadata(f).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode, 0o600, "{}", f.display());
+    }
+}

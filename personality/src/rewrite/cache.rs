@@ -11,7 +11,7 @@ use kernel::cursor::Cursor;
 use loader::rewrite::Moved;
 use std::hash::{Hash, Hasher};
 use std::io::Write;
-use std::os::unix::fs::{DirBuilderExt, MetadataExt};
+use std::os::unix::fs::{DirBuilderExt, MetadataExt, OpenOptionsExt};
 use std::path::PathBuf;
 
 /// One site to rewrite, in image addresses: window start, window end, site,
@@ -249,7 +249,13 @@ pub(super) fn write_whole(path: &std::path::Path, bytes: &[u8]) -> bool {
     let mut tmp = path.as_os_str().to_owned();
     tmp.push(format!(".tmp{}", std::process::id()));
     let tmp = PathBuf::from(tmp);
-    let written = std::fs::File::create(&tmp)
+    // The guest's umask is not ninux's: the mode is set here.
+    let written = std::fs::OpenOptions::new()
+        .write(true)
+        .create(true)
+        .truncate(true)
+        .mode(0o600)
+        .open(&tmp)
         .and_then(|mut f| f.write_all(bytes))
         .and_then(|()| std::fs::rename(&tmp, path));
     if written.is_err() {
