@@ -165,7 +165,8 @@ pub(super) fn load_at(
     }
     // Patch syscall sites while the code is still writable.
     if text.is_none() {
-        crate::rewrite::rewrite_image(image, &program.bytes, program.key, bias);
+        let save_text = host.is_some();
+        crate::rewrite::rewrite_image(image, &program.bytes, program.key, bias, save_text);
     }
     for s in image.segments.iter().filter(|s| saved(s).is_none()) {
         let start = loader::elf::page_down(s.vaddr) + bias;

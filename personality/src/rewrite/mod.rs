@@ -142,11 +142,19 @@ fn plan(image: &Image, bytes: &[u8], key: cache::Key) -> (cache::Plan, Option<u6
 /// Rewrites the syscall sites of `image` (from `bytes`), loaded at `bias`,
 /// while its segments are still writable; `key` names its cached plan.
 /// Failures leave sites on SIGSYS.
-/// When every planned site was rewritten, the text is saved as rewritten
-/// (`text.rs`) for the next exec of the same program to map.
-pub fn rewrite_image(image: &Image, bytes: &[u8], key: cache::Key, bias: u64) -> Summary {
+///
+/// With `save_text` (the segments are mapped from a host file, as the next
+/// exec can map a saved text), and when every planned site was rewritten,
+/// the text is saved as rewritten (`text.rs`).
+pub fn rewrite_image(
+    image: &Image,
+    bytes: &[u8],
+    key: cache::Key,
+    bias: u64,
+    save_text: bool,
+) -> Summary {
     let (summary, done) = rewrite_within(image, bytes, key, bias, (0, u64::MAX));
-    if let Some(done) = done.filter(|d| d.all) {
+    if let Some(done) = done.filter(|d| save_text && d.all) {
         text::store(image, key, bias, done);
     }
     summary
