@@ -25,14 +25,20 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering::Relaxed};
 /// Bytes of a standard-form XSAVE area for the enabled features, plus
 /// alignment slack; read by the entry stub.
 pub(crate) static XSAVE_SIZE: AtomicU64 = AtomicU64::new(0);
-/// The state components the stub saves and restores: x87, SSE and AVX
-/// (xmm/ymm 0-15, MXCSR, the x87 control word). Saving AVX-512's 2 KiB
-/// too would cost more than the rest of the fast path, so a guest's
-/// opmasks, zmm upper halves and zmm16-31 are not preserved across a
-/// rewritten syscall when ninux's code (the host libc's EVEX string
-/// functions) uses them. The ABI makes all of them caller-saved, so only a
-/// value held live across an inline `syscall` could notice.
+/// The state components the stub saves and restores in the layout a
+/// signal frame's XSAVE area is built from: x87, SSE and AVX (xmm/ymm
+/// 0-15, MXCSR, the x87 control word).
 const SAVED_FEATURES: u64 = 0b111;
+/// AVX-512's components (opmask, ZMM_Hi256, Hi16_ZMM) in XCR0.
+const AVX512_FEATURES: u64 = 0b1110_0000;
+/// Set when XCR0 enables AVX-512: the stub then also keeps the opmasks,
+/// the upper halves of zmm0-15 and zmm16-31 (1600 bytes, a few dozen
+/// cycles), which ninux's own code clobbers (libc's EVEX string functions
+/// use them) and a guest may hold live across an inline `syscall`, as
+/// Linux preserves them. A signal frame built on the fast path does not
+/// carry them yet: returning from a handler of a signal delivered there
+/// leaves them in their initial state.
+pub(crate) static AVX512: AtomicBool = AtomicBool::new(false);
 /// The components the stub saves: XCR0 ∩ [`SAVED_FEATURES`].
 pub(crate) static XCR0: AtomicU64 = AtomicU64::new(0);
 /// The standard-form size without slack (the software bytes give it).
@@ -76,14 +82,15 @@ pub fn adopt_cpu_facts((xcr0, size): (u64, u64)) {
         // SAFETY: XGETBV with ecx = 0 is allowed when OSXSAVE is set, which
         // the old image's check established on this machine.
         let live = if osxsave {
-            (unsafe { std::arch::x86_64::_xgetbv(0) }) & SAVED_FEATURES
+            unsafe { std::arch::x86_64::_xgetbv(0) }
         } else {
             0
         };
-        if !osxsave || live != xcr0 || size == 0 || size > 1 << 20 {
+        if !osxsave || live & SAVED_FEATURES != xcr0 || size == 0 || size > 1 << 20 {
             check_cpu();
             return;
         }
+        AVX512.store(live & AVX512_FEATURES == AVX512_FEATURES, Relaxed);
         XCR0.store(xcr0, Relaxed);
         XSTATE_SIZE.store(size, Relaxed);
         XSAVE_SIZE.store((size + 4 + 64 + 63) & !63, Relaxed);
@@ -107,6 +114,7 @@ fn check_cpu() {
         return;
     }
     let size = d0.ebx as u64;
+    AVX512.store(xcr0 & AVX512_FEATURES == AVX512_FEATURES, Relaxed);
     XCR0.store(xcr0 & SAVED_FEATURES, Relaxed);
     XSTATE_SIZE.store(size, Relaxed);
     // MAGIC2 after the area, and 64 bytes to align it.

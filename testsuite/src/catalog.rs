@@ -169,6 +169,7 @@ fn process() -> Vec<Spec> {
     let sh = |name, command| tool("process", name, Tool::Busybox, &["sh", "-c", command]);
     vec![
         c("process", "exec_args_env"),
+        c("process", "vector_registers"),
         c("process", "exec_script"),
         c("process", "exec_errors"),
         c("process", "exec_cloexec"),
