@@ -181,14 +181,19 @@ const UPPER_PREFIX: &str = "ninux-upper-";
 /// sweep lists them alone rather than all of a busy `/tmp` (a few hundred
 /// microseconds, a tenth of a short run); `tmp` itself if that cannot be had.
 pub fn uppers_dir(tmp: &Path) -> PathBuf {
+    users_own_dir(tmp, "ninux-uppers").unwrap_or_else(|| tmp.to_path_buf())
+}
+
+/// This user's directory `NAME-UID` in `parent`, made 0700 if missing;
+/// None unless it is a directory of the user's, closed to others (in a
+/// shared `/tmp` another user may have made it first).
+pub fn users_own_dir(parent: &Path, name: &str) -> Option<PathBuf> {
     use std::os::unix::fs::{DirBuilderExt, MetadataExt};
     let uid = rustix::process::getuid().as_raw();
-    let dir = tmp.join(format!("ninux-uppers-{uid}"));
+    let dir = parent.join(format!("{name}-{uid}"));
     let _ = std::fs::DirBuilder::new().mode(0o700).create(&dir);
-    match std::fs::symlink_metadata(&dir) {
-        Ok(m) if m.is_dir() && m.uid() == uid && m.mode() & 0o077 == 0 => dir,
-        _ => tmp.to_path_buf(),
-    }
+    let m = std::fs::symlink_metadata(&dir).ok()?;
+    (m.is_dir() && m.uid() == uid && m.mode() & 0o077 == 0).then_some(dir)
 }
 
 /// Removes the temporary upper directories in `tmp` whose owning ninux is

@@ -33,20 +33,8 @@ const MAGIC: &[u8] = b"ninux-rewrite-plan 5\n";
 /// up one plan and a dynamically linked program one per library.
 fn dir() -> Option<&'static PathBuf> {
     static DIR: std::sync::OnceLock<Option<PathBuf>> = std::sync::OnceLock::new();
-    DIR.get_or_init(|| {
-        // SAFETY: getuid has no preconditions.
-        let uid = unsafe { libc::getuid() };
-        let dir = std::env::temp_dir().join(format!("ninux-rewrite-{uid}"));
-        let meta = match std::fs::symlink_metadata(&dir) {
-            Ok(meta) => meta,
-            Err(_) => {
-                let _ = std::fs::DirBuilder::new().mode(0o700).create(&dir);
-                std::fs::symlink_metadata(&dir).ok()?
-            }
-        };
-        (meta.is_dir() && meta.uid() == uid && meta.mode() & 0o077 == 0).then_some(dir)
-    })
-    .as_ref()
+    DIR.get_or_init(|| kernel::build::users_own_dir(&std::env::temp_dir(), "ninux-rewrite"))
+        .as_ref()
 }
 
 /// A fast 64-bit hash of `bytes` (FxHash's step, a word at a time): the
