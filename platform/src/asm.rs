@@ -373,19 +373,20 @@ ninux_fast_entry:
     mov rdi, gs:[200]
     mov rsi, rbx
     mov rdx, r12
+    mov rcx, r13
     call {on_fast}
     // fp_ptr set: a signal delivery or sigreturn rewrote the state in
-    // standard XSAVE form; else the vectors saved above come back.
+    // standard XSAVE form (AVX-512's too); else the vectors saved above
+    // come back.
     mov rax, gs:[216]
     test rax, rax
     jz 88f
     mov rbx, rax
-    mov eax, [rip + {xcr0}]
-    mov edx, [rip + {xcr0} + 4]
+    mov eax, [rip + {rmask}]
+    mov edx, [rip + {rmask} + 4]
     xrstor64 [rbx]
-    jmp 89f
+    jmp 90f
 88: NX_LOAD_VECTORS rbx
-89:
     test r13, r13
     jz 90f
     NX_LOAD_AVX512 r13
@@ -464,6 +465,7 @@ ninux_exempt_end:
     xsize = sym crate::fast::XSAVE_SIZE,
     xcr0 = sym crate::fast::XCR0,
     avx512 = sym crate::fast::AVX512,
+    rmask = sym crate::fast::RESTORE_MASK,
 );
 
 extern "C" {

@@ -35,10 +35,19 @@ const AVX512_FEATURES: u64 = 0b1110_0000;
 /// the upper halves of zmm0-15 and zmm16-31 (1600 bytes, a few dozen
 /// cycles), which ninux's own code clobbers (libc's EVEX string functions
 /// use them) and a guest may hold live across an inline `syscall`, as
-/// Linux preserves them. A signal frame built on the fast path does not
-/// carry them yet: returning from a handler of a signal delivered there
-/// leaves them in their initial state.
+/// Linux preserves them. A signal frame built on the fast path carries
+/// them too ([`Trap::fast_fp`]).
 pub(crate) static AVX512: AtomicBool = AtomicBool::new(false);
+/// What the stub's XRSTOR loads from a standard-form area a delivery wrote:
+/// [`XCR0`], and AVX-512's components when [`AVX512`].
+pub(crate) static RESTORE_MASK: AtomicU64 = AtomicU64::new(0);
+
+/// Records whether the live XCR0 enables AVX-512, next to the saved `xcr0`.
+fn set_avx512(live: u64, xcr0: u64) {
+    let on = live & AVX512_FEATURES == AVX512_FEATURES;
+    AVX512.store(on, Relaxed);
+    RESTORE_MASK.store(xcr0 | if on { AVX512_FEATURES } else { 0 }, Relaxed);
+}
 /// The components the stub saves: XCR0 ∩ [`SAVED_FEATURES`].
 pub(crate) static XCR0: AtomicU64 = AtomicU64::new(0);
 /// The standard-form size without slack (the software bytes give it).
@@ -90,7 +99,7 @@ pub fn adopt_cpu_facts((xcr0, size): (u64, u64)) {
             check_cpu();
             return;
         }
-        AVX512.store(live & AVX512_FEATURES == AVX512_FEATURES, Relaxed);
+        set_avx512(live, xcr0);
         XCR0.store(xcr0, Relaxed);
         XSTATE_SIZE.store(size, Relaxed);
         XSAVE_SIZE.store((size + 4 + 64 + 63) & !63, Relaxed);
@@ -114,7 +123,7 @@ fn check_cpu() {
         return;
     }
     let size = d0.ebx as u64;
-    AVX512.store(xcr0 & AVX512_FEATURES == AVX512_FEATURES, Relaxed);
+    set_avx512(xcr0, xcr0 & SAVED_FEATURES);
     XCR0.store(xcr0 & SAVED_FEATURES, Relaxed);
     XSTATE_SIZE.store(size, Relaxed);
     // MAGIC2 after the area, and 64 bytes to align it.
@@ -164,12 +173,26 @@ const XMM0: usize = 160;
 const XSTATE_BV: usize = 512;
 
 /// The guest's vector state on a fast trap: the stub's save (ymm i at
-/// 32 i, MXCSR at 512, FCW at 516), and room for the standard form once a
-/// signal frame needs it.
+/// 32 i, MXCSR at 512, FCW at 516), its AVX-512 save (null without:
+/// asm.rs NX_SAVE_AVX512), and room for the standard form once a signal
+/// frame needs it.
 pub(crate) struct FastFp {
     vectors: *const u8,
+    avx512: *const u8,
     standard: *mut u8,
     converted: bool,
+}
+
+/// Where the standard form keeps AVX-512's components (opmask, ZMM_Hi256,
+/// Hi16_ZMM), as CPUID leaf 0xd gives, and their sizes; the stub's save
+/// holds ZMM_Hi256 (512 bytes), Hi16_ZMM (1024) and the opmasks (64) in
+/// that order.
+fn avx512_components() -> [(usize, usize, usize); 3] {
+    static AT: std::sync::OnceLock<[usize; 3]> = std::sync::OnceLock::new();
+    let at =
+        AT.get_or_init(|| [5, 6, 7].map(|i| std::arch::x86_64::__cpuid_count(0xd, i).ebx as usize));
+    // (offset in the standard form, offset in the stub's save, length)
+    [(at[1], 0, 512), (at[2], 512, 1024), (at[0], 1536, 64)]
 }
 
 impl Trap<'_> {
@@ -207,10 +230,22 @@ impl Trap<'_> {
             area[FCW..FCW + 2].copy_from_slice(&saved[516..518]);
             // SSE and AVX as saved, not in their initial state.
             area[XSTATE_BV] |= 0b110;
+            let mut features = XCR0.load(Relaxed);
+            let parts = avx512_components();
+            if !fp.avx512.is_null() && parts.iter().all(|&(at, _, n)| at >= 576 && at + n <= size) {
+                // SAFETY: the stub saved 1600 bytes at `avx512`, on this
+                // thread's alternate stack above this call's frames.
+                let saved = unsafe { std::slice::from_raw_parts(fp.avx512, 1600) };
+                for (at, from, n) in parts {
+                    area[at..at + n].copy_from_slice(&saved[from..from + n]);
+                }
+                area[XSTATE_BV] |= AVX512_FEATURES as u8;
+                features |= AVX512_FEATURES;
+            }
             let sw = FPX_SW_OFFSET;
             area[sw..sw + 4].copy_from_slice(&FP_XSTATE_MAGIC1.to_le_bytes());
             area[sw + 4..sw + 8].copy_from_slice(&(size as u32 + 4).to_le_bytes());
-            area[sw + 8..sw + 16].copy_from_slice(&XCR0.load(Relaxed).to_le_bytes());
+            area[sw + 8..sw + 16].copy_from_slice(&features.to_le_bytes());
             area[sw + 16..sw + 20].copy_from_slice(&(size as u32).to_le_bytes());
             area[size..size + 4].copy_from_slice(&FP_XSTATE_MAGIC2.to_le_bytes());
             fp.converted = true;
@@ -254,6 +289,7 @@ pub(crate) extern "C" fn on_fast_syscall(
     block: *mut ThreadBlock,
     vectors: *const u8,
     standard: *mut u8,
+    avx512: *const u8,
 ) {
     // SAFETY: the stub passes this thread's block, mapped for its whole life.
     let block = unsafe { &mut *block };
@@ -284,6 +320,7 @@ pub(crate) extern "C" fn on_fast_syscall(
         restart_at: (restart != 0).then_some(restart),
         fast: Some(FastFp {
             vectors,
+            avx512,
             standard,
             converted: false,
         }),

@@ -4,9 +4,14 @@
  * must come back as they were, the AVX-512 ones too (zmm16-31, the upper
  * halves of zmm0-15, the opmasks), which ninux's own code may use while it
  * answers. On a CPU without AVX-512, ymm0-15 are checked alone.
+ * A signal handler that runs while a read waits, and changes them, leaves
+ * them as they were once it returns: the frame keeps them.
  */
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/time.h>
+#include <unistd.h>
 
 static char buf[4096];
 
@@ -59,6 +64,48 @@ __attribute__((target("avx"))) static int avx_round(long nr)
 	return memcmp(in, y7, 32) || memcmp(in, y15, 32);
 }
 
+static int pipefd[2];
+
+/* Clobbers what the interrupted code holds, then lets its read finish. */
+__attribute__((target("avx512f"))) static void on_alarm(int sig)
+{
+	(void)sig;
+	__asm__ volatile("vpternlogd $0xff, %%zmm16, %%zmm16, %%zmm16\n\t"
+			 "vpternlogd $0xff, %%zmm2, %%zmm2, %%zmm2\n\t"
+			 "kxnorw %%k3, %%k3, %%k3" ::: "xmm16", "xmm2", "k3");
+	write(pipefd[1], "x", 1);
+}
+
+/* A read that a SIGALRM handler interrupts (SA_RESTART); 1 if the
+ * registers held across it changed. */
+__attribute__((target("avx512f"))) static int avx512_signal_round(void)
+{
+	unsigned long long in[8] = {0x0123456789abcdefULL, 2, 3, 4, 5, 6, 7, 0xfedcba9876543210ULL};
+	unsigned long long z2[8], z16[8], k[1];
+	char c;
+	long r;
+	struct itimerval t = {.it_value = {.tv_usec = 20000}};
+	setitimer(ITIMER_REAL, &t, NULL);
+	__asm__ volatile(
+		"vmovdqu64 (%[in]), %%zmm2\n\t"
+		"vmovdqu64 (%[in]), %%zmm16\n\t"
+		"mov $0x5a5a, %%ecx\n\t"
+		"kmovw %%ecx, %%k3\n\t"
+		"xor %%eax, %%eax\n\t"
+		"mov %[fd], %%edi\n\t"
+		"mov %[c], %%rsi\n\t"
+		"mov $1, %%edx\n\t"
+		"syscall\n\t"
+		"vmovdqu64 %%zmm2, (%[z2])\n\t"
+		"vmovdqu64 %%zmm16, (%[z16])\n\t"
+		"kmovw %%k3, %%ecx\n\t"
+		"mov %%rcx, (%[k])\n\t"
+		: "=&a"(r)
+		: [in] "r"(in), [z2] "r"(z2), [z16] "r"(z16), [k] "r"(k), [fd] "r"(pipefd[0]), [c] "r"(&c)
+		: "rdi", "rsi", "rdx", "rcx", "r11", "memory", "xmm2", "xmm16", "k3");
+	return r != 1 || memcmp(in, z2, 64) || memcmp(in, z16, 64) || (k[0] & 0xffff) != 0x5a5a;
+}
+
 int main(void)
 {
 	/* getcwd copies a path, uname a record, getpid nothing. */
@@ -77,5 +124,12 @@ int main(void)
 		}
 		printf("%s: vector registers %s\n", calls[i].name, changed ? "changed" : "kept");
 	}
+	struct sigaction sa = {.sa_handler = on_alarm, .sa_flags = SA_RESTART};
+	sigaction(SIGALRM, &sa, NULL);
+	pipe(pipefd);
+	int changed = 0;
+	for (int round = 0; round < 5 && avx512; round++)
+		changed |= avx512_signal_round();
+	printf("read interrupted by a handler: vector registers %s\n", changed ? "changed" : "kept");
 	return 0;
 }
