@@ -578,6 +578,11 @@ pub fn inotify_rm_watch(fd: i32, wd: i32) -> Result<u64, Errno> {
     result(unsafe { libc::inotify_rm_watch(fd, wd) } as i64)
 }
 
+/// An optional offset of ninux's own as the pointer (or null) a syscall takes.
+fn offset_ptr(o: Option<&mut i64>) -> *mut i64 {
+    o.map_or(std::ptr::null_mut(), |o| o as *mut i64)
+}
+
 /// splice(2) between host fds, offsets (if any) ninux's own.
 pub fn splice(
     fd_in: i32,
@@ -587,9 +592,9 @@ pub fn splice(
     len: usize,
     flags: u32,
 ) -> Result<u64, Errno> {
-    let p = |o: Option<&mut i64>| o.map_or(std::ptr::null_mut(), |o| o as *mut i64);
+    let (off_in, off_out) = (offset_ptr(off_in), offset_ptr(off_out));
     // SAFETY: the offsets are ninux's i64s or null; no other memory.
-    result(unsafe { libc::splice(fd_in, p(off_in), fd_out, p(off_out), len, flags) as i64 })
+    result(unsafe { libc::splice(fd_in, off_in, fd_out, off_out, len, flags) as i64 })
 }
 
 /// sendfile(2) between host fds; the offset (if any) is ninux's own.
@@ -599,9 +604,9 @@ pub fn sendfile(
     offset: Option<&mut i64>,
     count: usize,
 ) -> Result<u64, Errno> {
-    let p = offset.map_or(std::ptr::null_mut(), |o| o as *mut i64);
+    let offset = offset_ptr(offset);
     // SAFETY: the offset is ninux's i64 or null; no other memory.
-    result(unsafe { libc::sendfile(fd_out, fd_in, p, count) } as i64)
+    result(unsafe { libc::sendfile(fd_out, fd_in, offset, count) } as i64)
 }
 
 /// copy_file_range(2) between host fds, offsets (if any) ninux's own.
@@ -612,9 +617,9 @@ pub fn copy_file_range(
     off_out: Option<&mut i64>,
     len: usize,
 ) -> Result<u64, Errno> {
-    let p = |o: Option<&mut i64>| o.map_or(std::ptr::null_mut(), |o| o as *mut i64);
+    let (off_in, off_out) = (offset_ptr(off_in), offset_ptr(off_out));
     // SAFETY: the offsets are ninux's i64s or null; no other memory.
-    result(unsafe { libc::copy_file_range(fd_in, p(off_in), fd_out, p(off_out), len, 0) } as i64)
+    result(unsafe { libc::copy_file_range(fd_in, off_in, fd_out, off_out, len, 0) } as i64)
 }
 
 /// tee(2) between host pipes.

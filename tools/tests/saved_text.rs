@@ -9,6 +9,15 @@ use std::process::{Command, Output, Stdio};
 const NINUX: &str = env!("CARGO_BIN_EXE_ninux");
 const BUSYBOX: &str = "/bin/busybox";
 
+/// Whether Debian's busybox-static is there (scripts/deps.sh installs it).
+fn have_busybox() -> bool {
+    let there = Path::new(BUSYBOX).exists();
+    if !there {
+        eprintln!("skipped: no {BUSYBOX}");
+    }
+    there
+}
+
 /// `ninux run` with its own temporary directory, so its caches start empty.
 fn ninux(tmp: &Path, args: &[&str]) -> Command {
     let mut c = Command::new(NINUX);
@@ -71,8 +80,7 @@ fn host_maps_of_a_shell(tmp: &Path) -> String {
 
 #[test]
 fn the_second_run_of_a_program_maps_the_text_the_first_rewrote() {
-    if !Path::new(BUSYBOX).exists() {
-        eprintln!("skipped: no {BUSYBOX}");
+    if !have_busybox() {
         return;
     }
     let tmp = tempfile::tempdir().unwrap();
@@ -93,8 +101,7 @@ fn the_second_run_of_a_program_maps_the_text_the_first_rewrote() {
 
 #[test]
 fn a_damaged_saved_text_is_passed_over() {
-    if !Path::new(BUSYBOX).exists() {
-        eprintln!("skipped: no {BUSYBOX}");
+    if !have_busybox() {
         return;
     }
     let tmp = tempfile::tempdir().unwrap();
@@ -127,8 +134,7 @@ fn a_damaged_saved_text_is_passed_over() {
 #[test]
 fn saved_plans_and_texts_are_the_users_alone() {
     use std::os::unix::fs::PermissionsExt;
-    if !Path::new(BUSYBOX).exists() {
-        eprintln!("skipped: no {BUSYBOX}");
+    if !have_busybox() {
         return;
     }
     let tmp = tempfile::tempdir().unwrap();
