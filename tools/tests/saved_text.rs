@@ -59,6 +59,13 @@ fn saved(tmp: &Path) -> Vec<PathBuf> {
     found
 }
 
+/// The one rewritten text saved under `tmp` (busybox's).
+fn only_text(tmp: &Path) -> PathBuf {
+    let texts = saved(tmp);
+    assert_eq!(texts.len(), 1, "busybox's text is saved: {texts:?}");
+    texts.into_iter().next().unwrap()
+}
+
 /// The host's view of the mappings of a busybox shell under ninux, taken
 /// while it waits for a line.
 fn host_maps_of_a_shell(tmp: &Path) -> String {
@@ -87,10 +94,9 @@ fn the_second_run_of_a_program_maps_the_text_the_first_rewrote() {
     assert!(host_maps_of_a_shell(tmp.path())
         .lines()
         .all(|l| !l.ends_with(".text")));
-    let texts = saved(tmp.path());
-    assert_eq!(texts.len(), 1, "busybox's text is saved: {texts:?}");
+    let text = only_text(tmp.path());
     let maps = host_maps_of_a_shell(tmp.path());
-    let path = texts[0].to_str().unwrap();
+    let path = text.to_str().unwrap();
     assert!(
         maps.lines()
             .any(|l| l.ends_with(path) && l.contains(" r-xp ")),
@@ -106,9 +112,8 @@ fn a_damaged_saved_text_is_passed_over() {
     }
     let tmp = tempfile::tempdir().unwrap();
     echo(tmp.path());
-    let texts = saved(tmp.path());
-    assert_eq!(texts.len(), 1);
-    let good = std::fs::read(&texts[0]).unwrap();
+    let text = only_text(tmp.path());
+    let good = std::fs::read(&text).unwrap();
     let mut other_magic = good.clone();
     other_magic[0] ^= 1;
     let mut other_segment = good.clone();
@@ -121,10 +126,10 @@ fn a_damaged_saved_text_is_passed_over() {
         ("another segment", other_segment),
         ("empty", Vec::new()),
     ] {
-        std::fs::write(&texts[0], &bytes).unwrap();
+        std::fs::write(&text, &bytes).unwrap();
         let maps = host_maps_of_a_shell(tmp.path());
         assert!(
-            !maps.contains(texts[0].to_str().unwrap()),
+            !maps.contains(text.to_str().unwrap()),
             "{what}: the damaged text is not mapped"
         );
         echo(tmp.path());
@@ -143,9 +148,9 @@ fn saved_plans_and_texts_are_the_users_alone() {
         .output()
         .unwrap();
     assert!(out.status.success());
-    let text = &saved(tmp.path())[0];
+    let text = only_text(tmp.path());
     let plan = text.with_extension("");
-    for f in [text, &plan] {
+    for f in [&text, &plan] {
         let mode = std::fs::metadata(f).unwrap().permissions().mode() & 0o777;
         assert_eq!(mode, 0o600, "{}", f.display());
     }

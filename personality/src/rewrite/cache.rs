@@ -100,7 +100,7 @@ fn path(key: Key) -> Option<PathBuf> {
 
 /// The file of `key`'s rewritten text (`text.rs`), beside its plan.
 pub(super) fn text_path(key: Key) -> Option<PathBuf> {
-    Some(build_dir()?.join(format!("{:016x}-{}.text", key.hash, key.len)))
+    Some(path(key)?.with_extension("text"))
 }
 
 /// Plans of other builds left alone for this long are removed.
