@@ -20,6 +20,7 @@ mod frame;
 pub mod host;
 mod host_signal;
 pub mod hostnet;
+mod hugetext;
 pub mod mapped;
 pub mod mm;
 pub mod pagemap;

@@ -251,6 +251,7 @@ pub fn spawn_guest_thread(setup: ThreadSetup) -> io::Result<i32> {
 /// fork does not inherit it (PLATFORM-NOTES 5a); the block, GS base and
 /// alternate stack are copied with the memory and thread state.
 pub fn fork() -> io::Result<i32> {
+    crate::hugetext::before_fork();
     // SAFETY: fork from a handler that interrupted guest code: no ninux lock
     // is held by this thread, and other guest threads do not exist in the child.
     let pid = unsafe { libc::fork() };
