@@ -61,9 +61,9 @@ pub fn before_fork() {
         return;
     }
     let segments = read_only_segments();
-    let moved: usize = plan(&segments, |start, end| reserve_gap(start, end))
+    let moved: usize = plan(&segments, reserve_gap)
         .into_iter()
-        .filter(|chunk| move_chunk(chunk))
+        .filter(move_chunk)
         .map(|chunk| chunk.end - chunk.start)
         .sum();
     log::debug!("ninux's text: {} MiB moved to huge pages", moved >> 20);
@@ -287,7 +287,7 @@ mod tests {
     fn the_running_image_has_an_executable_segment() {
         let segments = read_only_segments();
         assert!(segments.iter().any(|s| s.exec), "{segments:x?}");
-        let here = the_running_image_has_an_executable_segment as usize;
+        let here = the_running_image_has_an_executable_segment as fn() as usize;
         assert!(segments
             .iter()
             .any(|s| s.exec && (s.start..s.end).contains(&here)));
