@@ -10,6 +10,8 @@ pub mod elf;
 pub mod rewrite;
 pub mod scan;
 pub mod stack;
+pub mod strings;
 
 pub use elf::{Image, ImageKind, LoadError, Segment};
 pub use stack::{StackImage, StackSpec};
+pub use strings::Strings;

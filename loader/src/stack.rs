@@ -5,7 +5,9 @@
 //! platform string, 16 random bytes, padding to 16, then auxv, envp, argv and
 //! argc down to a 16-byte-aligned stack pointer.
 
+use crate::Strings;
 use abi::auxv::{AT_EXECFN, AT_NULL, AT_PLATFORM, AT_RANDOM};
+use std::ops::Range;
 
 /// A value of an auxv entry; pointers into the stack are filled in by `build`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -21,11 +23,11 @@ pub enum AuxVal {
 
 /// What goes on a new process's stack.
 #[derive(Debug, Clone)]
-pub struct StackSpec {
-    pub argv: Vec<Vec<u8>>,
-    pub envp: Vec<Vec<u8>>,
-    pub execfn: Vec<u8>,
-    pub platform: Vec<u8>,
+pub struct StackSpec<'a> {
+    pub argv: &'a Strings,
+    pub envp: &'a Strings,
+    pub execfn: &'a [u8],
+    pub platform: &'a [u8],
     pub random: [u8; 16],
     /// Entries in the order Linux emits them, without the AT_NULL terminator.
     pub auxv: Vec<(u64, AuxVal)>,
@@ -39,47 +41,42 @@ pub struct StackImage {
     pub argv_addr: u64,
     pub envp_addr: u64,
     pub auxv_addr: u64,
+    /// Where the argument strings lie (Linux's `arg_start..arg_end`), and
+    /// the environment strings just above them (`env_start..env_end`).
+    pub args: Range<u64>,
+    pub env: Range<u64>,
 }
 
 /// Builds the stack image for a stack whose highest address (exclusive) is `top`.
 /// Returns `None` when the strings and tables do not fit in `limit` bytes.
 pub fn build(spec: &StackSpec, top: u64, limit: u64) -> Option<StackImage> {
-    // Strings grow downward from top - 8, each NUL-terminated.
-    let mut strings: Vec<u8> = Vec::new();
-    let mut p = top - 8;
-    let mut push = |s: &[u8], p: &mut u64| -> u64 {
-        *p -= s.len() as u64 + 1;
-        let mut bytes = s.to_vec();
-        bytes.push(0);
-        // Strings are prepended so `strings` stays in ascending address order.
-        strings.splice(0..0, bytes);
-        *p
-    };
-    let execfn_addr = push(&spec.execfn, &mut p);
-    let mut env_addrs: Vec<u64> = spec.envp.iter().rev().map(|e| push(e, &mut p)).collect();
-    env_addrs.reverse();
-    let mut arg_addrs: Vec<u64> = spec.argv.iter().rev().map(|a| push(a, &mut p)).collect();
-    arg_addrs.reverse();
+    // From top - 8 down: execfn, the environment strings, the argument
+    // strings, each NUL-terminated (the lists hold them so already).
+    let execfn = spec.execfn.split(|&b| b == 0).next().unwrap_or_default();
+    let strings = spec.argv.as_bytes().len() + spec.envp.as_bytes().len() + execfn.len() + 1;
+    if strings as u64 > limit {
+        return None;
+    }
+    let execfn_addr = top.checked_sub(8 + execfn.len() as u64 + 1)?;
+    let env_start = execfn_addr.checked_sub(spec.envp.as_bytes().len() as u64)?;
+    let arg_start = env_start.checked_sub(spec.argv.as_bytes().len() as u64)?;
     // arch_align_stack: Linux also subtracts a random amount; ninux keeps it fixed.
-    p &= !15;
-    let strings_low = p;
-    let platform_addr = p - (spec.platform.len() as u64 + 1);
-    p = platform_addr;
-    let random_addr = p - 16;
-    p = random_addr;
+    let platform = spec.platform.split(|&b| b == 0).next().unwrap_or_default();
+    let platform_addr = (arg_start & !15).checked_sub(platform.len() as u64 + 1)?;
+    let random_addr = platform_addr.checked_sub(16)?;
 
     let auxv_words = (spec.auxv.len() as u64 + 1) * 2;
     let items = (spec.argv.len() + 1 + spec.envp.len() + 1 + 1) as u64;
-    let sp = (p - auxv_words * 8 - items * 8) & !15;
+    let sp = random_addr.checked_sub((auxv_words + items) * 8)? & !15;
     if top - sp > limit {
         return None;
     }
 
     let mut words: Vec<u64> = Vec::with_capacity((items + auxv_words) as usize);
     words.push(spec.argv.len() as u64);
-    words.extend(&arg_addrs);
+    words.extend(spec.argv.starts().map(|o| arg_start + o as u64));
     words.push(0);
-    words.extend(&env_addrs);
+    words.extend(spec.envp.starts().map(|o| env_start + o as u64));
     words.push(0);
     for &(key, val) in &spec.auxv {
         let value = match val {
@@ -103,12 +100,12 @@ pub fn build(spec: &StackSpec, top: u64, limit: u64) -> Option<StackImage> {
     for (i, w) in words.iter().enumerate() {
         bytes[i * 8..i * 8 + 8].copy_from_slice(&w.to_le_bytes());
     }
-    bytes[at(random_addr)..at(random_addr) + 16].copy_from_slice(&spec.random);
-    bytes[at(platform_addr)..at(platform_addr) + spec.platform.len()]
-        .copy_from_slice(&spec.platform);
-    let strings_at = at(top - 8) - strings.len();
-    bytes[strings_at..strings_at + strings.len()].copy_from_slice(&strings);
-    debug_assert!(strings_low <= top - 8 - strings.len() as u64);
+    let mut put = |addr: u64, s: &[u8]| bytes[at(addr)..at(addr) + s.len()].copy_from_slice(s);
+    put(random_addr, &spec.random);
+    put(platform_addr, platform);
+    put(arg_start, spec.argv.as_bytes());
+    put(env_start, spec.envp.as_bytes());
+    put(execfn_addr, execfn);
     let argv_addr = sp + 8;
     let envp_addr = argv_addr + (spec.argv.len() as u64 + 1) * 8;
     let auxv_addr = envp_addr + (spec.envp.len() as u64 + 1) * 8;
@@ -118,6 +115,8 @@ pub fn build(spec: &StackSpec, top: u64, limit: u64) -> Option<StackImage> {
         argv_addr,
         envp_addr,
         auxv_addr,
+        args: arg_start..env_start,
+        env: env_start..execfn_addr,
     })
 }
 
@@ -126,12 +125,12 @@ mod tests {
     use super::*;
     use abi::auxv::*;
 
-    fn spec() -> StackSpec {
+    fn spec<'a>(argv: &'a Strings, envp: &'a Strings) -> StackSpec<'a> {
         StackSpec {
-            argv: vec![b"prog".to_vec(), b"arg one".to_vec()],
-            envp: vec![b"A=1".to_vec()],
-            execfn: b"/bin/prog".to_vec(),
-            platform: b"x86_64".to_vec(),
+            argv,
+            envp,
+            execfn: b"/bin/prog",
+            platform: b"x86_64",
             random: [7; 16],
             auxv: vec![
                 (AT_PAGESZ, AuxVal::Value(4096)),
@@ -159,7 +158,11 @@ mod tests {
     #[test]
     fn layout_matches_linux() {
         let top = 0x7fff_0000_0000;
-        let img = build(&spec(), top, 1 << 20).unwrap();
+        let (argv, envp) = (
+            ["prog", "arg one"].into_iter().collect(),
+            ["A=1"].into_iter().collect(),
+        );
+        let img = build(&spec(&argv, &envp), top, 1 << 20).unwrap();
         assert_eq!(img.sp % 16, 0);
         assert_eq!(word(&img, img.sp), 2);
         assert_eq!(cstr(&img, word(&img, img.argv_addr)), b"prog");
@@ -176,12 +179,21 @@ mod tests {
         assert_eq!(&img.bytes[(random - img.sp) as usize..][..16], &[7; 16]);
         assert_eq!(cstr(&img, word(&img, img.auxv_addr + 8 * 7)), b"x86_64");
         assert_eq!(word(&img, img.auxv_addr + 8 * 8), AT_NULL);
+        // The string areas, as /proc/PID/cmdline and environ read them.
+        let area = |r: &Range<u64>| {
+            img.bytes[(r.start - img.sp) as usize..(r.end - img.sp) as usize].to_vec()
+        };
+        assert_eq!(area(&img.args), b"prog\0arg one\0");
+        assert_eq!(area(&img.env), b"A=1\0");
+        assert_eq!(img.args.start, word(&img, img.argv_addr));
     }
 
     #[test]
     fn too_big_is_refused() {
-        let mut s = spec();
-        s.argv.push(vec![b'x'; 100_000]);
-        assert!(build(&s, 0x7fff_0000_0000, 64 * 1024).is_none());
+        let mut argv: Strings = ["prog"].into_iter().collect();
+        argv.push(&[b'x'; 100_000]);
+        let envp = Strings::new();
+        assert!(build(&spec(&argv, &envp), 0x7fff_0000_0000, 64 * 1024).is_none());
+        assert!(build(&spec(&argv, &envp), 0x7fff_0000_0000, 1 << 20).is_some());
     }
 }

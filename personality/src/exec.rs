@@ -4,7 +4,7 @@
 use crate::state::{self, Brk, Process};
 use abi::structs::KernelSigaction;
 use image::{build_process, load_at, load_image, Loaded};
-use loader::{Image, ImageKind};
+use loader::{Image, ImageKind, Strings};
 use platform::GuestRegs;
 use std::sync::atomic::{AtomicI32, AtomicUsize};
 use std::sync::{Mutex, OnceLock};
@@ -20,8 +20,8 @@ pub(crate) use in_place::exec_in_place;
 /// its process state.
 pub struct Program {
     pub path: Vec<u8>,
-    pub argv: Vec<Vec<u8>>,
-    pub envp: Vec<Vec<u8>>,
+    pub argv: Strings,
+    pub envp: Strings,
     /// The Plan 9 namespace every path of the guest resolves in.
     pub ns: kernel::Namespace,
     /// The initial working directory, a path in `ns`.
@@ -157,7 +157,7 @@ impl std::fmt::Display for RunError {
 }
 
 /// Finds the program like execvp, in the namespace.
-fn find_program(path: &[u8], envp: &[Vec<u8>]) -> Result<crate::fs::path::Resolved, RunError> {
+fn find_program(path: &[u8], envp: &Strings) -> Result<crate::fs::path::Resolved, RunError> {
     use crate::fs::path::{resolve, Base, Last};
     let shown = String::from_utf8_lossy(path).into_owned();
     if path.contains(&b'/') {
@@ -223,8 +223,8 @@ impl ProgramFile {
 /// its interpreter, with the script's path among the arguments.
 fn follow_script(
     found: crate::fs::path::Resolved,
-    argv: Vec<Vec<u8>>,
-) -> Result<(crate::fs::path::Resolved, Vec<Vec<u8>>), RunError> {
+    argv: Strings,
+) -> Result<(crate::fs::path::Resolved, Strings), RunError> {
     use crate::fs::path::{Base, Last};
     let shown = found.path.clone();
     let err = |e: abi::Errno| match e {
@@ -409,8 +409,8 @@ pub fn resume(s: ExecState) -> Result<std::convert::Infallible, RunError> {
 /// sized by the process's RLIMIT_STACK (in `rlimits`), as Linux sizes it.
 fn load_program(
     found: crate::fs::path::Resolved,
-    argv: &[Vec<u8>],
-    envp: &[Vec<u8>],
+    argv: &Strings,
+    envp: &Strings,
     rlimits: &[abi::structs::Rlimit; 16],
 ) -> Result<(Vec<u8>, GuestRegs, Brk), RunError> {
     map_prepared(prepare(found)?, argv, envp, rlimits)
@@ -450,8 +450,8 @@ fn prepare(found: crate::fs::path::Resolved) -> Result<Prepared, RunError> {
 /// libraries) and builds its initial stack.
 fn map_prepared(
     p: Prepared,
-    argv: &[Vec<u8>],
-    envp: &[Vec<u8>],
+    argv: &Strings,
+    envp: &Strings,
     rlimits: &[abi::structs::Rlimit; 16],
 ) -> Result<(Vec<u8>, GuestRegs, Brk), RunError> {
     let Prepared {
@@ -470,7 +470,7 @@ fn map_prepared(
         None => None,
     };
     let stack_limit = rlimits[libc::RLIMIT_STACK as usize].rlim_cur;
-    let (regs, brk) = build_process(
+    let (regs, brk, strings) = build_process(
         &name,
         &exe,
         (argv, envp),
@@ -481,8 +481,8 @@ fn map_prepared(
     .map_err(RunError::Load)?;
     // /proc/self/{cmdline,environ,auxv,maps} describe this image.
     state::record_exec(
-        argv,
-        envp,
+        strings,
+        (argv.len(), envp.len()),
         (&image, loaded.bias),
         interp
             .as_ref()

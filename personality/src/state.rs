@@ -85,12 +85,15 @@ pub fn host_rlimits() -> [Rlimit; 16] {
 }
 
 /// What the program was started with, as Linux keeps it for /proc/self:
-/// the argument and environment strings, a copy of the auxiliary vector
-/// (Linux's `saved_auxv`) and where the image and the stack landed.
+/// where the argument and environment strings lie in its memory (Linux's
+/// `arg_start..arg_end` and `env_start..env_end`: /proc reads them there, so
+/// a program that rewrites its argv shows the new one), a copy of the
+/// auxiliary vector (Linux's `saved_auxv`) and where the image and the
+/// stack landed.
 #[derive(Debug, Default, Clone)]
 pub struct ExecRecord {
-    pub argv: Vec<Vec<u8>>,
-    pub envp: Vec<Vec<u8>>,
+    pub args: std::ops::Range<u64>,
+    pub env: std::ops::Range<u64>,
     /// The auxv as the guest saw it: (type, value) u64 pairs up to AT_NULL.
     pub auxv: Vec<u8>,
     /// The image's file-backed pages: (start, end, file offset of start).
@@ -107,16 +110,16 @@ static EXEC_RECORD: Mutex<Option<Arc<ExecRecord>>> = Mutex::new(None);
 /// Records the program's start (at each exec, after the initial stack is
 /// written: the auxv is copied from it).
 pub fn record_exec(
-    argv: &[Vec<u8>],
-    envp: &[Vec<u8>],
+    [args, env]: [std::ops::Range<u64>; 2],
+    (argc, envc): (usize, usize),
     (image, bias): (&loader::Image, u64),
     interp: Option<(&str, &loader::Image, u64)>,
     sp: u64,
 ) {
     *lock(&EXEC_RECORD) = Some(Arc::new(ExecRecord {
-        argv: argv.to_vec(),
-        envp: envp.to_vec(),
-        auxv: saved_auxv(sp, argv.len(), envp.len()),
+        args,
+        env,
+        auxv: saved_auxv(sp, argc, envc),
         segments: file_pages(image, bias),
         interp: interp
             .map(|(path, image, bias)| (path.to_string(), file_pages(image, bias)))

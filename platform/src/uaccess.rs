@@ -64,23 +64,32 @@ pub enum StrError {
 /// environment entries) are short and every syscall with a path reads one.
 pub fn read_cstr(addr: u64, max: usize) -> Result<Vec<u8>, StrError> {
     let mut out = Vec::new();
+    read_cstr_into(addr, max, &mut out)?;
+    Ok(out)
+}
+
+/// [`read_cstr`], appending the string (without its NUL) to `out`; on an
+/// error `out` may hold part of it.
+pub fn read_cstr_into(addr: u64, max: usize, out: &mut Vec<u8>) -> Result<(), StrError> {
+    let start = out.len();
     let mut at = addr;
     let mut want = 128;
-    let mut buf = [0u8; 1024];
     loop {
         let page_left = (4096 - (at % 4096)) as usize;
-        let chunk = page_left.min(want).min(max + 1 - out.len());
-        copy_in(&mut buf[..chunk], at).map_err(|_| StrError::BadAddress)?;
-        if let Some(nul) = buf[..chunk].iter().position(|&b| b == 0) {
-            out.extend_from_slice(&buf[..nul]);
-            return Ok(out);
+        let read = out.len() - start;
+        let chunk = page_left.min(want).min(max + 1 - read);
+        let from = out.len();
+        out.resize(from + chunk, 0);
+        copy_in(&mut out[from..], at).map_err(|_| StrError::BadAddress)?;
+        if let Some(nul) = out[from..].iter().position(|&b| b == 0) {
+            out.truncate(from + nul);
+            return Ok(());
         }
-        out.extend_from_slice(&buf[..chunk]);
-        if out.len() > max {
+        if out.len() - start > max {
             return Err(StrError::TooLong);
         }
         at += chunk as u64;
-        want = (want * 2).min(buf.len());
+        want = (want * 2).min(1024);
     }
 }
 

@@ -286,6 +286,8 @@ fn proc() -> Vec<Spec> {
         c("proc", "fd_list"),
         c("proc", "mounts"),
         c("proc", "cmdline_environ").args(["x", "", "y z"].iter().map(OsString::from).collect()),
+        c("proc", "cmdline_rewritten")
+            .args(["first", "second"].iter().map(OsString::from).collect()),
         c("proc", "status_maps").pie(),
         // Only ps's own line: the other processes are the machine's.
         tool(

@@ -1,6 +1,7 @@
 //! /proc/PID for the process ninux serves: what Linux would show for the
 //! guest rather than for ninux. Links and files come from the personality's
-//! state (program, cwd, fd table, argv/envp, comm) and from the host's own
+//! state (program, cwd, fd table, comm), from the guest's memory (cmdline
+//! and environ, where the exec put them) and from the host's own
 //! files about this process, rewritten (status and stat with the guest's
 //! name, maps with only the guest's memory). Names not synthesized here fall
 //! through to the host's file for this process (limits, oom_score_adj, mem…),
@@ -9,6 +10,7 @@
 use super::proc::{host_entry, own_pid, Entry};
 use crate::state;
 use kernel::error::{Result, ENONEXIST};
+use platform::uaccess;
 use std::path::PathBuf;
 
 /// Names generated here, in listing order.
@@ -222,10 +224,42 @@ fn comm() -> String {
     }
 }
 
-fn nul_joined(v: &[Vec<u8>]) -> Vec<u8> {
-    v.iter()
-        .flat_map(|s| s.iter().copied().chain([0]))
-        .collect()
+/// The argument strings as Linux's `get_mm_cmdline` reads them from the
+/// process's memory: the area the exec put them in, or, when the program
+/// has overwritten the last NUL (setproctitle), up to the first NUL within
+/// a page.
+fn cmdline(r: &state::ExecRecord) -> Vec<u8> {
+    let args = &r.args;
+    if args.start >= args.end {
+        return Vec::new();
+    }
+    match uaccess::read::<u8>(args.end - 1) {
+        Ok(0) => guest_bytes(args.clone()),
+        Ok(_) => {
+            let mut title = guest_bytes(args.start..args.start + 4096);
+            if let Some(nul) = title.iter().position(|&b| b == 0) {
+                title.truncate(nul + 1);
+            }
+            title
+        }
+        Err(_) => Vec::new(),
+    }
+}
+
+/// The guest's bytes in `range`, as many as can be read from its start.
+fn guest_bytes(range: std::ops::Range<u64>) -> Vec<u8> {
+    let mut out = vec![0u8; (range.end - range.start) as usize];
+    let mut got = 0;
+    while got < out.len() {
+        let at = range.start + got as u64;
+        let n = (4096 - (at % 4096) as usize).min(out.len() - got);
+        if uaccess::copy_in(&mut out[got..got + n], at).is_err() {
+            break;
+        }
+        got += n;
+    }
+    out.truncate(got);
+    out
 }
 
 /// Generates a file's contents (at open). `names` is the path below /proc.
@@ -238,8 +272,8 @@ pub(crate) fn generate(names: &[&str]) -> Result<Vec<u8>> {
     let base = host_base(pid, tid);
     let rec = state::exec_record();
     Ok(match rest {
-        ["cmdline"] => rec.map(|r| nul_joined(&r.argv)).unwrap_or_default(),
-        ["environ"] => rec.map(|r| nul_joined(&r.envp)).unwrap_or_default(),
+        ["cmdline"] => rec.map(|r| cmdline(&r)).unwrap_or_default(),
+        ["environ"] => rec.map(|r| guest_bytes(r.env.clone())).unwrap_or_default(),
         ["auxv"] => rec.map(|r| r.auxv.clone()).unwrap_or_default(),
         ["comm"] => format!("{}\n", comm()).into_bytes(),
         ["status"] => fix_status(&host_text(base.join("status"))?, &comm()).into_bytes(),

@@ -6,6 +6,7 @@
 //! ninux binary, so it needs no versioning, only to fail cleanly.
 
 use abi::structs::Rlimit;
+use loader::Strings;
 
 /// One inherited guest fd.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -25,8 +26,8 @@ pub struct Fd {
 pub struct ExecState {
     /// The program, an absolute namespace path.
     pub path: Vec<u8>,
-    pub argv: Vec<Vec<u8>>,
-    pub envp: Vec<Vec<u8>>,
+    pub argv: Strings,
+    pub envp: Strings,
     /// The namespace as `kernel::build::print` gives it.
     pub ns: String,
     pub cwd: String,
@@ -65,9 +66,9 @@ impl Writer {
         self.u64(b.len() as u64);
         self.0.extend_from_slice(b);
     }
-    fn list(&mut self, l: &[Vec<u8>]) {
+    fn list(&mut self, l: &Strings) {
         self.u64(l.len() as u64);
-        for b in l {
+        for b in l.iter() {
             self.bytes(b);
         }
     }
@@ -101,9 +102,13 @@ impl Reader<'_> {
     fn string(&mut self) -> Result<String, Corrupt> {
         String::from_utf8(self.bytes()?).map_err(|_| Corrupt)
     }
-    fn list(&mut self) -> Result<Vec<Vec<u8>>, Corrupt> {
+    fn list(&mut self) -> Result<Strings, Corrupt> {
         let n = self.len()?;
-        (0..n).map(|_| self.bytes()).collect()
+        let mut out = Strings::new();
+        for _ in 0..n {
+            out.push(&self.bytes()?);
+        }
+        Ok(out)
     }
 }
 
@@ -246,8 +251,8 @@ mod tests {
     fn round_trip_and_truncation() {
         let s = ExecState {
             path: b"/bin/x".to_vec(),
-            argv: vec![b"x".to_vec(), b"".to_vec()],
-            envp: vec![b"A=b".to_vec()],
+            argv: ["x", ""].into_iter().collect(),
+            envp: ["A=b"].into_iter().collect(),
             ns: "clear\nbind '#Z/' /\n".into(),
             cwd: "/tmp".into(),
             umask: 0o027,

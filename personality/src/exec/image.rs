@@ -8,7 +8,7 @@ use super::{Interp, ProgramFile};
 use crate::state::Brk;
 use abi::auxv::*;
 use loader::stack::{AuxVal, StackSpec};
-use loader::{Image, ImageKind};
+use loader::{Image, ImageKind, Strings};
 use platform::mm::{self, MapRequest};
 use platform::GuestRegs;
 
@@ -217,15 +217,19 @@ fn prot_of(s: &loader::Segment) -> i32 {
         | (if s.exec { libc::PROT_EXEC } else { 0 })
 }
 
-/// Reserves the break and the stack and writes the initial stack.
+/// Where the initial stack holds the argument and the environment strings.
+pub(crate) type StringAreas = [std::ops::Range<u64>; 2];
+
+/// Reserves the break and the stack and writes the initial stack; says
+/// where it put the argument and environment strings.
 pub(super) fn build_process(
     file: &str,
     exe: &[u8],
-    (argv, envp): (&[Vec<u8>], &[Vec<u8>]),
+    (argv, envp): (&Strings, &Strings),
     (image, loaded): (&Image, &Loaded),
     interp: Option<&Interp>,
     limit: u64,
-) -> Result<(GuestRegs, Brk), loader::LoadError> {
+) -> Result<(GuestRegs, Brk, StringAreas), loader::LoadError> {
     let brk_start = loaded.end;
     if image.kind == ImageKind::Exec {
         map_anon(
@@ -303,10 +307,10 @@ pub(super) fn build_process(
         (AT_PLATFORM, AuxVal::Platform),
     ]);
     let spec = StackSpec {
-        argv: argv.to_vec(),
-        envp: envp.to_vec(),
-        execfn: exe.to_vec(),
-        platform: b"x86_64".to_vec(),
+        argv,
+        envp,
+        execfn: exe,
+        platform: b"x86_64",
         random,
         auxv,
     };
@@ -326,7 +330,7 @@ pub(super) fn build_process(
         rflags: 0x202,
         ..Default::default()
     };
-    Ok((regs, brk))
+    Ok((regs, brk, [built.args, built.env]))
 }
 
 fn getrandom_host(buf: &mut [u8]) -> Result<(), i32> {

@@ -28,8 +28,8 @@ use std::sync::atomic::Ordering;
 pub(crate) fn exec_in_place(
     t: &mut Trap,
     program: Resolved,
-    argv: &[Vec<u8>],
-    envp: &[Vec<u8>],
+    argv: &loader::Strings,
+    envp: &loader::Strings,
 ) -> Option<SysResult> {
     let p = process();
     let leader = p.leader_tid.load(Ordering::SeqCst);

@@ -15,6 +15,7 @@ use crate::state::{lock, process};
 use crate::SysResult;
 use abi::Errno;
 use kernel::namespace::open_chan;
+use loader::Strings;
 use platform::{host, uaccess, Trap};
 use std::collections::HashMap;
 use std::ffi::CString;
@@ -82,7 +83,7 @@ fn exec(t: &mut Trap, base: Base, path: Vec<u8>, argv: u64, envp: u64, last: Las
     let envp = read_strings(envp, &mut total, limit)?;
     // Since Linux 5.18 an empty argv gets an empty argv[0].
     if argv.is_empty() {
-        argv.push(Vec::new());
+        argv.push(b"");
     }
     let (program, argv) = find_image(base, path, argv, last)?;
     let path = program.path.clone().into_bytes();
@@ -126,11 +127,12 @@ fn arg_limit() -> u64 {
 }
 
 /// A NULL-terminated array of guest strings; E2BIG past Linux's limits.
-fn read_strings(addr: u64, total: &mut u64, limit: u64) -> Result<Vec<Vec<u8>>, Errno> {
-    let mut out = Vec::new();
+fn read_strings(addr: u64, total: &mut u64, limit: u64) -> Result<Strings, Errno> {
     if addr == 0 {
-        return Ok(out);
+        return Ok(Strings::new());
     }
+    // A typical environment fits; a larger one grows by doubling.
+    let mut out = Strings::with_capacity(4096);
     let array = In::<u64>::new(addr);
     loop {
         let p = array.read_at(out.len())?;
@@ -140,16 +142,21 @@ fn read_strings(addr: u64, total: &mut u64, limit: u64) -> Result<Vec<Vec<u8>>, 
         if out.len() >= MAX_ARG_STRINGS {
             return Err(Errno::E2BIG);
         }
-        let s = uaccess::read_cstr(p, MAX_ARG_STRLEN - 1).map_err(|e| match e {
-            uaccess::StrError::BadAddress => Errno::EFAULT,
-            uaccess::StrError::TooLong => Errno::E2BIG,
+        let mut len = 0;
+        out.push_with(|buf| {
+            let before = buf.len();
+            let read = uaccess::read_cstr_into(p, MAX_ARG_STRLEN - 1, buf);
+            len = buf.len() - before;
+            read.map_err(|e| match e {
+                uaccess::StrError::BadAddress => Errno::EFAULT,
+                uaccess::StrError::TooLong => Errno::E2BIG,
+            })
         })?;
         // Each string costs its bytes, its NUL and its pointer on the stack.
-        *total += s.len() as u64 + 1 + 8;
+        *total += len as u64 + 1 + 8;
         if *total > limit {
             return Err(Errno::E2BIG);
         }
-        out.push(s);
     }
 }
 
@@ -158,9 +165,9 @@ fn read_strings(addr: u64, total: &mut u64, limit: u64) -> Result<Vec<Vec<u8>>, 
 pub(crate) fn find_image(
     mut base: Base,
     mut path: Vec<u8>,
-    mut argv: Vec<Vec<u8>>,
+    mut argv: Strings,
     mut last: Last,
-) -> Result<(Resolved, Vec<Vec<u8>>), Errno> {
+) -> Result<(Resolved, Strings), Errno> {
     for _ in 0..=MAX_SCRIPT_DEPTH {
         let r = path::resolve(&base, &path, last)?;
         let head = check_and_read_head(&r)?;
@@ -172,10 +179,15 @@ pub(crate) fn find_image(
             return Err(Errno::ENOEXEC);
         };
         // argv[0] is replaced: [interp, arg?, the script as named, argv[1..]].
-        let mut new = vec![interp.clone()];
-        new.extend(arg);
-        new.push(path);
-        new.extend(argv.into_iter().skip(1));
+        let mut new = Strings::new();
+        new.push(&interp);
+        if let Some(arg) = &arg {
+            new.push(arg);
+        }
+        new.push(&path);
+        for s in argv.iter().skip(1) {
+            new.push(s);
+        }
         argv = new;
         path = interp;
         base = Base::Cwd;
