@@ -13,7 +13,7 @@ pub mod handoff;
 mod image;
 mod in_place;
 pub use handoff::ExecState;
-pub(crate) use in_place::exec_in_place;
+pub(crate) use in_place::{exec_in_place, in_place_possible};
 
 /// A program to run: its name (found in the namespace, like execvp: a name
 /// with a slash is a path, any other is looked up in the guest's PATH) and
@@ -240,7 +240,7 @@ fn follow_script(
         argv.clone(),
         Last::Follow,
     ) {
-        Ok(script) => script,
+        Ok(script) => (script.resolved, script.argv),
         // Neither ELF nor script, or an ELF file whose interpreter is
         // missing: the loader says what is wrong with it.
         Err(abi::Errno::ENOEXEC) => return Ok((found, argv)),
@@ -265,19 +265,26 @@ fn is_script(chan: &kernel::Chan) -> bool {
         .is_ok_and(|n| n == 2 && head == *b"#!")
 }
 
-/// Reads a whole file from the namespace (the program image).
-fn read_program(r: crate::fs::path::Resolved) -> Result<ProgramFile, RunError> {
+/// Reads a whole file from the namespace (the program image), from `opened`
+/// when the caller has opened it (for reading, OEXEC).
+fn read_program(
+    r: crate::fs::path::Resolved,
+    opened: Option<kernel::Chan>,
+) -> Result<ProgramFile, RunError> {
     let err = |what: String| {
         RunError::Load(loader::LoadError {
             file: r.path.clone(),
             what,
         })
     };
-    let chan = kernel::namespace::open_chan(
-        r.chan.clone_chan().map_err(|e| err(e.to_string()))?,
-        ninep::OEXEC as u32,
-    )
-    .map_err(|e| err(e.to_string()))?;
+    let chan = match opened {
+        Some(chan) => chan,
+        None => kernel::namespace::open_chan(
+            r.chan.clone_chan().map_err(|e| err(e.to_string()))?,
+            ninep::OEXEC as u32,
+        )
+        .map_err(|e| err(e.to_string()))?,
+    };
     if let Some(mapped) = map_program(&chan) {
         let (mapped, key) = mapped.map_err(err)?;
         // The open chan itself is kept: its host fd is what the segments
@@ -413,7 +420,7 @@ fn load_program(
     envp: &Strings,
     rlimits: &[abi::structs::Rlimit; 16],
 ) -> Result<(Vec<u8>, GuestRegs, Brk), RunError> {
-    map_prepared(prepare(found)?, argv, envp, rlimits)
+    map_prepared(prepare(found, None)?, argv, envp, rlimits)
 }
 
 /// A program read and its headers checked, with its interpreter's, but
@@ -426,12 +433,16 @@ struct Prepared {
     interp: Option<PreparedInterp>,
 }
 
-/// Reads and parses a program and, for a dynamically linked one, its
-/// interpreter (PT_INTERP), found in the namespace like any file.
-fn prepare(found: crate::fs::path::Resolved) -> Result<Prepared, RunError> {
+/// Reads and parses a program (from `opened`, when open already) and, for
+/// a dynamically linked one, its interpreter (PT_INTERP), found in the
+/// namespace like any file.
+fn prepare(
+    found: crate::fs::path::Resolved,
+    opened: Option<kernel::Chan>,
+) -> Result<Prepared, RunError> {
     let name = found.path.clone();
     let id = file_id(&found.chan);
-    let program = read_program(found)?;
+    let program = read_program(found, opened)?;
     let image = Image::parse(&name, &program.bytes).map_err(RunError::Load)?;
     let interp = match &image.interp {
         Some(path) => Some(prepare_interp(&name, path)?),
@@ -547,7 +558,7 @@ fn prepare_interp(program: &str, path: &str) -> Result<PreparedInterp, RunError>
     }
     let shown = found.path.clone();
     let id = file_id(&found.chan);
-    let program = read_program(found)?;
+    let program = read_program(found, None)?;
     let image = Image::parse(path, &program.bytes)
         .map_err(|e| err(format!("interpreter {path}: {}", e.what)))?;
     if image.interp.is_some() {

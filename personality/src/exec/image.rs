@@ -109,6 +109,13 @@ pub(super) fn load_at(
             .then(|| t.segment(loader::elf::page_down(s.vaddr)))
             .flatten()
     };
+    // A segment gets its final rights when mapped, unless it is written
+    // first: by the rewriter (code without a saved text), by copying from a
+    // file the host cannot map, or by zeroing the bss in its last file page.
+    let final_at_once = |s: &loader::Segment| {
+        let zeroes_tail = s.memsz > s.filesz && !(s.vaddr + s.filesz).is_multiple_of(PAGE_SIZE);
+        host.is_some() && !(s.exec && text.is_none()) && (s.write || !zeroes_tail)
+    };
     for s in &image.segments {
         let start = loader::elf::page_down(s.vaddr) + bias;
         let end = loader::elf::page_up(s.vaddr + s.memsz) + bias;
@@ -130,14 +137,18 @@ pub(super) fn load_at(
             .map_err(cannot)?;
             continue;
         }
-        let rw = libc::PROT_READ | libc::PROT_WRITE;
+        let prot_now = if final_at_once(s) {
+            prot_of(s)
+        } else {
+            libc::PROT_READ | libc::PROT_WRITE
+        };
         let file_end = s.vaddr + s.filesz + bias;
         let copied_to = match host {
             Some(fd) if s.filesz > 0 => {
                 mm::map(MapRequest {
                     addr: start,
                     len: loader::elf::page_up(file_end) - start,
-                    prot: rw,
+                    prot: prot_now,
                     flags: libc::MAP_PRIVATE | libc::MAP_FIXED,
                     fd,
                     offset: loader::elf::page_down(s.offset),
@@ -155,7 +166,7 @@ pub(super) fn load_at(
             _ => start,
         };
         if end > copied_to {
-            mm::protect(copied_to, end - copied_to, rw).map_err(cannot)?;
+            mm::protect(copied_to, end - copied_to, prot_now).map_err(cannot)?;
         }
         if host.is_none() {
             let data = &program.bytes[s.offset as usize..(s.offset + s.filesz) as usize];
@@ -168,7 +179,11 @@ pub(super) fn load_at(
         let save_text = host.is_some();
         crate::rewrite::rewrite_image(image, &program.bytes, program.key, bias, save_text);
     }
-    for s in image.segments.iter().filter(|s| saved(s).is_none()) {
+    for s in image
+        .segments
+        .iter()
+        .filter(|s| saved(s).is_none() && !final_at_once(s))
+    {
         let start = loader::elf::page_down(s.vaddr) + bias;
         let end = loader::elf::page_up(s.vaddr + s.memsz) + bias;
         // A page shared by two segments keeps the union of their rights.

@@ -12,50 +12,46 @@
 //! mask, pending signals, interval timers and children.
 
 use super::{map_prepared, prepare, RunError};
-use crate::fs::path::Resolved;
+use crate::process::exec::Found;
 use crate::state::{lock, process, with_thread};
 use crate::SysResult;
 use abi::Errno;
 use platform::Trap;
 use std::sync::atomic::Ordering;
 
-/// Runs `program` (an ELF file, as `process::exec::find_image` found it)
-/// in place of the calling image.
-/// None when the process has other threads (or, never in practice, the
-/// trap came through a rewritten site): the caller re-executes ninux.
+/// Whether an exec can replace the image in this process: not when it has
+/// other threads (or, never in practice, when the trap came through a
+/// rewritten site); the caller then re-executes ninux.
+pub(crate) fn in_place_possible(t: &Trap) -> bool {
+    let p = process();
+    p.live_threads.load(Ordering::SeqCst) == 1
+        && platform::gettid() == p.leader_tid.load(Ordering::SeqCst)
+        && !t.through_rewritten_site()
+}
+
+/// Runs the program `process::exec::find_image` found in place of the
+/// calling image (see [`in_place_possible`]).
 /// An error before the old image is gone returns to it, as Linux's does;
 /// after that, the process dies as Linux kills it (SIGSEGV).
-pub(crate) fn exec_in_place(
-    t: &mut Trap,
-    program: Resolved,
-    argv: &loader::Strings,
-    envp: &loader::Strings,
-) -> Option<SysResult> {
+pub(crate) fn exec_in_place(t: &mut Trap, found: Found, envp: &loader::Strings) -> SysResult {
     let p = process();
-    let leader = p.leader_tid.load(Ordering::SeqCst);
-    if p.live_threads.load(Ordering::SeqCst) != 1
-        || platform::gettid() != leader
-        || t.through_rewritten_site()
-    {
-        return None;
-    }
-    let prepared = match prepare(program) {
+    let prepared = match prepare(found.resolved, Some(found.opened)) {
         Ok(prepared) => prepared,
-        Err(RunError::NotFound(_)) => return Some(Err(Errno::ENOENT)),
+        Err(RunError::NotFound(_)) => return Err(Errno::ENOENT),
         // Linux answers with the errno alone; NINUX_LOG=debug says why.
         Err(RunError::Load(e)) => {
             log::debug!("execve: {e}");
-            return Some(Err(Errno::ENOEXEC));
+            return Err(Errno::ENOEXEC);
         }
         Err(RunError::Platform(e)) => {
             log::debug!("execve: {e}");
-            return Some(Err(Errno::EIO));
+            return Err(Errno::EIO);
         }
     };
     crate::dispatch::trace_before_leaving(t);
     end_old_image();
     let rlimits = *lock(&p.rlimits);
-    let (exe, regs, brk) = match map_prepared(prepared, argv, envp, &rlimits) {
+    let (exe, regs, brk) = match map_prepared(prepared, &found.argv, envp, &rlimits) {
         Ok(started) => started,
         Err(e) => {
             platform::write_stderr(format!("ninux: execve: {e}\n").as_bytes());
@@ -66,11 +62,11 @@ pub(crate) fn exec_in_place(
     *lock(&p.exe) = exe;
     *lock(&p.brk) = brk;
     platform::set_guest_fs(0);
-    // Checked above: a SIGSYS trap, whose context can be replaced.
+    // Checked by in_place_possible: a SIGSYS trap, whose context can be replaced.
     let started = t.start_image(&regs);
     debug_assert!(started);
     crate::process::vfork::release_parent();
-    Some(Ok(0))
+    Ok(0)
 }
 
 /// Linux's point of no return: everything of the old image that does not

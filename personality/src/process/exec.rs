@@ -85,14 +85,13 @@ fn exec(t: &mut Trap, base: Base, path: Vec<u8>, argv: u64, envp: u64, last: Las
     if argv.is_empty() {
         argv.push(b"");
     }
-    let (program, argv) = find_image(base, path, argv, last)?;
-    let path = program.path.clone().into_bytes();
-    if let Some(done) = crate::exec::exec_in_place(t, program, &argv, &envp) {
-        return done;
+    let found = find_image(base, path, argv, last)?;
+    if crate::exec::in_place_possible(t) {
+        return crate::exec::exec_in_place(t, found, &envp);
     }
     let state = ExecState {
-        path,
-        argv,
+        path: found.resolved.path.into_bytes(),
+        argv: found.argv,
         envp,
         ns: kernel::build::print(path::ns()?),
         cwd: path::cwd(),
@@ -160,20 +159,31 @@ fn read_strings(addr: u64, total: &mut u64, limit: u64) -> Result<Strings, Errno
     }
 }
 
-/// Resolves the program as Linux's exec would, following `#!` lines: the
-/// ELF file to load (at its absolute namespace path) and its argv.
+/// The program an exec runs: the ELF file (at its absolute namespace
+/// path), open for reading its image, and the argv it gets.
+pub(crate) struct Found {
+    pub resolved: Resolved,
+    pub opened: kernel::Chan,
+    pub argv: Strings,
+}
+
+/// Resolves the program as Linux's exec would, following `#!` lines.
 pub(crate) fn find_image(
     mut base: Base,
     mut path: Vec<u8>,
     mut argv: Strings,
     mut last: Last,
-) -> Result<(Resolved, Strings), Errno> {
+) -> Result<Found, Errno> {
     for _ in 0..=MAX_SCRIPT_DEPTH {
-        let r = path::resolve(&base, &path, last)?;
-        let head = check_and_read_head(&r)?;
+        let resolved = path::resolve(&base, &path, last)?;
+        let (head, opened) = check_and_read_head(&resolved)?;
         if head.starts_with(b"\x7fELF") {
-            check_interpreter(&r, &head)?;
-            return Ok((r, argv));
+            check_interpreter(&opened, &head)?;
+            return Ok(Found {
+                resolved,
+                opened,
+                argv,
+            });
         }
         let Some((interp, arg)) = parse_shebang(&head[..head.len().min(HEAD)]) else {
             return Err(Errno::ENOEXEC);
@@ -197,8 +207,8 @@ pub(crate) fn find_image(
 }
 
 /// EACCES unless a regular file with an execute bit; then its first
-/// READ_AHEAD bytes.
-fn check_and_read_head(r: &Resolved) -> Result<Vec<u8>, Errno> {
+/// READ_AHEAD bytes, and the file opened to read them.
+fn check_and_read_head(r: &Resolved) -> Result<(Vec<u8>, kernel::Chan), Errno> {
     if r.chan.qid.is_symlink() {
         return Err(Errno::ELOOP);
     }
@@ -214,31 +224,25 @@ fn check_and_read_head(r: &Resolved) -> Result<Vec<u8>, Errno> {
         super::creds::may(&st, super::creds::MAY_EXEC)?;
     }
     let chan = r.chan.clone_chan().map_err(kerr)?;
-    let chan = open_chan(chan, ninep::OREAD as u32).map_err(kerr)?;
+    let chan = open_chan(chan, ninep::OEXEC as u32).map_err(kerr)?;
     let mut head = vec![0u8; READ_AHEAD];
     let n = chan.pread(&mut head, Some(0)).map_err(kerr)?;
     head.truncate(n);
-    Ok(head)
+    Ok((head, chan))
 }
 
 /// Checks an ELF file as Linux's exec does before the old image is given
 /// up: a header for this machine and program headers that can be read
 /// (ENOEXEC otherwise), and for a dynamically linked program an existing
 /// interpreter (ENOENT otherwise). The loader checks the rest. `head` is
-/// the file's start, as read: the file is opened again only for what lies
+/// the file's start, as read from `chan`, which is read only for what lies
 /// beyond it.
-fn check_interpreter(r: &Resolved, head: &[u8]) -> Result<(), Errno> {
-    let mut chan = None;
-    let mut read = |at: u64, len: usize| -> Result<Vec<u8>, Errno> {
+fn check_interpreter(chan: &kernel::Chan, head: &[u8]) -> Result<(), Errno> {
+    let read = |at: u64, len: usize| -> Result<Vec<u8>, Errno> {
         let end = at.saturating_add(len as u64);
         if end <= head.len() as u64 {
             return Ok(head[at as usize..end as usize].to_vec());
         }
-        if chan.is_none() {
-            let c = r.chan.clone_chan().map_err(kerr)?;
-            chan = Some(open_chan(c, ninep::OREAD as u32).map_err(kerr)?);
-        }
-        let chan = chan.as_ref().ok_or(Errno::EIO)?;
         let mut buf = vec![0u8; len];
         let n = chan.pread(&mut buf, Some(at)).map_err(kerr)?;
         buf.truncate(n);

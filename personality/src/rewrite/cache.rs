@@ -28,6 +28,8 @@ pub struct Plan {
 }
 
 const MAGIC: &[u8] = b"ninux-rewrite-plan 5\n";
+/// Plans larger than this are not read (and so made again).
+const MAX_PLAN: u64 = 64 << 20;
 
 /// The plans' directory, made if missing, once per process: an exec looks
 /// up one plan and a dynamically linked program one per library.
@@ -222,8 +224,24 @@ fn counted<'a>(c: &mut Cursor<'a>) -> Option<&'a [u8]> {
 /// The plan saved for `key` and a hash of its file, which names this very
 /// plan (a rewritten text is only good with the plan it was made by).
 pub fn load_hashed(key: Key) -> Option<(Plan, u64)> {
-    let bytes = std::fs::read(path(key)?).ok()?;
+    let bytes = read_whole(&path(key)?)?;
     Some((decode(&bytes)?, fx(&bytes)))
+}
+
+/// A small file's bytes: open, read, read (its end), close. Every exec
+/// of a rewritten program reads its plan; `std::fs::read` would also stat
+/// it. The buffer is not zeroed first: in a forked child each heap page
+/// written is a page copied.
+fn read_whole(path: &std::path::Path) -> Option<Vec<u8>> {
+    use std::io::Read;
+    let mut bytes = Vec::with_capacity(16 << 10);
+    // Through `take`, which has no size hint to stat the file for.
+    std::fs::File::open(path)
+        .ok()?
+        .take(MAX_PLAN)
+        .read_to_end(&mut bytes)
+        .ok()?;
+    Some(bytes)
 }
 
 /// Saves a plan; returns the hash [`load_hashed`] will give with it.
