@@ -69,11 +69,11 @@ impl Strings {
     }
 
     /// Appends a string that `fill` appends to the buffer (without a NUL);
-    /// on an error nothing is appended.
+    /// on an error nothing is appended. Returns the string's length.
     pub fn push_with<E>(
         &mut self,
         fill: impl FnOnce(&mut Vec<u8>) -> Result<(), E>,
-    ) -> Result<(), E> {
+    ) -> Result<usize, E> {
         let start = self.bytes.len();
         if let Err(e) = fill(&mut self.bytes) {
             self.bytes.truncate(start);
@@ -84,7 +84,7 @@ impl Strings {
         }
         self.ends.push(self.bytes.len());
         self.bytes.push(0);
-        Ok(())
+        Ok(self.bytes.len() - 1 - start)
     }
 }
 
@@ -127,16 +127,16 @@ mod tests {
     fn push_with_appends_all_or_nothing() {
         let mut s = Strings::new();
         s.push(b"a\0hidden");
-        let r: Result<(), ()> = s.push_with(|b| {
+        let r: Result<usize, ()> = s.push_with(|b| {
             b.extend_from_slice(b"half");
             Err(())
         });
         assert!(r.is_err());
-        s.push_with(|b| {
+        let len = s.push_with(|b| {
             b.extend_from_slice(b"bc");
             Ok::<(), ()>(())
-        })
-        .unwrap();
+        });
+        assert_eq!(len, Ok(2));
         assert_eq!(s.as_bytes(), b"a\0bc\0");
         assert_eq!(format!("{s:?}"), r#"["a", "bc"]"#);
     }

@@ -141,12 +141,8 @@ fn read_strings(addr: u64, total: &mut u64, limit: u64) -> Result<Strings, Errno
         if out.len() >= MAX_ARG_STRINGS {
             return Err(Errno::E2BIG);
         }
-        let mut len = 0;
-        out.push_with(|buf| {
-            let before = buf.len();
-            let read = uaccess::read_cstr_into(p, MAX_ARG_STRLEN - 1, buf);
-            len = buf.len() - before;
-            read.map_err(|e| match e {
+        let len = out.push_with(|buf| {
+            uaccess::read_cstr_into(p, MAX_ARG_STRLEN - 1, buf).map_err(|e| match e {
                 uaccess::StrError::BadAddress => Errno::EFAULT,
                 uaccess::StrError::TooLong => Errno::E2BIG,
             })
