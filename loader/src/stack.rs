@@ -53,10 +53,6 @@ pub fn build(spec: &StackSpec, top: u64, limit: u64) -> Option<StackImage> {
     // From top - 8 down: execfn, the environment strings, the argument
     // strings, each NUL-terminated (the lists hold them so already).
     let execfn = spec.execfn.split(|&b| b == 0).next().unwrap_or_default();
-    let strings = spec.argv.as_bytes().len() + spec.envp.as_bytes().len() + execfn.len() + 1;
-    if strings as u64 > limit {
-        return None;
-    }
     let execfn_addr = top.checked_sub(8 + execfn.len() as u64 + 1)?;
     let env_start = execfn_addr.checked_sub(spec.envp.as_bytes().len() as u64)?;
     let arg_start = env_start.checked_sub(spec.argv.as_bytes().len() as u64)?;
