@@ -11,18 +11,30 @@
 //! lasts.
 //!
 //! Checking costs one `epoll_wait` (on an epoll instance holding both
-//! fds), at most once per namespace walk. Changes to files other than directories do not end the epoch,
-//! since no cached walk depends on them.
+//! fds), at most once per namespace walk, and usually not even that: a
+//! [`Doorbell`] on the epoll instance rings (the kernel writes our memory)
+//! when it has anything to report, and while it has not rung there is
+//! nothing to ask. The doorbell vouches only for the thread that armed it:
+//! the kernel rings it before that thread returns to user mode after the
+//! event, so whatever the thread learns of a change through a syscall, the
+//! bell rang first. A process that can learn of changes without a syscall
+//! of its own, because it has a second thread or memory shared with
+//! another process ([`memory_shared`]), asks the kernel at every walk.
+//! Changes to files other than directories do not end the epoch, since no
+//! cached walk depends on them.
 //!
 //! Each process keeps its own instance: a forked child that read from its
 //! parent's would take events the parent needs. Without inotify (no
 //! instance left for this user) nothing is ever vouched for, and walks fall
 //! back to looking at the host.
 
+use std::cell::Cell;
 use std::collections::{HashMap, HashSet};
 use std::os::fd::{AsFd, AsRawFd, BorrowedFd, OwnedFd};
 use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, Ordering};
 use std::sync::{Mutex, Once};
+
+use platform::doorbell::Doorbell;
 
 use rustix::event::epoll::{self, EventData, EventFlags};
 use rustix::fs::inotify::{self, CreateFlags, ReadFlags, WatchFlags};
@@ -48,9 +60,23 @@ static FORKED: AtomicBool = AtomicBool::new(false);
 /// Lookups asked to be watched while there was no instance.
 static LOOKUPS: AtomicU32 = AtomicU32::new(0);
 
+/// Set once the process shares memory with another thread or process: then
+/// no doorbell vouches for anything.
+static SHARED_MEMORY: AtomicBool = AtomicBool::new(false);
+/// The doorbells made so far, to tell them apart.
+static BELLS: AtomicU64 = AtomicU64::new(0);
+
+thread_local! {
+    /// The doorbell this thread armed, if any.
+    static ARMED: Cell<u64> = const { Cell::new(0) };
+}
+
 static STATE: Mutex<Option<State>> = Mutex::new(None);
 
 struct State {
+    /// Rings when `ready` has something to report; with its number. Declared
+    /// before `ready`, which it polls, so that it goes first.
+    bell: Option<(Doorbell, u64)>,
     inotify: OwnedFd,
     /// Ready when the inotify instance has events or the mount table
     /// changed: one `epoll_wait` looks at both.
@@ -105,6 +131,14 @@ pub(crate) fn current() -> u64 {
     }
     CHECKED_IN.store(walk, Ordering::SeqCst);
     stamp()
+}
+
+/// The process now shares memory with another thread or process (a guest
+/// thread, a `MAP_SHARED` mapping, System V shared memory): it can learn of
+/// another's changes without a syscall of its own, so from now on every
+/// walk asks the kernel whether the watches saw anything.
+pub fn memory_shared() {
+    SHARED_MEMORY.store(true, Ordering::SeqCst);
 }
 
 /// Whether a directory is watched, as [`watch`] found or left it.
@@ -173,7 +207,16 @@ impl State {
             // The mount table's changes read as "priority data" (proc(5)).
             epoll::add(&ready, m, EventData::new_u64(1), EventFlags::PRI).ok()?;
         }
+        let bell = (!SHARED_MEMORY.load(Ordering::SeqCst))
+            .then(|| Doorbell::new(ready.as_fd(), libc::POLLIN as u32))
+            .flatten()
+            .map(|b| {
+                let id = BELLS.fetch_add(1, Ordering::Relaxed) + 1;
+                ARMED.set(id);
+                (b, id)
+            });
         Some(State {
+            bell,
             inotify,
             ready,
             _mounts: mounts,
@@ -197,6 +240,23 @@ impl State {
     /// Whether anything relevant was reported since the last look; reads
     /// the inotify queue empty.
     fn changed(&mut self) -> bool {
+        if self.bell.as_ref().is_some_and(|(_, id)| ARMED.get() != *id) {
+            // Another thread walks: it may learn of a change before the bell
+            // rings, and tell the thread that armed it.
+            memory_shared();
+        }
+        if SHARED_MEMORY.load(Ordering::SeqCst) {
+            self.bell = None;
+        }
+        if let Some((bell, _)) = self.bell.as_mut() {
+            if !bell.rang() {
+                return false;
+            }
+            // What rings from now on is looked at next time.
+            if !bell.answer() {
+                self.bell = None;
+            }
+        }
         let mut buf = [std::mem::MaybeUninit::<epoll::Event>::uninit(); 2];
         let zero = rustix::time::Timespec {
             tv_sec: 0,

@@ -70,7 +70,7 @@ pub mod devtar;
 mod dircache;
 pub mod error;
 pub mod exportfs;
-mod hostwatch;
+pub mod hostwatch;
 pub mod namespace;
 pub mod note;
 pub mod nsfile;

@@ -15,6 +15,7 @@
 mod asm;
 mod block;
 mod deferred;
+pub mod doorbell;
 mod fast;
 mod frame;
 pub mod host;

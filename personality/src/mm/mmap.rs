@@ -65,6 +65,10 @@ pub fn mmap(_t: &mut Trap, a: [u64; 6]) -> SysResult {
         })
         .map_err(from_host)?,
     };
+    if kind != MapFlags::PRIVATE.bits() {
+        // Another process may now tell this one things through memory.
+        kernel::hostwatch::memory_shared();
+    }
     let end = end_of(at, len);
     match host_fd.as_ref().and_then(|f| file_name(f, offset)) {
         Some(name) => names::record(at, end, name),

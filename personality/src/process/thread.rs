@@ -162,6 +162,7 @@ fn clone_thread(t: &mut Trap, req: CloneRequest) -> SysResult {
     });
     let p = process();
     p.live_threads.fetch_add(1, Ordering::SeqCst);
+    kernel::hostwatch::memory_shared();
     let setup = ThreadSetup {
         regs,
         fs,

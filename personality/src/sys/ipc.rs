@@ -209,6 +209,7 @@ pub fn shmat(_t: &mut Trap, a: [u64; 6]) -> SysResult {
     host::with_buffer(libc::SYS_shmctl, [id, IPC_STAT, 0, 0, 0], 2, &mut ds).map_err(from_host)?;
     // shm_segsz follows the 48-byte struct ipc_perm.
     let size = u64::from_ne_bytes(ds[48..56].try_into().unwrap_or_default());
+    kernel::hostwatch::memory_shared();
     platform::mm::attach_shm(id as i32, addr, flags, size).map_err(from_host)
 }
 
