@@ -154,10 +154,8 @@ pub trait Node: Send + Sync + 'static {
     /// What `walk1(name)` and then `walked_stat_attr` of the result would
     /// say, for a device that can answer without a chan for the child (a
     /// stat of a path's last element, [`crate::Namespace::stat_kept`]).
-    /// None: walk and ask the child. Where the record has numeric ids
-    /// (`n_uid`, `n_gid`), its `uid` and `gid` names may be left empty: a
-    /// stat(2) reads the numbers.
-    fn stat_child(&self, _name: &str) -> Option<Result<(Dir, Option<Getattr>)>> {
+    /// None: walk and ask the child.
+    fn stat_child(&self, _name: &str) -> Option<Result<Attr>> {
         None
     }
     /// Whether the device refuses every change (`#Zro:`), for the calls
@@ -184,6 +182,52 @@ pub struct Getattr {
     /// The size Linux reports: as the stat record's length for files, but a
     /// directory has one too (Plan 9 says 0).
     pub size: u64,
+}
+
+/// What a stat of a name says when no chan is made for it
+/// ([`Node::stat_child`]): the numbers of its stat record (a [`Dir`]
+/// without its strings) and the device's extra attributes. Small and
+/// `Copy`: a stat(2) of a path hands it up through every layer between the
+/// host and the guest.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Attr {
+    pub qid: Qid,
+    pub mode: u32,
+    pub atime: u32,
+    pub mtime: u32,
+    pub length: u64,
+    /// The owner and group by number: 9P2000.u's numbers, else the names
+    /// when they are numbers, else 0.
+    pub uid: u32,
+    pub gid: u32,
+    /// A device file (`DMDEVICE`) that is a block device (its extension
+    /// says `b`).
+    pub block: bool,
+    pub extra: Option<Getattr>,
+}
+
+impl Attr {
+    /// The attributes in stat record `d` and the device's `extra` ones.
+    pub fn of(d: &Dir, extra: Option<Getattr>) -> Attr {
+        let id = |n: u32, name: &str| {
+            if n != !0 {
+                n
+            } else {
+                name.parse().unwrap_or(0)
+            }
+        };
+        Attr {
+            qid: d.qid,
+            mode: d.mode,
+            atime: d.atime,
+            mtime: d.mtime,
+            length: d.length,
+            uid: id(d.n_uid, &d.uid),
+            gid: id(d.n_gid, &d.gid),
+            block: d.extension.starts_with('b'),
+            extra,
+        }
+    }
 }
 
 /// A kernel channel: a node plus the kernel's bookkeeping.

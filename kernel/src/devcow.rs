@@ -29,7 +29,7 @@ use std::sync::{Arc, Mutex, OnceLock};
 use ninep::types::*;
 use rustix::fs::{self as rfs, AtFlags, FileType, Mode, OFlags, Timestamps};
 
-use crate::chan::{DevId, Getattr, Node};
+use crate::chan::{Attr, DevId, Getattr, Node};
 use crate::dev::Device;
 use crate::devhost::{
     self, check_elem, host_dir, host_getattr, host_qid, open_io, open_path, NOLINKS,
@@ -301,7 +301,7 @@ impl CowNode {
     /// hide or whiteout the lower one, so the lower directory answers, as
     /// [`CowNode::child`] and [`CowNode::walked_stat_attr`] would, but
     /// with no node made. None where the upper layer has to be looked at.
-    fn lower_stat_child(&self, name: &str) -> Option<Result<(Dir, Option<Getattr>)>> {
+    fn lower_stat_child(&self, name: &str) -> Option<Result<Attr>> {
         if self.c.generation.is_none() || !self.qid.is_dir() || name.starts_with(WH) {
             return None;
         }
@@ -315,10 +315,7 @@ impl CowNode {
         }
         let lower = st.lower.as_ref()?;
         Some(match lower.stat_child(name)? {
-            Ok((mut d, g)) => {
-                (d.typ, d.dev) = (self.c.id.typ as u16, self.c.id.dev);
-                Ok((d, g))
-            }
+            Ok(a) => Ok(a),
             Err(e) if e == ESTALEWALK => Err(e),
             Err(_) => Err(ENONEXIST),
         })
@@ -671,11 +668,12 @@ impl Node for CowNode {
     fn walk1(&self, name: &str) -> Result<Box<dyn Node>> {
         Ok(Box::new(self.child(name)?))
     }
-    fn stat_child(&self, name: &str) -> Option<Result<(Dir, Option<Getattr>)>> {
+    fn stat_child(&self, name: &str) -> Option<Result<Attr>> {
         if let Some(r) = self.lower_stat_child(name) {
             return Some(r);
         }
-        Some(self.child(name).and_then(|c| c.walked_stat_attr()))
+        let walked = self.child(name).and_then(|c| c.walked_stat_attr());
+        Some(walked.map(|(d, g)| Attr::of(&d, g)))
     }
     fn open(&mut self, mode: u32) -> Result<Qid> {
         let writing = mode & 3 == 1 || mode & 3 == 2 || mode & OTRUNC as u32 != 0;

@@ -25,7 +25,7 @@ use std::sync::{Arc, Mutex, OnceLock};
 use ninep::types::*;
 use rustix::fs::{self as rfs, AtFlags, FileType, Mode, OFlags, ResolveFlags, Timestamps};
 
-use crate::chan::{DevId, Getattr, Node};
+use crate::chan::{Attr, DevId, Getattr, Node};
 use crate::dev::Device;
 use crate::dircache::{host_id, DirCache, HostId};
 use crate::error::*;
@@ -127,50 +127,59 @@ pub(crate) fn host_dir(
 /// [`host_dir`] with the owner and group as numbers only (`n_uid`,
 /// `n_gid`; the names empty): what a stat(2) reads, without formatting
 /// two strings per file ([`crate::chan::Node::stat_child`]).
-fn host_record(st: &rfs::Stat, name: &str, qid: Qid, id: DevId, link: Option<String>) -> Dir {
-    let ft = FileType::from_raw_mode(st.st_mode as _);
+/// The Plan 9 mode of a host file: permissions, set-id and sticky bits,
+/// and its kind (`DMDIR`, `DMSYMLINK`, …).
+fn host_mode(st: &rfs::Stat) -> u32 {
     let mut mode = st.st_mode as u32 & 0o777;
     for (um, dm) in [(0o4000, DMSETUID), (0o2000, DMSETGID), (0o1000, DMSETVTX)] {
         if st.st_mode as u32 & um != 0 {
             mode |= dm;
         }
     }
-    let mut extension = String::new();
-    mode |= match ft {
+    mode | match FileType::from_raw_mode(st.st_mode as _) {
         FileType::Directory => DMDIR,
-        FileType::Symlink => {
-            extension = link.unwrap_or_default();
-            DMSYMLINK
-        }
-        FileType::CharacterDevice | FileType::BlockDevice => {
+        FileType::Symlink => DMSYMLINK,
+        FileType::CharacterDevice | FileType::BlockDevice => DMDEVICE,
+        FileType::Fifo => DMNAMEDPIPE,
+        FileType::Socket => DMSOCKET,
+        _ => 0,
+    }
+}
+
+/// A directory has no length in Plan 9.
+fn host_length(st: &rfs::Stat) -> u64 {
+    if FileType::from_raw_mode(st.st_mode as _) == FileType::Directory {
+        0
+    } else {
+        st.st_size as u64
+    }
+}
+
+fn host_record(st: &rfs::Stat, name: &str, qid: Qid, id: DevId, link: Option<String>) -> Dir {
+    let extension = match FileType::from_raw_mode(st.st_mode as _) {
+        FileType::Symlink => link.unwrap_or_default(),
+        ft @ (FileType::CharacterDevice | FileType::BlockDevice) => {
             let c = if ft == FileType::BlockDevice {
                 'b'
             } else {
                 'c'
             };
-            extension = format!(
+            format!(
                 "{c} {} {}",
                 rfs::major(st.st_rdev as _),
                 rfs::minor(st.st_rdev as _)
-            );
-            DMDEVICE
+            )
         }
-        FileType::Fifo => DMNAMEDPIPE,
-        FileType::Socket => DMSOCKET,
-        _ => 0,
+        _ => String::new(),
     };
     Dir {
         typ: id.typ as u16,
         dev: id.dev,
         qid,
-        mode,
+        mode: host_mode(st),
         atime: st.st_atime as u32,
         mtime: st.st_mtime as u32,
-        length: if ft == FileType::Directory {
-            0
-        } else {
-            st.st_size as u64
-        },
+        length: host_length(st),
         name: name.into(),
         uid: String::new(),
         gid: String::new(),
@@ -179,6 +188,22 @@ fn host_record(st: &rfs::Stat, name: &str, qid: Qid, id: DevId, link: Option<Str
         n_uid: st.st_uid,
         n_gid: st.st_gid,
         n_muid: !0,
+    }
+}
+
+/// What [`host_record`] and [`host_getattr`] say, as a stat of the name
+/// needs it.
+fn host_attr(st: &rfs::Stat, qid: Qid) -> Attr {
+    Attr {
+        qid,
+        mode: host_mode(st),
+        atime: st.st_atime as u32,
+        mtime: st.st_mtime as u32,
+        length: host_length(st),
+        uid: st.st_uid,
+        gid: st.st_gid,
+        block: FileType::from_raw_mode(st.st_mode as _) == FileType::BlockDevice,
+        extra: Some(host_getattr(st)),
     }
 }
 
@@ -601,24 +626,21 @@ impl HostNode {
     /// file is cached. A directory goes into the cache and a symlink's
     /// record carries its target, as [`HostNode::child`] makes them, from
     /// the same stat.
-    fn stat_entry(&self, name: &str) -> Result<(Dir, Option<Getattr>)> {
+    fn stat_entry(&self, name: &str) -> Result<Attr> {
         check_elem(name)?;
         if !self.qid.is_dir() {
             return Err(ENOTDIR);
         }
+        let walked = |c: HostNode| c.walked_stat_attr().map(|(d, g)| Attr::of(&d, g));
         if crate::namespace::speculating() {
-            return self.child(name)?.walked_stat_attr();
+            return walked(self.child(name)?);
         }
         let (dir, st, epoch) = self.look_up(name)?;
         match FileType::from_raw_mode(st.st_mode as _) {
             FileType::Directory | FileType::Symlink => {
-                self.child_found(dir, name, st, epoch)?.walked_stat_attr()
+                walked(self.child_found(dir, name, st, epoch)?)
             }
-            _ => {
-                let qid = host_qid(&st, self.rootdev);
-                let d = host_record(&st, name, qid, self.id, None);
-                Ok((d, Some(host_getattr(&st))))
-            }
+            _ => Ok(host_attr(&st, host_qid(&st, self.rootdev))),
         }
     }
 
@@ -740,7 +762,7 @@ impl Node for HostNode {
     fn walk1(&self, name: &str) -> Result<Box<dyn Node>> {
         Ok(Box::new(self.walk_checked(name)?))
     }
-    fn stat_child(&self, name: &str) -> Option<Result<(Dir, Option<Getattr>)>> {
+    fn stat_child(&self, name: &str) -> Option<Result<Attr>> {
         Some(self.stat_entry(name))
     }
     fn vouched(&self) -> bool {

@@ -78,7 +78,7 @@ mod tarindex;
 pub mod trace;
 mod walkcache;
 
-pub use chan::{Chan, DevId, Getattr, Node};
+pub use chan::{Attr, Chan, DevId, Getattr, Node};
 pub use error::{Error, Result};
 
 /// A ninux extension to the open modes, for in-process callers only (it never

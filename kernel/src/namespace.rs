@@ -16,7 +16,7 @@ use std::sync::{Arc, RwLock};
 
 use ninep::{Dir, DMDIR, DMSYMLINK, OEXCL, OTRUNC};
 
-use crate::chan::{Chan, DevId, Getattr};
+use crate::chan::{Attr, Chan, DevId};
 use crate::error::*;
 use crate::trace;
 use crate::walkcache::WalkCache;
@@ -431,7 +431,7 @@ impl Namespace {
     /// give them, at a fraction of the cost (no chan, node or path made).
     /// None, for the caller to walk, whenever anything is not plain: no
     /// kept directory, a union, a mount point, a failed lookup, tracing.
-    pub fn stat_kept(&self, path: &str) -> Option<(DevId, Dir, Option<Getattr>)> {
+    pub fn stat_kept(&self, path: &str) -> Option<(DevId, Attr)> {
         if trace::enabled() {
             return None;
         }
@@ -444,12 +444,12 @@ impl Namespace {
         if d.umh.is_some() {
             return None;
         }
-        let (entry, attr) = d.node().stat_child(last)?.ok()?;
+        let attr = d.node().stat_child(last)?.ok()?;
         // Something mounted on it: the walk crosses to the mount.
-        if self.mhead((d.dev, entry.qid.path)).is_some() {
+        if self.mhead((d.dev, attr.qid.path)).is_some() {
             return None;
         }
-        Some((d.dev, entry, attr))
+        Some((d.dev, attr))
     }
 
     fn walk_inner(&self, path: &str, domount_last: bool) -> Result<Walked> {

@@ -197,7 +197,7 @@ fn kept_walks_follow_binds_and_host_changes() {
 /// The length of `path`'s file, as a stat of its last element in the kept
 /// directory says (when it can) and as a walk says.
 fn lengths(ns: &Namespace, path: &str) -> (Option<u64>, u64) {
-    let kept = ns.stat_kept(path).map(|(_, d, _)| d.length);
+    let kept = ns.stat_kept(path).map(|(_, a)| a.length);
     (kept, ns.stat(path).unwrap().length)
 }
 

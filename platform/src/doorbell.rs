@@ -53,7 +53,7 @@ impl Mapping {
 
     /// The `u32` at byte `offset`, as the kernel shares it.
     fn word(&self, offset: u32) -> &AtomicU32 {
-        assert!(offset as usize + 4 <= self.len && offset % 4 == 0);
+        assert!(offset as usize + 4 <= self.len && offset.is_multiple_of(4));
         // SAFETY: in bounds and aligned (checked); the mapping lives as long
         // as `self`, and the kernel only ever writes it as a u32.
         unsafe { &*self.at.add(offset as usize).cast::<AtomicU32>() }

@@ -186,19 +186,18 @@ fn check_search(start: &str, path: &str) -> Result<(), Errno> {
 /// ([`Namespace::stat_kept`]): the kernel device, stat record and extra
 /// attributes. None, for the caller to [`resolve`], when it cannot, or the
 /// path ends in a slash or (followed) a symlink.
-#[allow(clippy::type_complexity)]
 pub fn stat_kept(
     base: &Base,
     raw: &[u8],
     last: Last,
-) -> Option<Result<(kernel::DevId, ninep::Dir, Option<kernel::Getattr>), Errno>> {
+) -> Option<Result<(kernel::DevId, kernel::Attr), Errno>> {
     let abs = absolute(base, raw).ok()?;
     if abs.ends_with('/') || dot_elem(raw).is_some() {
         return None;
     }
     let path = cleaned(abs);
-    let (dev, d, attr) = ns().ok()?.stat_kept(&path)?;
-    if d.qid.is_symlink() && last == Last::Follow {
+    let (dev, attr) = ns().ok()?.stat_kept(&path)?;
+    if attr.qid.is_symlink() && last == Last::Follow {
         return None;
     }
     if !crate::process::creds::privileged() {
@@ -206,7 +205,7 @@ pub fn stat_kept(
             return Some(Err(e));
         }
     }
-    Some(Ok((dev, d, attr)))
+    Some(Ok((dev, attr)))
 }
 
 /// Where the walk of `raw` starts: `/`, the cwd or the dirfd's directory.

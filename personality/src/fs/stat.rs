@@ -25,34 +25,40 @@ const S_IFSOCK: u32 = 0o140000;
 
 /// The Linux st_mode of a Plan 9 stat record (9P2000.u type bits included).
 pub fn linux_mode(d: &Dir) -> u32 {
-    let kind = if d.mode & ninep::DMDIR != 0 {
+    mode_bits(d.mode, d.extension.starts_with('b'))
+}
+
+/// [`linux_mode`] of Plan 9 mode `mode`; `block` tells a block device file
+/// from a character device file.
+fn mode_bits(mode: u32, block: bool) -> u32 {
+    let kind = if mode & ninep::DMDIR != 0 {
         S_IFDIR
-    } else if d.mode & ninep::DMSYMLINK != 0 {
+    } else if mode & ninep::DMSYMLINK != 0 {
         S_IFLNK
-    } else if d.mode & ninep::DMDEVICE != 0 {
-        if d.extension.starts_with('b') {
+    } else if mode & ninep::DMDEVICE != 0 {
+        if block {
             S_IFBLK
         } else {
             S_IFCHR
         }
-    } else if d.mode & ninep::DMNAMEDPIPE != 0 {
+    } else if mode & ninep::DMNAMEDPIPE != 0 {
         S_IFIFO
-    } else if d.mode & ninep::DMSOCKET != 0 {
+    } else if mode & ninep::DMSOCKET != 0 {
         S_IFSOCK
     } else {
         S_IFREG
     };
-    let mut mode = kind | (d.mode & 0o777);
-    for (bit, linux) in [
+    let mut linux = kind | (mode & 0o777);
+    for (bit, l) in [
         (ninep::DMSETUID, 0o4000),
         (ninep::DMSETGID, 0o2000),
         (ninep::DMSETVTX, 0o1000),
     ] {
-        if d.mode & bit != 0 {
-            mode |= linux;
+        if mode & bit != 0 {
+            linux |= l;
         }
     }
-    mode
+    linux
 }
 
 /// The inode number of a qid. Linux never reports 0 (glibc's readdir skips
@@ -68,14 +74,6 @@ pub fn linux_ino(qid_path: u64) -> u64 {
 /// The device number of a kernel device.
 fn dev_number(dev: DevId) -> u64 {
     ((dev.typ as u64) << 20) | dev.dev as u64
-}
-
-fn numeric_id(n: u32, name: &str) -> u32 {
-    if n != !0 {
-        n
-    } else {
-        name.parse().unwrap_or(0)
-    }
 }
 
 /// Linux's struct stat for a chan, from its stat record and the device's
@@ -111,31 +109,37 @@ fn stat_with(chan: &Chan, stat_attr: fn(&Chan) -> StatAttr) -> Result<Stat, Errn
 /// Linux's struct stat for a file of kernel device `dev` with stat record
 /// `d` and the device's extra attributes.
 fn stat_from(dev: DevId, d: &Dir, attr: Option<kernel::Getattr>) -> Stat {
+    stat_of_attr(dev, &kernel::Attr::of(d, attr))
+}
+
+/// Linux's struct stat for a file of kernel device `dev` with attributes
+/// `a`.
+fn stat_of_attr(dev: DevId, a: &kernel::Attr) -> Stat {
     let mut st = Stat {
         st_dev: dev_number(dev),
-        st_ino: linux_ino(d.qid.path),
-        st_nlink: if d.is_dir() { 2 } else { 1 },
-        st_mode: linux_mode(d),
-        st_uid: numeric_id(d.n_uid, &d.uid),
-        st_gid: numeric_id(d.n_gid, &d.gid),
-        st_size: d.length as i64,
+        st_ino: linux_ino(a.qid.path),
+        st_nlink: if a.mode & ninep::DMDIR != 0 { 2 } else { 1 },
+        st_mode: mode_bits(a.mode, a.block),
+        st_uid: a.uid,
+        st_gid: a.gid,
+        st_size: a.length as i64,
         st_blksize: 4096,
-        st_blocks: d.length.div_ceil(512) as i64,
+        st_blocks: a.length.div_ceil(512) as i64,
         st_atime: Timespec {
-            tv_sec: d.atime as i64,
+            tv_sec: a.atime as i64,
             tv_nsec: 0,
         },
         st_mtime: Timespec {
-            tv_sec: d.mtime as i64,
+            tv_sec: a.mtime as i64,
             tv_nsec: 0,
         },
         st_ctime: Timespec {
-            tv_sec: d.mtime as i64,
+            tv_sec: a.mtime as i64,
             tv_nsec: 0,
         },
         ..Default::default()
     };
-    if let Some(g) = attr {
+    if let Some(g) = a.extra {
         st.st_nlink = g.nlink;
         st.st_atime = Timespec {
             tv_sec: g.atime.0,
@@ -197,8 +201,8 @@ fn stat_at(dirfd: u64, raw: &[u8], flags: u32) -> Result<Stat, Errno> {
         }
     }
     if let Some(found) = path::stat_kept(&base, raw, last) {
-        let (dev, d, attr) = found?;
-        return Ok(stat_from(dev, &d, attr));
+        let (dev, attr) = found?;
+        return Ok(stat_of_attr(dev, &attr));
     }
     stat_of_walked(&path::resolve(&base, raw, last)?.chan)
 }
