@@ -30,7 +30,7 @@
 
 use std::cell::Cell;
 use std::collections::{HashMap, HashSet};
-use std::os::fd::{AsFd, AsRawFd, BorrowedFd, OwnedFd};
+use std::os::fd::{AsFd, AsRawFd, BorrowedFd, OwnedFd, RawFd};
 use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, Ordering};
 use std::sync::{Mutex, Once};
 
@@ -139,6 +139,20 @@ pub(crate) fn current() -> u64 {
 /// walk asks the kernel whether the watches saw anything.
 pub fn memory_shared() {
     SHARED_MEMORY.store(true, Ordering::SeqCst);
+}
+
+/// The fds whose last close would hold up this process's exit: the
+/// inotify instance, once it watches anything, waits for a grace period
+/// as it goes. For [`platform::linger::hand_over`].
+pub fn slow_to_close() -> Vec<RawFd> {
+    let st = STATE.lock().unwrap_or_else(|e| e.into_inner());
+    match st.as_ref() {
+        // A forked child's instance is still its parent's.
+        Some(s) if !FORKED.load(Ordering::SeqCst) && !s.watched.is_empty() => {
+            vec![s.inotify.as_raw_fd()]
+        }
+        _ => Vec::new(),
+    }
 }
 
 /// Whether a directory is watched, as [`watch`] found or left it.

@@ -123,6 +123,7 @@ pub fn exit_process(status: i32) -> ! {
     crate::process::run_limit::end_of_run();
     crate::rewrite::report_stats();
     cleanup();
+    linger();
     platform::host::exit_group(status)
 }
 
@@ -134,7 +135,17 @@ pub fn die_by_signal(sig: i32) -> ! {
     crate::process::run_limit::end_of_run();
     crate::rewrite::report_stats();
     cleanup();
+    linger();
     platform::die_by_signal(sig)
+}
+
+/// Leaves the fds whose last close is slow to a helper process that
+/// outlives this one ([`platform::linger`]), unless a guest process
+/// reaps orphans: it would see the helper among its children.
+fn linger() {
+    if !crate::process::arch::guest_reaps_orphans() {
+        platform::linger::hand_over(&kernel::hostwatch::slow_to_close());
+    }
 }
 
 /// Why a program could not be started.
@@ -385,6 +396,9 @@ pub fn resume(s: ExecState) -> Result<std::convert::Infallible, RunError> {
         });
     }
     platform::adopt_cpu_facts(s.cpu);
+    if s.reaps_orphans {
+        crate::process::arch::set_guest_reaps_orphans();
+    }
     crate::rewrite::set_enabled(s.rewrite & 1 == 0);
     crate::rewrite::set_stats(s.rewrite & 2 != 0);
     crate::fs::fd::restore(crate::process::exec::reopen_fds(&s.fds));

@@ -22,6 +22,7 @@ pub mod host;
 mod host_signal;
 pub mod hostnet;
 mod hugetext;
+pub mod linger;
 pub mod mapped;
 pub mod mm;
 pub mod pagemap;

@@ -182,6 +182,7 @@ fn process() -> Vec<Spec> {
         c("process", "waitid_status"),
         c("process", "pidfd"),
         c("process", "prctl_reaper"),
+        c("process", "reaper_sees_only_its_own"),
         c("process", "posix_spawn"),
         c("process", "vfork_writes"),
         c("process", "sysv_ipc"),

@@ -54,6 +54,9 @@ pub struct ExecState {
     /// `platform::cpu_facts` of the old image, so the new one need not
     /// ask the CPU again.
     pub cpu: (u64, u64),
+    /// This process or one above it reaps orphans
+    /// (`process::arch::guest_reaps_orphans`).
+    pub reaps_orphans: bool,
 }
 
 struct Writer(Vec<u8>);
@@ -162,6 +165,7 @@ impl ExecState {
         w.u64(self.rewrite as u64);
         w.u64(self.cpu.0);
         w.u64(self.cpu.1);
+        w.u64(self.reaps_orphans as u64);
         w.0
     }
 
@@ -219,6 +223,7 @@ impl ExecState {
         let procs_slots = r.u64()?;
         let rewrite = r.u64()? as u8;
         let cpu = (r.u64()?, r.u64()?);
+        let reaps_orphans = r.u64()? != 0;
         Ok(ExecState {
             path,
             argv,
@@ -239,6 +244,7 @@ impl ExecState {
             procs_slots,
             rewrite,
             cpu,
+            reaps_orphans,
         })
     }
 }
@@ -289,6 +295,7 @@ mod tests {
             procs_slots: 0,
             rewrite: 3,
             cpu: (7, 832),
+            reaps_orphans: true,
         };
         let bytes = s.encode();
         assert_eq!(ExecState::decode(&bytes).unwrap(), s);

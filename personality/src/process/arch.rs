@@ -6,6 +6,7 @@ use crate::state::{lock, process};
 use crate::SysResult;
 use abi::Errno;
 use platform::Trap;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 const ARCH_SET_GS: u64 = 0x1001;
 const ARCH_SET_FS: u64 = 0x1002;
@@ -63,6 +64,19 @@ const PR_GET_THP_DISABLE: u64 = 42;
 /// dumpable, or its /proc/self would no longer be its own to read.
 static DUMPABLE: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
 
+/// Set once this process, or one it descends from in the run, asked the
+/// host to reparent orphans to it (PR_SET_CHILD_SUBREAPER): then ninux
+/// makes no orphans of its own, which that guest would reap.
+static REAPS_ORPHANS: AtomicBool = AtomicBool::new(false);
+
+pub fn guest_reaps_orphans() -> bool {
+    REAPS_ORPHANS.load(Ordering::Relaxed)
+}
+
+pub fn set_guest_reaps_orphans() {
+    REAPS_ORPHANS.store(true, Ordering::Relaxed);
+}
+
 /// prctl(2). The parent-death signal and the subreaper flag are the host
 /// process's own: the host kernel sends the signal (which ninux then
 /// delivers as any other) and reparents orphans, exactly as Linux would.
@@ -93,7 +107,12 @@ pub fn prctl(_t: &mut Trap, a: [u64; 6]) -> SysResult {
             }
             host_prctl(option, arg2)
         }
-        PR_SET_CHILD_SUBREAPER => host_prctl(option, (arg2 != 0) as u64),
+        PR_SET_CHILD_SUBREAPER => {
+            if arg2 != 0 {
+                set_guest_reaps_orphans();
+            }
+            host_prctl(option, (arg2 != 0) as u64)
+        }
         PR_GET_PDEATHSIG | PR_GET_CHILD_SUBREAPER => {
             let v = platform::host::prctl_get_int(option as i32).map_err(from_host)?;
             Out::<i32>::new(arg2).write(&v)?;

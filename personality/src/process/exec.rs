@@ -112,6 +112,7 @@ fn exec(t: &mut Trap, base: Base, path: Vec<u8>, argv: u64, envp: u64, last: Las
         procs_slots: 0,
         rewrite: u8::from(!crate::rewrite::enabled()) | u8::from(crate::rewrite::stats()) << 1,
         cpu: platform::cpu_facts(),
+        reaps_orphans: super::arch::guest_reaps_orphans(),
     };
     // The old image's shared file mappings end here, as at exit.
     crate::mm::shared::write_back_all();

@@ -1,0 +1,141 @@
+//! Fds whose last close is slow, closed by a helper after this process is
+//! gone.
+//!
+//! The last close of an inotify instance that watched anything waits for
+//! an SRCU grace period (`fsnotify_destroy_group`): 5–20 ms on this machine
+//! class. A process closes its fds as it exits, before its parent hears of
+//! the exit, so a short `find` paid for its watches with a third of its run
+//! time. [`hand_over`] starts a helper process sharing this one's memory
+//! (`CLONE_VM`, so it costs no copy of the address space) but with its own
+//! fd table: it closes every other fd at once, and this process goes on
+//! only after that, so pipes, sockets and locks end with this process as
+//! before. Then the helper makes the slow last closes and exits, reaped by
+//! whoever reaps orphans.
+
+use std::os::fd::RawFd;
+use std::sync::atomic::{AtomicU32, Ordering};
+
+/// How much the helper may hold; more slow fds than this are closed here.
+const MAX_FDS: usize = 4;
+/// The helper's stack: it runs a few syscalls.
+const STACK: usize = 64 << 10;
+/// How long to wait for the helper to let go of the other fds.
+const WAIT_NS: i64 = 100_000_000;
+
+#[repr(C)]
+struct Job {
+    fds: [RawFd; MAX_FDS],
+    n: usize,
+    /// Set to 1 by the helper once it holds nothing else.
+    ready: AtomicU32,
+}
+
+/// Hands `fds` to a helper that closes them after this process exits; the
+/// caller must exit next, without touching them. Signals are blocked
+/// from here on (the helper starts with the mask, and must not run
+/// ninux's handlers). Without a helper the fds are simply left open, for
+/// the exit to close.
+pub fn hand_over(fds: &[RawFd]) {
+    if fds.is_empty() || fds.len() > MAX_FDS {
+        return;
+    }
+    let mut job = Job {
+        fds: [-1; MAX_FDS],
+        n: fds.len(),
+        ready: AtomicU32::new(0),
+    };
+    job.fds[..fds.len()].copy_from_slice(fds);
+    job.fds[..fds.len()].sort_unstable();
+    // SAFETY: an anonymous private mapping at an address the kernel picks.
+    let stack = unsafe {
+        libc::mmap(
+            std::ptr::null_mut(),
+            STACK,
+            libc::PROT_READ | libc::PROT_WRITE,
+            libc::MAP_PRIVATE | libc::MAP_ANONYMOUS | libc::MAP_STACK,
+            -1,
+            0,
+        )
+    };
+    if stack == libc::MAP_FAILED {
+        return;
+    }
+    // Leaked on purpose: the helper's stack and the job live until the
+    // address space dies with the helper.
+    let job: &'static Job = Box::leak(Box::new(job));
+    let mut all = std::mem::MaybeUninit::<libc::sigset_t>::uninit();
+    // SAFETY: sigfillset fills the local set, which pthread_sigmask reads.
+    unsafe {
+        libc::sigfillset(all.as_mut_ptr());
+        libc::pthread_sigmask(libc::SIG_SETMASK, all.as_ptr(), std::ptr::null_mut());
+    }
+    // SAFETY: the child runs `helper` on its own stack (the top of the
+    // mapping above) in this address space; the flags ask for no exit
+    // signal, so nobody waits for it here.
+    let pid = unsafe {
+        libc::clone(
+            helper,
+            stack.cast::<u8>().add(STACK).cast(),
+            libc::CLONE_VM,
+            (job as *const Job).cast_mut().cast(),
+        )
+    };
+    if pid <= 0 {
+        return;
+    }
+    let timeout = libc::timespec {
+        tv_sec: 0,
+        tv_nsec: WAIT_NS,
+    };
+    while job.ready.load(Ordering::Acquire) == 0 {
+        // SAFETY: a futex wait on a word of this address space, with a
+        // timeout: it returns at the helper's wake, a spurious wake-up or
+        // the timeout.
+        let r = unsafe {
+            libc::syscall(
+                libc::SYS_futex,
+                job.ready.as_ptr(),
+                libc::FUTEX_WAIT | libc::FUTEX_PRIVATE_FLAG,
+                0,
+                &timeout,
+            )
+        };
+        if r != 0 && crate::host::last_errno() == libc::ETIMEDOUT {
+            break;
+        }
+    }
+}
+
+/// The helper: keeps the job's fds, closes every other one, says so, then
+/// closes the job's. Raw syscalls only: it shares this process's TLS.
+extern "C" fn helper(arg: *mut libc::c_void) -> libc::c_int {
+    // SAFETY: `hand_over` passed a leaked, never-freed Job.
+    let job = unsafe { &*(arg as *const Job) };
+    let keep = &job.fds[..job.n];
+    let mut from: u32 = 0;
+    for &fd in keep {
+        let fd = fd as u32;
+        if fd > from {
+            // SAFETY: closes fds of the helper's own fd table.
+            unsafe { libc::syscall(libc::SYS_close_range, from, fd - 1, 0) };
+        }
+        from = fd + 1;
+    }
+    // SAFETY: as above.
+    unsafe { libc::syscall(libc::SYS_close_range, from, u32::MAX, 0) };
+    job.ready.store(1, Ordering::Release);
+    // SAFETY: wakes the waiter on the job's word.
+    unsafe {
+        libc::syscall(
+            libc::SYS_futex,
+            job.ready.as_ptr(),
+            libc::FUTEX_WAKE | libc::FUTEX_PRIVATE_FLAG,
+            1,
+        )
+    };
+    for &fd in keep {
+        // SAFETY: the helper's copies of the fds it was given.
+        unsafe { libc::syscall(libc::SYS_close, fd) };
+    }
+    0
+}
