@@ -9,6 +9,7 @@
 
 use abi::Errno;
 use kernel::{cleaned, cleanname, Chan, Namespace, Walked};
+use std::borrow::Cow;
 use std::sync::{Mutex, OnceLock};
 
 /// Linux's MAXSYMLINKS.
@@ -191,41 +192,54 @@ pub fn stat_kept(
     raw: &[u8],
     last: Last,
 ) -> Option<Result<(kernel::DevId, kernel::Attr), Errno>> {
-    let owned;
-    let path = match clean_absolute(raw) {
+    let path = match clean_path(base, raw) {
         Some(p) => p,
         None => {
             let abs = absolute(base, raw).ok()?;
             if abs.ends_with('/') || dot_elem(raw).is_some() {
                 return None;
             }
-            owned = cleaned(abs);
-            &owned
+            Cow::Owned(cleaned(abs))
         }
     };
-    let (dev, attr) = ns().ok()?.stat_kept(path)?;
+    let (dev, attr) = ns().ok()?.stat_kept(&path)?;
     if attr.qid.is_symlink() && last == Last::Follow {
         return None;
     }
     if !crate::process::creds::privileged() {
-        if let Err(e) = check_search(&walk_start(base, raw), path) {
+        if let Err(e) = check_search(&walk_start(base, raw), &path) {
             return Some(Err(e));
         }
     }
     Some(Ok((dev, attr)))
 }
 
-/// `raw` itself when it is an absolute path that [`absolute`] would accept
-/// and [`cleaned`] leave as it is, `/` aside: the usual stat of a full
-/// path, checked in one scan and not copied.
-fn clean_absolute(raw: &[u8]) -> Option<&str> {
-    if raw.len() >= PATH_MAX || raw.len() < 2 || raw[0] != b'/' {
+/// What [`absolute`] and then [`cleaned`] make of `raw`, `/` aside, when
+/// `raw` is clean already but for leading `./`s: the usual stat of a full
+/// path, or of one below the cwd as `find .` and `tar -C dir .` name them.
+/// Checked in one scan; an absolute path is not even copied.
+fn clean_path<'a>(base: &Base, raw: &'a [u8]) -> Option<Cow<'a, str>> {
+    if raw.len() >= PATH_MAX {
         return None;
     }
-    let clean = raw[1..]
-        .split(|&b| b == b'/')
-        .all(|e| !e.is_empty() && e.len() <= NAME_MAX && e != b"." && e != b"..");
-    clean.then(|| std::str::from_utf8(raw).ok()).flatten()
+    let absolute = raw.first() == Some(&b'/');
+    let mut rest = if absolute { &raw[1..] } else { raw };
+    while !absolute && rest.starts_with(b"./") {
+        rest = &rest[2..];
+    }
+    let clean = !rest.is_empty()
+        && rest
+            .split(|&b| b == b'/')
+            .all(|e| !e.is_empty() && e.len() <= NAME_MAX && e != b"." && e != b"..");
+    if !clean {
+        return None;
+    }
+    let rest = std::str::from_utf8(rest).ok()?;
+    Some(match base {
+        _ if absolute => Cow::Borrowed(std::str::from_utf8(raw).ok()?),
+        Base::Cwd => Cow::Owned(with_cwd(|cwd| join(cwd, rest))),
+        Base::Dir(d) => Cow::Owned(join(d, rest)),
+    })
 }
 
 /// Where the walk of `raw` starts: `/`, the cwd or the dirfd's directory.
@@ -472,42 +486,47 @@ mod tests {
     proptest! {
         // The shortcut agrees with the long way wherever it answers.
         #[test]
-        fn clean_absolute_is_what_absolute_and_cleaned_give(
+        fn clean_path_is_what_absolute_and_cleaned_give(
             raw in proptest::collection::vec(
                 prop_oneof![Just(b'/'), Just(b'.'), Just(b'a'), Just(0xc3u8), Just(0xa9u8)],
                 0..24,
             )
         ) {
-            if let Some(p) = clean_absolute(&raw) {
-                let abs = absolute(&Base::Dir("/elsewhere".into()), &raw).unwrap();
-                prop_assert_eq!(&abs, p);
-                prop_assert!(!abs.ends_with('/'));
-                prop_assert!(dot_elem(&raw).is_none());
-                prop_assert_eq!(cleaned(abs), p);
+            for dir in ["/", "/elsewhere/d"] {
+                let base = Base::Dir(dir.into());
+                if let Some(p) = clean_path(&base, &raw) {
+                    let abs = absolute(&base, &raw).unwrap();
+                    prop_assert!(!abs.ends_with('/'));
+                    prop_assert!(dot_elem(&raw).is_none());
+                    prop_assert_eq!(cleaned(abs), p);
+                }
             }
         }
     }
 
     #[test]
-    fn clean_absolute_takes_only_clean_absolute_paths() {
-        assert_eq!(clean_absolute(b"/a/b.c/d"), Some("/a/b.c/d"));
+    fn clean_path_takes_only_paths_clean_but_for_leading_dots() {
+        let base = Base::Dir("/w".into());
+        let shortcut = |raw: &[u8]| clean_path(&base, raw).map(|p| p.into_owned());
+        assert_eq!(shortcut(b"/a/b.c/d").as_deref(), Some("/a/b.c/d"));
+        assert_eq!(shortcut(b"./a/b").as_deref(), Some("/w/a/b"));
+        assert_eq!(shortcut(b"././a").as_deref(), Some("/w/a"));
+        assert_eq!(shortcut(b"a").as_deref(), Some("/w/a"));
         for raw in [
-            &b"/"[..],
-            b"a/b",
+            &b""[..],
+            b"/",
+            b".",
+            b"./",
             b"/a//b",
-            b"/a/",
+            b"a/",
             b"/a/./b",
-            b"/a/..",
+            b"a/..",
+            b"/./a",
             b"/\xff",
         ] {
-            assert_eq!(
-                clean_absolute(raw),
-                None,
-                "{:?}",
-                String::from_utf8_lossy(raw)
-            );
+            assert_eq!(shortcut(raw), None, "{:?}", String::from_utf8_lossy(raw));
         }
         let long = format!("/{}", "n".repeat(NAME_MAX + 1));
-        assert_eq!(clean_absolute(long.as_bytes()), None);
+        assert_eq!(shortcut(long.as_bytes()), None);
     }
 }
