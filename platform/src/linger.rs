@@ -9,21 +9,32 @@
 //! (`CLONE_VM`, so it costs no copy of the address space) but with its own
 //! fd table: it closes every other fd at once, and this process goes on
 //! only after that, so pipes, sockets and locks end with this process as
-//! before. Then the helper makes the slow last closes and exits, reaped by
-//! whoever reaps orphans.
+//! before. Then the helper waits for this process to be gone (a pidfd
+//! polls readable), makes the slow last closes and exits, reaped by whoever
+//! reaps orphans. Sharing the address space, it also takes over its
+//! teardown: the last unmap of a file unlinked meanwhile (the shared
+//! counter of a temporary copy-on-write layer) may wait for the disk to
+//! discard its blocks.
 
 use std::os::fd::RawFd;
 use std::sync::atomic::{AtomicU32, Ordering};
 
-/// How much the helper may hold; more slow fds than this are closed here.
+/// How much the helper may hold (the pidfd included); more slow fds than
+/// this are closed here.
 const MAX_FDS: usize = 4;
 /// The helper's stack: it runs a few syscalls.
 const STACK: usize = 64 << 10;
 /// How long to wait for the helper to let go of the other fds.
 const WAIT_NS: i64 = 100_000_000;
+/// How long the helper waits for this process to go before it closes the
+/// fds anyway.
+const OUTLIVE_MS: i32 = 10_000;
 
 #[repr(C)]
 struct Job {
+    /// Polls readable once this process is gone.
+    pidfd: RawFd,
+    /// The fds to keep and close, and `pidfd`, sorted.
     fds: [RawFd; MAX_FDS],
     n: usize,
     /// Set to 1 by the helper once it holds nothing else.
@@ -36,16 +47,23 @@ struct Job {
 /// ninux's handlers). Without a helper the fds are simply left open, for
 /// the exit to close.
 pub fn hand_over(fds: &[RawFd]) {
-    if fds.is_empty() || fds.len() > MAX_FDS {
+    if fds.is_empty() || fds.len() >= MAX_FDS {
+        return;
+    }
+    // SAFETY: pidfd_open of this process; the fd is the helper's to close.
+    let pidfd = unsafe { libc::syscall(libc::SYS_pidfd_open, libc::getpid(), 0) } as RawFd;
+    if pidfd < 0 {
         return;
     }
     let mut job = Job {
+        pidfd,
         fds: [-1; MAX_FDS],
-        n: fds.len(),
+        n: fds.len() + 1,
         ready: AtomicU32::new(0),
     };
     job.fds[..fds.len()].copy_from_slice(fds);
-    job.fds[..fds.len()].sort_unstable();
+    job.fds[fds.len()] = pidfd;
+    job.fds[..job.n].sort_unstable();
     // SAFETY: an anonymous private mapping at an address the kernel picks.
     let stack = unsafe {
         libc::mmap(
@@ -81,6 +99,7 @@ pub fn hand_over(fds: &[RawFd]) {
         )
     };
     if pid <= 0 {
+        crate::host::close(pidfd);
         return;
     }
     let timeout = libc::timespec {
@@ -106,8 +125,9 @@ pub fn hand_over(fds: &[RawFd]) {
     }
 }
 
-/// The helper: keeps the job's fds, closes every other one, says so, then
-/// closes the job's. Raw syscalls only: it shares this process's TLS.
+/// The helper: keeps the job's fds, closes every other one, says so, waits
+/// for the process to go, then closes the job's. Raw syscalls only: it
+/// shares the process's TLS.
 extern "C" fn helper(arg: *mut libc::c_void) -> libc::c_int {
     // SAFETY: `hand_over` passed a leaked, never-freed Job.
     let job = unsafe { &*(arg as *const Job) };
@@ -133,6 +153,14 @@ extern "C" fn helper(arg: *mut libc::c_void) -> libc::c_int {
             1,
         )
     };
+    // Its own close would not be the last while the process holds the fd.
+    let mut gone = libc::pollfd {
+        fd: job.pidfd,
+        events: libc::POLLIN,
+        revents: 0,
+    };
+    // SAFETY: polls one pollfd on the helper's stack.
+    unsafe { libc::syscall(libc::SYS_poll, &mut gone, 1, OUTLIVE_MS) };
     for &fd in keep {
         // SAFETY: the helper's copies of the fds it was given.
         unsafe { libc::syscall(libc::SYS_close, fd) };
