@@ -228,14 +228,29 @@ pub(crate) fn readlink(fd: BorrowedFd) -> Result<String> {
 /// Lists a directory opened for reading: names other than `.` and `..`.
 pub(crate) fn list_names(dirfd: BorrowedFd) -> Result<Vec<String>> {
     let mut names = Vec::new();
-    for e in rfs::Dir::read_from(dirfd)? {
+    each_entry(dirfd, |name, _, _| {
+        names.push(String::from_utf8_lossy(name).into_owned());
+    })?;
+    Ok(names)
+}
+
+/// Calls `f` with the name, inode number and type of every entry of the
+/// open host directory `dirfd` but `.` and `..`, from its start. The fd's
+/// own position is used (rewound first), with a buffer that takes a
+/// directory of a few hundred entries in one getdents: no second open
+/// file description, as `rustix::fs::Dir` makes.
+pub(crate) fn each_entry(dirfd: BorrowedFd, mut f: impl FnMut(&[u8], u64, FileType)) -> Result<()> {
+    rustix::fs::seek(dirfd, rustix::fs::SeekFrom::Start(0))?;
+    let mut buf = Vec::with_capacity(32 << 10);
+    let mut entries = rfs::RawDir::new(dirfd, buf.spare_capacity_mut());
+    while let Some(e) = entries.next() {
         let e = e?;
-        let n = e.file_name().to_bytes();
-        if n != b"." && n != b".." {
-            names.push(String::from_utf8_lossy(n).into_owned());
+        let name = e.file_name().to_bytes();
+        if name != b"." && name != b".." {
+            f(name, e.ino(), e.file_type());
         }
     }
-    Ok(names)
+    Ok(())
 }
 
 /// wstat(5) applied to the host file `name` in `dir` (whose `O_PATH` fd is
@@ -826,21 +841,16 @@ impl Node for HostNode {
         let dir_dev = rfs::fstat(f)?.st_dev as u64;
         // Most directories hold a few dozen entries.
         let mut out = Vec::with_capacity(64);
-        for e in rfs::Dir::read_from(f.as_fd())? {
-            let e = e?;
-            let n = e.file_name().to_bytes();
-            if n == b"." || n == b".." {
-                continue;
-            }
+        each_entry(f.as_fd(), |n, ino, ft| {
             let name = String::from_utf8_lossy(n).into_owned();
-            if e.file_type() != FileType::Unknown {
-                out.push(self.brief_entry(name, e.ino(), e.file_type(), dir_dev));
+            if ft != FileType::Unknown {
+                out.push(self.brief_entry(name, ino, ft, dir_dev));
             } else if let Ok(st) = rfs::statat(f, name.as_str(), AtFlags::SYMLINK_NOFOLLOW) {
                 // A file system without d_type: one stat says.
                 let qid = host_qid(&st, self.rootdev);
                 out.push(host_dir(&st, &name, qid, self.id, None));
             }
-        }
+        })?;
         Ok(out)
     }
     fn write(&self, buf: &[u8], off: u64) -> Result<usize> {
