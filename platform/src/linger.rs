@@ -42,10 +42,10 @@ struct Job {
 }
 
 /// Hands `fds` to a helper that closes them after this process exits; the
-/// caller must exit next, without touching them. Signals are blocked
-/// from here on (the helper starts with the mask, and must not run
-/// ninux's handlers). Without a helper the fds are simply left open, for
-/// the exit to close.
+/// caller must exit next, without touching them. Once a helper is
+/// started, this thread's signals stay blocked (the helper starts with the
+/// mask, and must not run ninux's handlers). Without a helper the fds are
+/// simply left open, for the exit to close.
 pub fn hand_over(fds: &[RawFd]) {
     if fds.is_empty() || fds.len() >= MAX_FDS {
         return;
