@@ -36,19 +36,8 @@ struct Mapping {
 
 impl Mapping {
     fn new(ring: BorrowedFd, len: usize, offset: u64) -> Option<Mapping> {
-        // SAFETY: a fresh mapping of the ring's own memory at an address the
-        // kernel picks; nothing else is touched.
-        let at = unsafe {
-            libc::mmap(
-                std::ptr::null_mut(),
-                len,
-                libc::PROT_READ | libc::PROT_WRITE,
-                libc::MAP_SHARED,
-                ring.as_raw_fd(),
-                offset as libc::off_t,
-            )
-        };
-        (at != libc::MAP_FAILED).then_some(Mapping { at: at.cast(), len })
+        let at = crate::host::map_shared(ring.as_raw_fd(), len, offset).ok()?;
+        Some(Mapping { at: at.cast(), len })
     }
 
     /// The `u32` at byte `offset`, as the kernel shares it.

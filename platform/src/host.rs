@@ -23,10 +23,11 @@ pub(crate) fn last_errno() -> Errno {
         .unwrap_or(libc::EIO)
 }
 
-/// A fresh read-write `MAP_SHARED` mapping of the first `len` bytes of host
-/// file `fd`, placed by the host: no `MAP_FIXED`, so it replaces nothing.
-/// The caller owns it (unmaps it, or keeps it for the process's life).
-pub(crate) fn map_shared(fd: i32, len: usize) -> Result<*mut libc::c_void, Errno> {
+/// A fresh read-write `MAP_SHARED` mapping of `len` bytes of host file
+/// `fd` from `offset`, placed by the host: no `MAP_FIXED`, so it replaces
+/// nothing. The caller owns it (unmaps it, or keeps it for the process's
+/// life).
+pub(crate) fn map_shared(fd: i32, len: usize, offset: u64) -> Result<*mut libc::c_void, Errno> {
     // SAFETY: a new mapping the host places in free address space.
     let p = unsafe {
         libc::mmap(
@@ -35,13 +36,40 @@ pub(crate) fn map_shared(fd: i32, len: usize) -> Result<*mut libc::c_void, Errno
             libc::PROT_READ | libc::PROT_WRITE,
             libc::MAP_SHARED,
             fd,
-            0,
+            offset as libc::off_t,
         )
     };
     if p == libc::MAP_FAILED {
         return Err(last_errno());
     }
     Ok(p)
+}
+
+/// Claims `[addr, addr + len)` with a fresh private anonymous mapping of
+/// `prot`, only if nothing is mapped there (`MAP_FIXED_NOREPLACE`). An
+/// old kernel that takes the address as a hint maps elsewhere: that is
+/// undone, and the claim refused.
+pub(crate) fn claim_anon(addr: usize, len: usize, prot: i32) -> bool {
+    // SAFETY: MAP_FIXED_NOREPLACE never replaces an existing mapping.
+    let p = unsafe {
+        libc::mmap(
+            addr as *mut libc::c_void,
+            len,
+            prot,
+            libc::MAP_PRIVATE | libc::MAP_ANONYMOUS | libc::MAP_FIXED_NOREPLACE,
+            -1,
+            0,
+        )
+    };
+    if p == libc::MAP_FAILED {
+        return false;
+    }
+    if p as usize != addr {
+        // SAFETY: unmaps the mapping just made elsewhere.
+        unsafe { libc::munmap(p, len) };
+        return false;
+    }
+    true
 }
 
 fn guest_buffer(addr: u64, len: u64) -> Result<(), Errno> {
@@ -1048,7 +1076,7 @@ pub fn map_shared_slots(
     n: usize,
 ) -> Result<&'static [std::sync::atomic::AtomicI32], Errno> {
     let len = n.checked_mul(4).filter(|&l| l > 0).ok_or(libc::EINVAL)?;
-    let p = map_shared(fd, len)?;
+    let p = map_shared(fd, len, 0)?;
     // SAFETY: `len` bytes, page-aligned, mapped for the rest of the process;
     // AtomicI32 has i32's layout and every bit pattern is valid.
     Ok(unsafe { std::slice::from_raw_parts(p as *const std::sync::atomic::AtomicI32, n) })

@@ -144,27 +144,7 @@ pub fn plan(segments: &[Segment], mut gap_free: impl FnMut(usize, usize) -> bool
 /// Claim the unmapped `[start, end)` after a segment, or say it is in use.
 /// If the chunk then fails to move, the claim stays: an inaccessible gap.
 fn reserve_gap(start: usize, end: usize) -> bool {
-    // SAFETY: MAP_FIXED_NOREPLACE maps only if nothing is mapped there.
-    let r = unsafe {
-        libc::mmap(
-            start as *mut libc::c_void,
-            end - start,
-            libc::PROT_NONE,
-            libc::MAP_PRIVATE | libc::MAP_ANONYMOUS | libc::MAP_FIXED_NOREPLACE,
-            -1,
-            0,
-        )
-    };
-    if r == libc::MAP_FAILED {
-        return false;
-    }
-    if r as usize != start {
-        // An old kernel took the address as a hint only.
-        // SAFETY: unmaps the mapping just made elsewhere.
-        unsafe { libc::munmap(r, end - start) };
-        return false;
-    }
-    true
+    crate::host::claim_anon(start, end - start, libc::PROT_NONE)
 }
 
 /// Copy one chunk into huge pages and move the copy over it.

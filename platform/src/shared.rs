@@ -45,7 +45,7 @@ impl SharedCounter {
             return Err(crate::host::last_errno());
         }
         // Only this value unmaps it.
-        let at = crate::host::map_shared(fd, LEN)?;
+        let at = crate::host::map_shared(fd, LEN, 0)?;
         Ok(SharedCounter {
             word: at as *const AtomicU64,
         })

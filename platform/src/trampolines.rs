@@ -47,24 +47,8 @@ pub fn map_near(lo: u64, hi: u64, len: u64) -> Result<u64, Errno> {
 /// nothing is there.
 pub fn map_at(addr: u64, len: u64) -> Result<u64, Errno> {
     let len = page_up(len.max(1));
-    // SAFETY: MAP_FIXED_NOREPLACE never replaces an existing mapping.
-    let p = unsafe {
-        libc::mmap(
-            addr as *mut libc::c_void,
-            len as usize,
-            libc::PROT_READ | libc::PROT_WRITE,
-            libc::MAP_PRIVATE | libc::MAP_ANONYMOUS | libc::MAP_FIXED_NOREPLACE,
-            -1,
-            0,
-        )
-    };
-    if p == libc::MAP_FAILED {
-        return Err(libc::EEXIST);
-    }
-    if p as u64 != addr {
-        // An old kernel took the address as a hint: not ours to use.
-        // SAFETY: p was just mapped here.
-        unsafe { libc::munmap(p, len as usize) };
+    let rw = libc::PROT_READ | libc::PROT_WRITE;
+    if !crate::host::claim_anon(addr as usize, len as usize, rw) {
         return Err(libc::EEXIST);
     }
     AREAS
