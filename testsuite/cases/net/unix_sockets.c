@@ -166,13 +166,22 @@ int main(void)
 	}
 	T(chdir(cwd));
 
-	/* An abstract name. */
-	struct sockaddr_un ab = named("@ninux-conformance-abstract", &len);
+	/* An abstract name. Abstract names are shared by every process in the
+	 * network namespace, and runs of this case overlap: each takes a name
+	 * of its own (the same length every time), and prints the part all
+	 * runs share. */
+	char abstract[64];
+	const char *prefix = "@ninux-conformance-abstract-";
+	snprintf(abstract, sizeof abstract, "%s%08x", prefix, (unsigned)getpid());
+	struct sockaddr_un ab = named(abstract, &len);
 	int d = dgram_echo("abstract", &ab, len, "dgram");
 	glen = sizeof got_a;
 	T(getsockname(d, (struct sockaddr *)&got_a, &glen));
-	/* An abstract name is not NUL-terminated: print exactly its bytes. */
+	/* An abstract name is not NUL-terminated: compare exactly its bytes. */
 	int alen = (int)glen - (int)offsetof(struct sockaddr_un, sun_path) - 1;
-	printf("abstract name %.*s len %d\n", alen > 0 ? alen : 0, got_a.sun_path + 1, (int)glen);
+	int same = alen == (int)strlen(abstract) - 1 &&
+		   memcmp(got_a.sun_path + 1, abstract + 1, alen) == 0;
+	printf("abstract name %.*s... (%s) len %d\n", (int)strlen(prefix) - 1, abstract + 1,
+	       same ? "as bound" : "not as bound", (int)glen);
 	return 0;
 }
