@@ -6,15 +6,15 @@
 //! ```text
 //! T:  <the window's instructions before the syscall, relocated>
 //!     lea rsp, [rsp-128]      ; step over the red zone
-//!     call [rip+slot]         ; to the fast entry, pushing R
+//!     call gs:[gate]          ; to the fast entry, pushing R
 //! R:  syscall                 ; never reached by falling through: the fast
 //!                             ; entry resumes here to take the SIGSYS path
 //!                             ; (restarts, syscalls that replace the context)
-//! E:  <the window's instructions after the syscall, relocated>
+//! E:  jmp short F             ; over the two words
+//!     .quad <the return address to report, less E; or 0 for E>
+//!     .quad <where a restart resumes, less E; or 0 for 2 bytes before that>
+//! F:  <the window's instructions after the syscall, relocated>
 //!     jmp <window end>
-//! slot: .quad <fast entry>
-//!       .quad <the return address to report, or 0 for E>
-//!       .quad <where a restart resumes, or 0 for 2 bytes before that>
 //! ```
 //!
 //! The fast entry returns to E (the trap's rip is E, as after a `syscall`
@@ -26,6 +26,12 @@
 //! holds 5 bytes before the `syscall`, the `jmp` leaves it in place and a
 //! restart resumes there, exactly as on the SIGSYS path; otherwise a
 //! restart resumes at R.
+//!
+//! A trampoline holds no absolute address: the fast entry's is read from
+//! the thread's block (at offset `gate` from the GS base), and the words
+//! are relative to E. So trampolines built once for an image work wherever
+//! the image and they are mapped at the same distance, in any ninux
+//! process: a saved rewritten text keeps them (personality's `text.rs`).
 
 use iced_x86::{
     BlockEncoder, BlockEncoderOptions, Decoder, DecoderOptions, InstructionBlock, OpKind,
@@ -35,6 +41,10 @@ use iced_x86::{
 pub const TRAMPOLINE_MAX: usize = 256;
 
 const LEA_RSP_MINUS_128: [u8; 5] = [0x48, 0x8d, 0x64, 0x24, 0x80];
+/// `call qword ptr gs:[disp32]`, the disp32 (the gate) to follow.
+const CALL_GS: [u8; 4] = [0x65, 0xff, 0x14, 0x25];
+/// From the `lea` to F: lea, call, syscall, the short jmp and the words.
+const FIXED_LEN: usize = 5 + 8 + 2 + 2 + 16;
 const SYSCALL: [u8; 2] = [0x0f, 0x05];
 const INT3: u8 = 0xcc;
 
@@ -115,7 +125,8 @@ pub fn movable(bytes: &[u8], start: u64, site: u64) -> Option<Moved> {
 }
 
 /// Builds the rewrite of the window `bytes` (at `start`) whose `syscall` is
-/// at `site`, with the trampoline at `at` calling `entry`: from `moved`
+/// at `site`, with the trampoline at `at` calling the fast entry through
+/// `gs:[gate]`: from `moved`
 /// (what [`movable`] made of this window, remembered by the plan) without
 /// decoding, else relocated by iced.
 pub fn build(
@@ -123,7 +134,7 @@ pub fn build(
     start: u64,
     site: u64,
     at: u64,
-    entry: u64,
+    gate: u32,
     moved: Option<&Moved>,
 ) -> Result<Rewrite, &'static str> {
     if (bytes.len() as u64) < crate::scan::MIN_WINDOW {
@@ -133,9 +144,9 @@ pub fn build(
         if !bytes.ends_with(&SYSCALL) {
             return Err("the window does not end with its syscall");
         }
-        return build_moved(m, start, bytes.len(), site, at, entry);
+        return build_moved(m, start, bytes.len(), site, at, gate);
     }
-    build_relocated(bytes, start, site, at, entry)
+    build_relocated(bytes, start, site, at, gate)
 }
 
 /// [`build`] for a window of `len` bytes at `start` ending with its
@@ -147,7 +158,7 @@ pub fn build_moved(
     len: usize,
     site: u64,
     at: u64,
-    entry: u64,
+    gate: u32,
 ) -> Result<Rewrite, &'static str> {
     if len < crate::scan::MIN_WINDOW as usize {
         return Err("the window is shorter than a jmp");
@@ -166,7 +177,7 @@ pub fn build_moved(
         let disp = i32::try_from(disp + moved).map_err(|_| "an operand is beyond ±2 GiB")?;
         field.copy_from_slice(&disp.to_le_bytes());
     }
-    finish(pre, Vec::new, start, site, at, entry, len)
+    finish(pre, Vec::new, start, site, at, gate, len)
 }
 
 fn build_relocated(
@@ -174,7 +185,7 @@ fn build_relocated(
     start: u64,
     site: u64,
     at: u64,
-    entry: u64,
+    gate: u32,
 ) -> Result<Rewrite, &'static str> {
     if (bytes.len() as u64) < crate::scan::MIN_WINDOW {
         return Err("the window is shorter than a jmp");
@@ -212,9 +223,9 @@ fn build_relocated(
         .map_err(|_| "the window does not relocate")
     };
     let code = encode(&pre, at)?;
-    let post_at = at + (code.len() + LEA_RSP_MINUS_128.len() + 6 + SYSCALL.len()) as u64;
+    let post_at = at + (code.len() + FIXED_LEN) as u64;
     let after = encode(&post, post_at)?;
-    finish(code, || after, start, site, at, entry, bytes.len())
+    finish(code, || after, start, site, at, gate, bytes.len())
 }
 
 /// Appends the fixed part to the relocated instructions before the site
@@ -225,35 +236,33 @@ fn finish(
     start: u64,
     site: u64,
     at: u64,
-    entry: u64,
+    gate: u32,
     len: usize,
 ) -> Result<Rewrite, &'static str> {
     code.extend_from_slice(&LEA_RSP_MINUS_128);
-    let call_at = code.len();
-    code.extend_from_slice(&[0xff, 0x15, 0, 0, 0, 0]);
+    code.extend_from_slice(&CALL_GS);
+    code.extend_from_slice(&gate.to_le_bytes());
+    let r = at + code.len() as u64;
     code.extend_from_slice(&SYSCALL);
-    code.extend_from_slice(&post());
+    let e = r + 2;
     let end = start + len as u64;
-    code.push(0xe9);
-    code.extend_from_slice(&rel32(at + code.len() as u64 + 4, end)?);
-    while !code.len().is_multiple_of(8) {
-        code.push(INT3);
-    }
-    let slot = code.len();
-    code.extend_from_slice(&entry.to_le_bytes());
     // The return address the fast path reports: the original one when the
     // window ends with the `syscall` (the code after it is untouched); 0,
     // meaning E, when relocated instructions follow it.
     let reported = if end == site + 2 { site + 2 } else { 0 };
-    code.extend_from_slice(&reported.to_le_bytes());
     // Where a restart resumes: the site itself when the `jmp` left the
     // `syscall` there (scan's `Window::keeps_site`), else R; 0 means
     // 2 bytes before the reported address, as the kernel does.
     let moved = reported != 0 && site < start + crate::scan::MIN_WINDOW;
-    let restart = if moved { at + call_at as u64 + 6 } else { 0 };
-    code.extend_from_slice(&restart.to_le_bytes());
-    let disp = (slot - (call_at + 6)) as i32;
-    code[call_at + 2..call_at + 6].copy_from_slice(&disp.to_le_bytes());
+    let restart = if moved { r } else { 0 };
+    code.extend_from_slice(&[0xeb, 16]);
+    for word in [reported, restart] {
+        let relative = if word == 0 { 0 } else { word.wrapping_sub(e) };
+        code.extend_from_slice(&relative.to_le_bytes());
+    }
+    code.extend_from_slice(&post());
+    code.push(0xe9);
+    code.extend_from_slice(&rel32(at + code.len() as u64 + 4, end)?);
     if code.len() > TRAMPOLINE_MAX {
         return Err("the trampoline is too long");
     }
@@ -276,49 +285,57 @@ mod tests {
     fn mov_eax_syscall_becomes_a_jump_and_a_trampoline() {
         // mov eax, 39; syscall
         let window = [0xb8, 39, 0, 0, 0, 0x0f, 0x05];
-        let r = build(
-            &window,
-            0x401000,
-            0x401005,
-            0x3ff000,
-            0x5555_0000_1234,
-            None,
-        )
-        .unwrap();
+        let r = build(&window, 0x401000, 0x401005, 0x3ff000, 224, None).unwrap();
         // jmp rel32 to 0x3ff000 from 0x401005, then int3 fill.
         let rel = (0x3ff000i64 - 0x401005) as i32;
         let mut patch = vec![0xe9];
         patch.extend_from_slice(&rel.to_le_bytes());
         patch.extend_from_slice(&SYSCALL);
         assert_eq!(r.patch, patch);
-        // mov eax, 39 ; lea rsp,[rsp-128] ; call [rip+d] ; syscall ; jmp back
+        // mov eax, 39 ; lea rsp,[rsp-128] ; call gs:[224] ; syscall ;
+        // jmp short over the words ; the words ; jmp back
         assert_eq!(&r.code[..5], &window[..5]);
         assert_eq!(&r.code[5..10], &LEA_RSP_MINUS_128);
-        assert_eq!(&r.code[10..12], &[0xff, 0x15]);
-        assert_eq!(&r.code[16..18], &SYSCALL);
-        assert_eq!(r.code[18], 0xe9);
-        let back = i32::from_le_bytes(r.code[19..23].try_into().unwrap()) as i64;
-        assert_eq!(0x3ff000 + 23 + back, 0x401007);
-        let disp = i32::from_le_bytes(r.code[12..16].try_into().unwrap()) as usize;
-        let slot = 16 + disp;
-        assert_eq!(slot % 8, 0);
-        assert_eq!(&r.code[slot..slot + 8], &0x5555_0000_1234u64.to_le_bytes());
+        assert_eq!(&r.code[10..18], &[0x65, 0xff, 0x14, 0x25, 224, 0, 0, 0]);
+        assert_eq!(&r.code[18..20], &SYSCALL);
+        let e = 0x3ff000u64 + 20;
+        assert_eq!(&r.code[20..22], &[0xeb, 16]);
         // The syscall stays in place: the fast path reports its own return
         // address, and restarts resume at the site.
-        assert_eq!(&r.code[slot + 8..slot + 16], &0x401007u64.to_le_bytes());
-        assert_eq!(&r.code[slot + 16..slot + 24], &0u64.to_le_bytes());
+        let word = |at: usize| u64::from_le_bytes(r.code[at..at + 8].try_into().unwrap());
+        assert_eq!(e.wrapping_add(word(22)), 0x401007);
+        assert_eq!(word(30), 0);
+        assert_eq!(r.code[38], 0xe9);
+        let back = i32::from_le_bytes(r.code[39..43].try_into().unwrap()) as i64;
+        assert_eq!(0x3ff000 + 43 + back, 0x401007);
+        assert_eq!(r.code.len(), 43);
         // mov rax, rsi; syscall: the jmp covers the syscall, so restarts
         // resume at R, the trampoline's own syscall.
         let window = [0x48, 0x89, 0xf0, 0x0f, 0x05];
-        let r = build(&window, 0x401560, 0x401563, 0x3ff000, 0, None).unwrap();
+        let r = build(&window, 0x401560, 0x401563, 0x3ff000, 224, None).unwrap();
         assert_eq!(&r.code[3..8], &LEA_RSP_MINUS_128);
-        let slot = r.code.len() - 24;
-        assert_eq!(&r.code[slot + 8..slot + 16], &0x401565u64.to_le_bytes());
-        assert_eq!(
-            &r.code[slot + 16..slot + 24],
-            &(0x3ff000u64 + 14).to_le_bytes()
-        );
-        assert_eq!(&r.code[14..16], &SYSCALL);
+        assert_eq!(&r.code[16..18], &SYSCALL);
+        let e = 0x3ff000u64 + 18;
+        let word = |at: usize| u64::from_le_bytes(r.code[at..at + 8].try_into().unwrap());
+        assert_eq!(e.wrapping_add(word(20)), 0x401565);
+        assert_eq!(e.wrapping_add(word(28)), e - 2);
+    }
+
+    #[test]
+    fn trampolines_hold_no_absolute_address() {
+        // glibc's read: cmp byte [rip+x], 0; je short; xor eax, eax; syscall.
+        let read = [
+            0x80, 0x3d, 0x51, 0x4a, 0x07, 0x00, 0x00, 0x74, 0x17, 0x31, 0xc0, 0x0f, 0x05,
+        ];
+        // A window whose syscall is followed by code: mov edi, eax; syscall; mov edx, eax.
+        let after = [0x89, 0xc7, 0x0f, 0x05, 0x89, 0xc2, 0x90];
+        for (window, site_at) in [(&read[..], 11), (&after[..], 2)] {
+            let built = |bias: u64| {
+                let start = 0x40_0600 + bias;
+                build(window, start, start + site_at, start - 0x10_0000, 224, None).unwrap()
+            };
+            assert_eq!(built(0), built(0x5555_0000_0000), "{window:x?}");
+        }
     }
 
     #[test]
@@ -327,8 +344,8 @@ mod tests {
             let m = movable(window, start, site).unwrap();
             let below = start.checked_sub(0x1000_0000).unwrap_or(0x1000);
             for at in [0x3ff000, start + 0x7000_0000, below] {
-                let copied = build(window, start, site, at, 7, Some(&m)).unwrap();
-                let relocated = build(window, start, site, at, 7, None).unwrap();
+                let copied = build(window, start, site, at, 224, Some(&m)).unwrap();
+                let relocated = build(window, start, site, at, 224, None).unwrap();
                 assert_eq!(copied, relocated, "{window:x?} at {at:#x}");
             }
             m

@@ -58,6 +58,9 @@ pub struct ThreadBlock {
     pub guest_mask: u64,
     /// The guest's FP/vector state saved by the fast entry, restored by its exit.
     pub fp_ptr: u64,
+    /// The fast entry's address: trampolines call it through GS
+    /// (`call gs:[OFF_FAST_ENTRY]`), so they hold no address of ninux's.
+    pub fast_entry: u64,
 }
 
 pub const OFF_SELECTOR: usize = offset_of!(ThreadBlock, selector);
@@ -68,6 +71,7 @@ pub const OFF_HOST_RSP: usize = offset_of!(ThreadBlock, host_rsp);
 pub const OFF_ALTSTACK: usize = offset_of!(ThreadBlock, altstack);
 pub const OFF_THIS: usize = offset_of!(ThreadBlock, this);
 pub const OFF_FP_PTR: usize = offset_of!(ThreadBlock, fp_ptr);
+pub const OFF_FAST_ENTRY: usize = offset_of!(ThreadBlock, fast_entry);
 
 // The assembly in asm.rs hard-codes these offsets; keep both in step.
 const _: () = assert!(OFF_SELECTOR == 0);
@@ -79,5 +83,6 @@ const _: () = assert!(OFF_HOST_RSP == 24 + 18 * 8);
 const _: () = assert!(OFF_ALTSTACK == 184);
 const _: () = assert!(OFF_THIS == 200);
 const _: () = assert!(OFF_FP_PTR == 216);
+const _: () = assert!(OFF_FAST_ENTRY == 224);
 const _: () = assert!(offset_of!(GuestRegs, rip) == 16 * 8);
 const _: () = assert!(offset_of!(GuestRegs, rflags) == 17 * 8);

@@ -137,8 +137,14 @@ pub fn fast_path_available() -> bool {
     AVAILABLE.load(Relaxed)
 }
 
+/// Where trampolines find the fast entry's address: its offset from the GS
+/// base, in each guest thread's block (`loader::rewrite`'s `gate`).
+pub fn fast_entry_gate() -> u32 {
+    crate::block::OFF_FAST_ENTRY as u32
+}
+
 /// The address trampolines call.
-pub fn fast_entry_address() -> u64 {
+pub(crate) fn fast_entry_address() -> u64 {
     asm::label(asm::ninux_fast_entry)
 }
 
@@ -265,22 +271,19 @@ pub(crate) fn live_guest_mask() -> Option<u64> {
 }
 
 /// The return address a trampoline asks the trap to report (0: its own)
-/// and where a restart resumes (0: 2 bytes before), from the slot after its
-/// entry pointer (loader/src/rewrite.rs's layout: `call [rip+disp]` ends at
-/// the trampoline's `syscall`, 2 bytes before `resume`).
+/// and where a restart resumes (0: 2 bytes before), from the two words
+/// after the short `jmp` at `resume`, each relative to `resume`
+/// (loader/src/rewrite.rs's layout).
 fn trampoline_words(resume: u64) -> (u64, u64) {
-    let call_end = resume - 2;
-    // SAFETY: `resume` came from the `call` of a trampoline ninux wrote
-    // (only they reach the fast entry), so its disp32 and its slot, which
-    // holds the entry and the two words, are mapped and readable.
-    unsafe {
-        let disp = std::ptr::read_unaligned((call_end - 4) as *const i32);
-        let slot = call_end.wrapping_add(disp as i64 as u64);
-        (
-            std::ptr::read_unaligned((slot + 8) as *const u64),
-            std::ptr::read_unaligned((slot + 16) as *const u64),
-        )
-    }
+    // SAFETY: `resume` is the return address (plus 2) of the `call` of a
+    // trampoline ninux wrote (only they reach the fast entry), so its
+    // `jmp` and words, 18 bytes from `resume`, are mapped and readable.
+    let word = |at: u64| unsafe { std::ptr::read_unaligned(at as *const u64) };
+    let absolute = |relative: u64| match relative {
+        0 => 0,
+        r => resume.wrapping_add(r),
+    };
+    (absolute(word(resume + 2)), absolute(word(resume + 10)))
 }
 
 /// Called by `ninux_fast_entry` with ninux's FS, the selector at ALLOW, on

@@ -50,15 +50,28 @@ pub(crate) fn map_shared(fd: i32, len: usize, offset: u64) -> Result<*mut libc::
 /// old kernel that takes the address as a hint maps elsewhere: that is
 /// undone, and the claim refused.
 pub(crate) fn claim_anon(addr: usize, len: usize, prot: i32) -> bool {
+    claim(addr, len, prot, None)
+}
+
+/// [`claim_anon`] for a private mapping of host file `fd` from `offset`.
+pub(crate) fn claim_file(addr: usize, len: usize, prot: i32, fd: i32, offset: u64) -> bool {
+    claim(addr, len, prot, Some((fd, offset)))
+}
+
+fn claim(addr: usize, len: usize, prot: i32, file: Option<(i32, u64)>) -> bool {
+    let (flags, fd, offset) = match file {
+        Some((fd, offset)) => (libc::MAP_PRIVATE, fd, offset as libc::off_t),
+        None => (libc::MAP_PRIVATE | libc::MAP_ANONYMOUS, -1, 0),
+    };
     // SAFETY: MAP_FIXED_NOREPLACE never replaces an existing mapping.
     let p = unsafe {
         libc::mmap(
             addr as *mut libc::c_void,
             len,
             prot,
-            libc::MAP_PRIVATE | libc::MAP_ANONYMOUS | libc::MAP_FIXED_NOREPLACE,
-            -1,
-            0,
+            flags | libc::MAP_FIXED_NOREPLACE,
+            fd,
+            offset,
         )
     };
     if p == libc::MAP_FAILED {

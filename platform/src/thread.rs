@@ -52,6 +52,7 @@ fn prepare_current_thread() -> io::Result<*mut ThreadBlock> {
             return Err(os_err());
         }
         let block = block as *mut ThreadBlock;
+        (*block).fast_entry = crate::fast::fast_entry_address();
         let stack = libc::mmap(
             std::ptr::null_mut(),
             ALTSTACK_SIZE + GUARD,

@@ -6,8 +6,9 @@
 use crate::mm::Errno;
 use std::sync::Mutex;
 
-/// Every area [`map_near`] or [`map_at`] mapped, (start, len): released by
-/// [`release_all`] when an execve in place ends the image they serve.
+/// Every area [`map_near`], [`map_at`] or [`map_file_at`] mapped, (start,
+/// len): released by [`release_all`] when an execve in place ends the image
+/// they serve.
 static AREAS: Mutex<Vec<(u64, u64)>> = Mutex::new(Vec::new());
 
 const PAGE: u64 = 4096;
@@ -51,11 +52,26 @@ pub fn map_at(addr: u64, len: u64) -> Result<u64, Errno> {
     if !crate::host::claim_anon(addr as usize, len as usize, rw) {
         return Err(libc::EEXIST);
     }
-    AREAS
-        .lock()
-        .unwrap_or_else(|p| p.into_inner())
-        .push((addr, len));
+    remember((addr, len));
     Ok(addr)
+}
+
+/// Maps trampolines built and saved earlier: `len` bytes of host file
+/// `fd` from `offset`, read-and-execute, at exactly `addr`, if nothing is
+/// there. Nothing is written: the pages come from the page cache, shared
+/// with every process running the same program.
+pub fn map_file_at(addr: u64, len: u64, fd: i32, offset: u64) -> Result<(u64, u64), Errno> {
+    let len = page_up(len.max(1));
+    let rx = libc::PROT_READ | libc::PROT_EXEC;
+    if !crate::host::claim_file(addr as usize, len as usize, rx, fd, offset) {
+        return Err(libc::EEXIST);
+    }
+    remember((addr, len));
+    Ok((addr, len))
+}
+
+fn remember(area: (u64, u64)) {
+    AREAS.lock().unwrap_or_else(|p| p.into_inner()).push(area);
 }
 
 /// Unmaps one area that no code jumps to (its image's text was not

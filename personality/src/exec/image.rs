@@ -101,8 +101,7 @@ pub(super) fn load_at(
     let host = program.host_fd().filter(|_| !shares_pages);
     // The text as an earlier exec rewrote it, when saved (a file mapping,
     // like the program's own): its trampolines are then already built.
-    let text =
-        host.and_then(|_| crate::rewrite::text::load(image, &program.bytes, program.key, bias));
+    let text = host.and_then(|_| crate::rewrite::text::load(image, program.key, bias));
     let saved = |s: &loader::Segment| {
         let t = text.as_ref()?;
         s.exec

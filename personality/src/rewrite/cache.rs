@@ -221,11 +221,9 @@ fn counted<'a>(c: &mut Cursor<'a>) -> Option<&'a [u8]> {
     c.take(n as usize)
 }
 
-/// The plan saved for `key` and a hash of its file, which names this very
-/// plan (a rewritten text is only good with the plan it was made by).
-pub fn load_hashed(key: Key) -> Option<(Plan, u64)> {
-    let bytes = read_whole(&path(key)?)?;
-    Some((decode(&bytes)?, fx(&bytes)))
+/// The plan saved for `key`.
+pub fn load(key: Key) -> Option<Plan> {
+    decode(&read_whole(&path(key)?)?)
 }
 
 /// A small file's bytes: open, read, read (its end), close. Every exec
@@ -244,10 +242,11 @@ fn read_whole(path: &std::path::Path) -> Option<Vec<u8>> {
     Some(bytes)
 }
 
-/// Saves a plan; returns the hash [`load_hashed`] will give with it.
-pub fn store(key: Key, plan: &Plan) -> Option<u64> {
-    let bytes = encode(plan);
-    write_whole(&path(key)?, &bytes).then(|| fx(&bytes))
+/// Saves a plan.
+pub fn store(key: Key, plan: &Plan) {
+    if let Some(path) = path(key) {
+        write_whole(&path, &encode(plan));
+    }
 }
 
 /// Writes a file aside and renames it in, so a reader sees all or nothing.

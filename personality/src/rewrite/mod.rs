@@ -114,11 +114,11 @@ fn file_bytes<'a>(image: &Image, bytes: &'a [u8], start: u64, end: u64) -> Optio
     bytes.get(from..from + usize::try_from(end - start).ok()?)
 }
 
-/// The sites to rewrite in `image`: from the cache of plans, else scanned;
-/// and the hash naming the saved plan, when it is saved.
-fn plan(image: &Image, bytes: &[u8], key: cache::Key) -> (cache::Plan, Option<u64>) {
-    if let Some((plan, hash)) = cache::load_hashed(key) {
-        return (plan, Some(hash));
+/// The sites to rewrite in `image`: from the cache of plans, else scanned
+/// (and the plan saved).
+fn plan(image: &Image, bytes: &[u8], key: cache::Key) -> cache::Plan {
+    if let Some(plan) = cache::load(key) {
+        return plan;
     }
     let scan = loader::scan::scan(image, bytes);
     let mut plan = cache::Plan {
@@ -135,8 +135,8 @@ fn plan(image: &Image, bytes: &[u8], key: cache::Key) -> (cache::Plan, Option<u6
             _ => plan.kept += 1,
         }
     }
-    let hash = cache::store(key, &plan);
-    (plan, hash)
+    cache::store(key, &plan);
+    plan
 }
 
 /// Rewrites the syscall sites of `image` (from `bytes`), loaded at `bias`,
@@ -160,13 +160,13 @@ pub fn rewrite_image(
     summary
 }
 
-/// What [`rewrite_within`] did with its plan: where the trampolines went,
-/// which plan (by its hash, when saved), and whether every site was
+/// What [`rewrite_within`] did with its plan: where the trampolines went
+/// (the area, and how much of it they fill), and whether every site was
 /// rewritten.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Done {
     pub area: (u64, u64),
-    pub plan: u64,
+    pub used: u64,
     pub all: bool,
 }
 
@@ -243,7 +243,7 @@ fn rewrite_within(
         return (summary, None);
     }
     set_trapped();
-    let (mut plan, hash) = plan(image, bytes, key);
+    let mut plan = plan(image, bytes, key);
     plan.sites
         .retain(|s| s.0.wrapping_add(bias) >= lo && s.1.wrapping_add(bias) <= hi);
     summary.kept = plan.kept;
@@ -276,11 +276,11 @@ fn rewrite_within(
         let (first, last) = (run[0], run[run.len() - 1]);
         let _ = platform::mm::populate_write(first, last + 0x1000 - first);
     }
-    let entry = platform::fast_entry_address();
+    let gate = platform::fast_entry_gate();
     let mut at = area.0;
     let planned_kept = summary.kept;
     for site in &plan.sites {
-        match rewrite_site(site, bias, at, entry, area) {
+        match rewrite_site(site, bias, at, gate, area) {
             Ok(len) => {
                 at += len;
                 summary.rewritten += 1;
@@ -295,12 +295,12 @@ fn rewrite_within(
         // Unreachable trampolines would crash the guest: say so loudly.
         log::error!("cannot seal the trampolines: {}", abi::Errno(e));
     }
-    let done = hash.map(|plan| Done {
+    let done = Done {
         area,
-        plan,
+        used: at - area.0,
         all: summary.kept == planned_kept,
-    });
-    (summary, done)
+    };
+    (summary, Some(done))
 }
 
 /// Room for the trampolines of `plan`'s sites.
@@ -320,7 +320,7 @@ fn rewrite_site(
     (start, end, site, movable): &cache::PlannedSite,
     bias: u64,
     at: u64,
-    entry: u64,
+    gate: u32,
     area: (u64, u64),
 ) -> Result<u64, String> {
     let mut bytes = vec![0u8; (end - start) as usize];
@@ -330,7 +330,7 @@ fn rewrite_site(
         start + bias,
         site + bias,
         at,
-        entry,
+        gate,
         movable.as_ref(),
     )?;
     let room = place(&r, at, area)?;

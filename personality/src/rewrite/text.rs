@@ -1,20 +1,21 @@
-//! A program's text as rewritten, kept beside its plan, so that the next
-//! exec of the program maps it instead of patching a copy.
+//! A program's text as rewritten, and its trampolines, kept beside its
+//! plan, so that the next exec of the program maps both instead of
+//! patching a copy and building the trampolines again.
 //!
 //! Patching costs each exec a private copy of every page holding a site
 //! (a fork+exec of glibc's `true` copies about twenty) and two changes of
-//! the pages' rights. The jumps the patch writes depend only on where the
-//! trampolines are relative to the image, so once an exec has rewritten
-//! every site of a program, its executable segments are saved as they
-//! are then, with that distance. The next exec places the trampolines at
-//! the same distance, builds them from the plan (their code holds absolute
-//! addresses: the image's and ninux's fast entry, so they are built again
-//! each time), and maps the saved pages: shared by every process running
-//! the program, and read from the page cache like the original's.
+//! the pages' rights; building the trampolines costs reading the plan and
+//! a few allocations per site. What an exec writes depends only on where
+//! the trampolines are relative to the image (they hold no absolute
+//! address, see `loader::rewrite`), so once an exec has rewritten every
+//! site of a program, its executable segments and its trampolines are
+//! saved as they are then, with that distance. The next exec maps the
+//! trampolines at the same distance and the saved segments over the
+//! image: read from the page cache like the original's, shared by every
+//! process running the program, and never written.
 //!
-//! Anything that does not fit (another plan, other segments, the
-//! trampolines' place taken, a site that cannot be built) falls back to
-//! patching.
+//! Anything that does not fit (other segments, the trampolines' place
+//! taken) falls back to patching.
 
 use super::{cache, Done};
 use kernel::cursor::Cursor;
@@ -23,15 +24,15 @@ use loader::Image;
 use std::os::fd::AsRawFd;
 use std::os::unix::fs::FileExt;
 
-const MAGIC: &[u8] = b"ninux-rewrite-text 1\n";
+const MAGIC: &[u8] = b"ninux-rewrite-text 2\n";
 const PAGE: u64 = 4096;
 /// Programs with more text than this are patched at each exec instead.
 const MAX_TEXT: u64 = 64 << 20;
 /// At most this many executable segments (the header is one page).
 const MAX_SEGMENTS: usize = 64;
 
-/// One executable segment's pages in the file: their image address,
-/// length and offset in the file.
+/// A run of pages in the file: their image address (for trampolines,
+/// their distance after the image's bias), length and offset in the file.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct Seg {
     pub vaddr: u64,
@@ -39,13 +40,11 @@ pub(crate) struct Seg {
     pub offset: u64,
 }
 
-/// The header: where the trampolines were (`delta` after the image's
-/// bias, `area_len` long), the plan's hash, the segments.
+/// The header: the trampolines' pages (`vaddr` is their distance from the
+/// image's bias) and the executable segments'.
 #[derive(Debug, Clone, PartialEq, Eq)]
 struct Header {
-    delta: u64,
-    area_len: u64,
-    plan: u64,
+    trampolines: Seg,
     segs: Vec<Seg>,
 }
 
@@ -85,44 +84,43 @@ fn text_pages(image: &Image) -> Option<Vec<(u64, u64)>> {
 }
 
 /// Saves the executable segments of `image`, loaded at `bias` and just
-/// rewritten as `done` says, unless a text is saved already.
+/// rewritten as `done` says, and the trampolines, unless a text is saved
+/// already.
 pub(crate) fn store(image: &Image, key: cache::Key, bias: u64, done: Done) {
     let (Some(pages), Some(path)) = (text_pages(image), cache::text_path(key)) else {
         return;
     };
-    if std::fs::symlink_metadata(&path).is_ok() {
+    if done.used == 0 || std::fs::symlink_metadata(&path).is_ok() {
         return;
     }
     let mut offset = PAGE;
-    let segs: Vec<Seg> = pages
-        .iter()
-        .map(|&(vaddr, len)| {
-            let s = Seg { vaddr, len, offset };
-            offset += len;
-            s
-        })
-        .collect();
-    let header = Header {
-        delta: done.area.0.wrapping_sub(bias),
-        area_len: done.area.1,
-        plan: done.plan,
-        segs,
+    let mut run = |vaddr: u64, len: u64| {
+        let s = Seg { vaddr, len, offset };
+        offset += len;
+        s
     };
+    let segs: Vec<Seg> = pages.iter().map(|&(vaddr, len)| run(vaddr, len)).collect();
+    let trampolines = run(done.area.0.wrapping_sub(bias), page_up(done.used));
+    let header = Header { trampolines, segs };
     let mut bytes = encode(&header);
     bytes.resize(offset as usize, 0);
-    for s in &header.segs {
-        let to = &mut bytes[s.offset as usize..(s.offset + s.len) as usize];
-        if platform::uaccess::copy_in(to, s.vaddr.wrapping_add(bias)).is_err() {
+    let runs = header
+        .segs
+        .iter()
+        .map(|s| (s, s.vaddr.wrapping_add(bias), s.len));
+    let tramp = &header.trampolines;
+    for (s, from, len) in runs.chain([(tramp, done.area.0, done.used)]) {
+        let to = &mut bytes[s.offset as usize..(s.offset + len) as usize];
+        if platform::uaccess::copy_in(to, from).is_err() {
             return;
         }
     }
     cache::write_whole(&path, &bytes);
 }
 
-/// The saved text of `image` (parsed from `bytes`, to be loaded at
-/// `bias`), with its trampolines built and sealed; None if there is none
-/// or it cannot be used here.
-pub(crate) fn load(image: &Image, bytes: &[u8], key: cache::Key, bias: u64) -> Option<Text> {
+/// The saved text of `image` (to be loaded at `bias`), with its
+/// trampolines mapped; None if there is none or it cannot be used here.
+pub(crate) fn load(image: &Image, key: cache::Key, bias: u64) -> Option<Text> {
     if !super::enabled() || !platform::fast_path_available() {
         return None;
     }
@@ -132,48 +130,21 @@ pub(crate) fn load(image: &Image, bytes: &[u8], key: cache::Key, bias: u64) -> O
     let n = file.read_at(&mut head, 0).ok()?;
     let header = decode(&head[..n])?;
     let saved: Vec<(u64, u64)> = header.segs.iter().map(|s| (s.vaddr, s.len)).collect();
+    // A file cut short would fault where the guest runs it.
     let size = file.metadata().ok()?.len();
-    if saved != pages || header.segs.iter().any(|s| s.offset + s.len > size) {
-        return None;
-    }
-    let (plan, hash) = cache::load_hashed(key)?;
-    if hash != header.plan || plan.sites.is_empty() || header.area_len != super::area_size(&plan) {
+    let tramp = header.trampolines;
+    if saved != pages || tramp.offset + tramp.len > size {
         return None;
     }
     super::set_trapped();
-    let at = bias.wrapping_add(header.delta);
-    let area = (
-        platform::trampolines::map_at(at, header.area_len).ok()?,
-        header.area_len,
-    );
-    let entry = platform::fast_entry_address();
-    let mut at = area.0;
-    for (start, end, site, movable) in &plan.sites {
-        // A window that moves without iced is not read: its page of the
-        // file is then never touched.
-        let (window, site) = (*start + bias, *site + bias);
-        let built = match movable {
-            Some(m) => {
-                let len = (end - start) as usize;
-                loader::rewrite::build_moved(m, window, len, site, at, entry).map_err(String::from)
-            }
-            None => super::file_bytes(image, bytes, *start, *end)
-                .ok_or_else(|| "the window is not in the file".to_string())
-                .and_then(|b| {
-                    loader::rewrite::build(b, window, site, at, entry, None).map_err(String::from)
-                }),
-        };
-        match built.and_then(|r| super::place(&r, at, area)) {
-            Ok(room) => at += room,
-            Err(why) => {
-                log::debug!("saved text not used: {why}");
-                platform::trampolines::release(area);
-                return None;
-            }
-        }
-    }
-    if platform::trampolines::seal(area).is_err() {
-        platform::trampolines::release(area);
+    let at = bias.wrapping_add(tramp.vaddr);
+    if let Err(e) =
+        platform::trampolines::map_file_at(at, tramp.len, file.as_raw_fd(), tramp.offset)
+    {
+        log::debug!(
+            "saved text not used: no room for its trampolines ({})",
+            abi::Errno(e)
+        );
         return None;
     }
     Some(Text {
@@ -182,12 +153,13 @@ pub(crate) fn load(image: &Image, bytes: &[u8], key: cache::Key, bias: u64) -> O
     })
 }
 
-/// The header page: [`MAGIC`], then little-endian `u64`s delta, area
-/// length and plan hash, a `u32` segment count and per segment its image
-/// address, length and file offset; zeros to the page's end.
+/// The header page: [`MAGIC`], the trampolines' distance, length and file
+/// offset (little-endian `u64`s), a `u32` segment count and per segment
+/// its image address, length and file offset; zeros to the page's end.
 fn encode(h: &Header) -> Vec<u8> {
     let mut out = MAGIC.to_vec();
-    for v in [h.delta, h.area_len, h.plan] {
+    let t = &h.trampolines;
+    for v in [t.vaddr, t.len, t.offset] {
         out.extend_from_slice(&v.to_le_bytes());
     }
     out.extend_from_slice(&(h.segs.len() as u32).to_le_bytes());
@@ -200,38 +172,44 @@ fn encode(h: &Header) -> Vec<u8> {
     out
 }
 
-/// Reads what [`encode`] wrote; None for anything else, or for segments
-/// not page-aligned, overlapping the header or each other.
+/// Reads what [`encode`] wrote; None for anything else, or for runs of
+/// pages not page-aligned, overlapping the header or each other, or
+/// trampolines before the segments.
 fn decode(bytes: &[u8]) -> Option<Header> {
     if bytes.len() != PAGE as usize {
         return None;
     }
     let mut c = Cursor::new(bytes.strip_prefix(MAGIC)?);
-    let (delta, area_len, plan) = (c.u64()?, c.u64()?, c.u64()?);
+    let trampolines = read_run(&mut c)?;
     let n = c.u32()? as usize;
     if n == 0 || n > MAX_SEGMENTS {
         return None;
     }
     let mut segs = Vec::with_capacity(n);
     let mut next = PAGE;
-    for _ in 0..n {
-        let s = Seg {
-            vaddr: c.u64()?,
-            len: c.u64()?,
-            offset: c.u64()?,
+    for i in 0..=n {
+        let s = if i < n {
+            read_run(&mut c)?
+        } else {
+            trampolines
         };
         let aligned = [s.vaddr, s.len, s.offset].iter().all(|v| v % PAGE == 0);
         if !aligned || s.len == 0 || s.offset < next {
             return None;
         }
         next = s.offset.checked_add(s.len)?;
-        segs.push(s);
+        if i < n {
+            segs.push(s);
+        }
     }
-    Some(Header {
-        delta,
-        area_len,
-        plan,
-        segs,
+    Some(Header { trampolines, segs })
+}
+
+fn read_run(c: &mut Cursor) -> Option<Seg> {
+    Some(Seg {
+        vaddr: c.u64()?,
+        len: c.u64()?,
+        offset: c.u64()?,
     })
 }
 
@@ -242,9 +220,11 @@ mod tests {
     #[test]
     fn headers_round_trip_and_bad_ones_are_refused() {
         let h = Header {
-            delta: 0u64.wrapping_sub(0x10_0000),
-            area_len: 97 * 256,
-            plan: 0x1234_5678_9abc_def0,
+            trampolines: Seg {
+                vaddr: 0u64.wrapping_sub(0x10_0000),
+                len: 0x6000,
+                offset: PAGE + 0x79000,
+            },
             segs: vec![
                 Seg {
                     vaddr: 0x401000,
@@ -305,5 +285,34 @@ mod tests {
             ..h.clone()
         };
         assert_eq!(decode(&encode(&overlapping)), None, "overlapping");
+        for (what, trampolines) in [
+            (
+                "trampolines over a segment",
+                Seg {
+                    offset: PAGE + 0x78000,
+                    ..h.trampolines
+                },
+            ),
+            (
+                "no trampolines",
+                Seg {
+                    len: 0,
+                    ..h.trampolines
+                },
+            ),
+            (
+                "trampolines unaligned",
+                Seg {
+                    vaddr: 0x10,
+                    ..h.trampolines
+                },
+            ),
+        ] {
+            let bad = Header {
+                trampolines,
+                ..h.clone()
+            };
+            assert_eq!(decode(&encode(&bad)), None, "{what}");
+        }
     }
 }
