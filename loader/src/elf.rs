@@ -68,7 +68,6 @@ pub struct Image {
     pub interp: Option<String>,
     /// PT_GNU_STACK said the stack is executable.
     pub exec_stack: bool,
-    pub code_sections: Vec<CodeSection>,
 }
 
 impl Image {
@@ -168,16 +167,14 @@ fn precheck(bytes: &[u8]) -> Result<(), String> {
     }
 }
 
-/// What loading needs of an ELF file, as Linux reads it: the header, the
-/// program headers, and the section headers with their names (the code
-/// sections the rewriter scans). goblin's full parse also reads the symbol
-/// tables, relocations and notes, which every exec would pay for (tens of
-/// microseconds and pages of the file touched) without using; the scan
-/// parses them itself when a binary has no cached plan.
+/// What loading needs of an ELF file, as Linux reads it: the header and
+/// the program headers. goblin's full parse also reads the section and
+/// symbol tables, relocations and notes, which every exec would pay for
+/// (allocations, and pages at the far end of the file touched) without
+/// using; the scan reads what it needs itself ([`code_sections`]), and only
+/// when a binary has no cached plan.
 fn parse_headers(bytes: &[u8]) -> goblin::error::Result<Elf<'_>> {
     use goblin::container::{Container, Ctx, Endian};
-    use goblin::elf::section_header::{SectionHeader, SHN_XINDEX};
-    use goblin::strtab::Strtab;
     let header = Elf::parse_header(bytes)?;
     let mut elf = Elf::lazy_parse(header)?;
     // `precheck` has made sure of a 64-bit little-endian file.
@@ -188,18 +185,57 @@ fn parse_headers(bytes: &[u8]) -> goblin::error::Result<Elf<'_>> {
         header.e_phnum as usize,
         ctx,
     )?;
-    elf.section_headers =
+    Ok(elf)
+}
+
+/// The executable sections (SHF_EXECINSTR, PROGBITS, inside the file) of
+/// the ELF file `bytes`, for decoding code without data; none when it has
+/// no section headers or they do not parse (Linux never reads them, so a
+/// program may well run without).
+pub fn code_sections(bytes: &[u8]) -> Vec<CodeSection> {
+    std::panic::catch_unwind(|| parse_sections(bytes))
+        .ok()
+        .and_then(Result::ok)
+        .unwrap_or_default()
+}
+
+fn parse_sections(bytes: &[u8]) -> goblin::error::Result<Vec<CodeSection>> {
+    use goblin::container::{Container, Ctx, Endian};
+    use goblin::elf::section_header::{SectionHeader, SHF_EXECINSTR, SHN_XINDEX, SHT_PROGBITS};
+    use goblin::strtab::Strtab;
+    if precheck(bytes).is_err() {
+        return Ok(Vec::new());
+    }
+    let header = Elf::parse_header(bytes)?;
+    let ctx = Ctx::new(Container::Big, Endian::Little);
+    let sections =
         SectionHeader::parse(bytes, header.e_shoff as usize, header.e_shnum as usize, ctx)?;
     // The section names' index, or (past SHN_LORESERVE) section 0's link.
     let names = match header.e_shstrndx as u32 {
-        SHN_XINDEX => elf.section_headers.first().map(|s| s.sh_link as usize),
+        SHN_XINDEX => sections.first().map(|s| s.sh_link as usize),
         i => Some(i as usize),
     };
-    if let Some(sh) = names.and_then(|i| elf.section_headers.get(i)) {
+    let mut strtab = Strtab::default();
+    if let Some(sh) = names.and_then(|i| sections.get(i)) {
         sh.check_size(bytes.len())?;
-        elf.shdr_strtab = Strtab::parse(bytes, sh.sh_offset as usize, sh.sh_size as usize, 0)?;
+        strtab = Strtab::parse(bytes, sh.sh_offset as usize, sh.sh_size as usize, 0)?;
     }
-    Ok(elf)
+    let file_len = bytes.len() as u64;
+    Ok(sections
+        .iter()
+        .filter(|sh| sh.sh_flags & SHF_EXECINSTR as u64 != 0 && sh.sh_type == SHT_PROGBITS)
+        .filter(|sh| {
+            sh.sh_offset
+                .checked_add(sh.sh_size)
+                .is_some_and(|e| e <= file_len)
+        })
+        .map(|sh| CodeSection {
+            name: strtab.get_at(sh.sh_name).unwrap_or("?").to_string(),
+            vaddr: sh.sh_addr,
+            offset: sh.sh_offset,
+            size: sh.sh_size,
+        })
+        .collect())
 }
 
 fn from_goblin(elf: &Elf, bytes: &[u8]) -> Result<Image, String> {
@@ -248,7 +284,6 @@ fn from_goblin(elf: &Elf, bytes: &[u8]) -> Result<Image, String> {
         segments,
         interp,
         exec_stack,
-        code_sections: code_sections(elf, bytes.len() as u64),
     };
     let (lo, hi) = image.span();
     if hi - lo > MAX_SPAN {
@@ -319,29 +354,6 @@ fn check_segment(ph: &program_header::ProgramHeader, file_len: u64) -> Result<Se
     Ok(s)
 }
 
-fn code_sections(elf: &Elf, file_len: u64) -> Vec<CodeSection> {
-    elf.section_headers
-        .iter()
-        .filter(|sh| sh.sh_flags & goblin::elf::section_header::SHF_EXECINSTR as u64 != 0)
-        .filter(|sh| sh.sh_type == goblin::elf::section_header::SHT_PROGBITS)
-        .filter(|sh| {
-            sh.sh_offset
-                .checked_add(sh.sh_size)
-                .is_some_and(|e| e <= file_len)
-        })
-        .map(|sh| CodeSection {
-            name: elf
-                .shdr_strtab
-                .get_at(sh.sh_name)
-                .unwrap_or("?")
-                .to_string(),
-            vaddr: sh.sh_addr,
-            offset: sh.sh_offset,
-            size: sh.sh_size,
-        })
-        .collect()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -360,7 +372,7 @@ mod tests {
         assert_eq!(image.kind, ImageKind::Dyn);
         assert_eq!(image.interp, None);
         assert!(image.phdr_vaddr().is_some());
-        assert!(image.code_sections.iter().any(|s| s.name == ".text"));
+        assert!(code_sections(&bytes).iter().any(|s| s.name == ".text"));
         // A dynamically linked program names its interpreter.
         let Ok(env) = std::fs::read("/usr/bin/env") else {
             return;
@@ -368,6 +380,17 @@ mod tests {
         let image = Image::parse("env", &env).unwrap();
         let interp = image.interp.expect("Debian's env is dynamically linked");
         assert!(interp.contains("ld-linux"), "{interp}");
+    }
+
+    #[test]
+    fn section_headers_are_not_needed_to_load() {
+        // As for Linux: a program whose section table is gone still loads;
+        // only the scan loses its sections.
+        let mut bytes = own_binary();
+        bytes[40..48].copy_from_slice(&u64::MAX.to_le_bytes()); // e_shoff
+        let image = Image::parse("self", &bytes).unwrap();
+        assert!(image.segments.iter().any(|s| s.exec));
+        assert_eq!(code_sections(&bytes), vec![]);
     }
 
     #[test]
@@ -414,6 +437,9 @@ mod tests {
             if let Ok(image) = Image::parse("m", &bytes) {
                 let (lo, hi) = image.span();
                 prop_assert!(lo <= hi);
+            }
+            for s in code_sections(&bytes) {
+                prop_assert!(s.offset + s.size <= bytes.len() as u64);
             }
         }
     }

@@ -174,12 +174,12 @@ pub fn scan_file(file: &str, bytes: &[u8]) -> Result<Scan, LoadError> {
 
 /// Scans an image parsed from `bytes`.
 pub fn scan(image: &Image, bytes: &[u8]) -> Scan {
-    let (source, ranges) = code_ranges(image);
+    let sections = crate::elf::code_sections(bytes);
+    let (source, ranges) = code_ranges(image, &sections);
     let mut code = Vec::new();
     for range in &ranges {
         let offset = if source == CodeSource::Sections {
-            image
-                .code_sections
+            sections
                 .iter()
                 .find(|s| s.vaddr == range.start && s.name == range.name)
                 .map(|s| s.offset)
@@ -234,10 +234,12 @@ fn find_sites(code: &[(String, Vec<Instruction>)], targets: &Targets) -> Vec<Sys
     sites
 }
 
-fn code_ranges(image: &Image) -> (CodeSource, Vec<CodeRange>) {
-    if !image.code_sections.is_empty() {
-        let ranges = image
-            .code_sections
+fn code_ranges(
+    image: &Image,
+    sections: &[crate::elf::CodeSection],
+) -> (CodeSource, Vec<CodeRange>) {
+    if !sections.is_empty() {
+        let ranges = sections
             .iter()
             .map(|s| CodeRange {
                 name: s.name.clone(),
