@@ -19,12 +19,12 @@ impl Strings {
         Strings::default()
     }
 
-    /// Room for `bytes` bytes of strings (NULs included) before the buffer
-    /// grows: each growth is a new allocation.
-    pub fn with_capacity(bytes: usize) -> Strings {
+    /// Room for `strings` strings of `bytes` bytes in all (NULs included)
+    /// before the buffers grow: each growth is a new allocation.
+    pub fn with_capacity(bytes: usize, strings: usize) -> Strings {
         Strings {
             bytes: Vec::with_capacity(bytes),
-            ends: Vec::with_capacity(bytes / 32),
+            ends: Vec::with_capacity(strings),
         }
     }
 

@@ -93,6 +93,27 @@ pub fn read_cstr_into(addr: u64, max: usize, out: &mut Vec<u8>) -> Result<(), St
     }
 }
 
+/// The length of the NUL-terminated guest string at `addr`, of at most
+/// `max` bytes (excluding the NUL), read through a small buffer on the
+/// stack: for sizing a buffer before [`read_cstr_into`] fills it.
+pub fn cstr_len(addr: u64, max: usize) -> Result<usize, StrError> {
+    let mut chunk = [0u8; 256];
+    let mut len = 0;
+    loop {
+        let at = addr.checked_add(len as u64).ok_or(StrError::BadAddress)?;
+        let page_left = (4096 - (at % 4096)) as usize;
+        let n = page_left.min(chunk.len()).min(max + 1 - len);
+        copy_in(&mut chunk[..n], at).map_err(|_| StrError::BadAddress)?;
+        if let Some(nul) = chunk[..n].iter().position(|&b| b == 0) {
+            return Ok(len + nul);
+        }
+        len += n;
+        if len > max {
+            return Err(StrError::TooLong);
+        }
+    }
+}
+
 /// Reads a plain-old-data value from guest memory.
 pub fn read<T: abi::structs::Pod>(addr: u64) -> Result<T, BadAddress> {
     let mut value = std::mem::MaybeUninit::<T>::zeroed();

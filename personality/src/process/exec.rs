@@ -131,9 +131,36 @@ fn read_strings(addr: u64, total: &mut u64, limit: u64) -> Result<Strings, Errno
     if addr == 0 {
         return Ok(Strings::new());
     }
-    // A typical environment fits; a larger one grows by doubling.
-    let mut out = Strings::with_capacity(4096);
+    let str_error = |e| match e {
+        uaccess::StrError::BadAddress => Errno::EFAULT,
+        uaccess::StrError::TooLong => Errno::E2BIG,
+    };
     let array = In::<u64>::new(addr);
+    // Each string costs its bytes, its NUL and its pointer on the stack.
+    let account = |total: &mut u64, len: usize| {
+        *total += len as u64 + 1 + 8;
+        if *total > limit {
+            return Err(Errno::E2BIG);
+        }
+        Ok(())
+    };
+    // Measured first, so that the list is one allocation of its own size:
+    // in a forked child, where most execs run, every heap page written is
+    // a page copied, and reading the strings twice costs less.
+    let (mut count, mut bytes, mut sized) = (0, 0, *total);
+    loop {
+        let p = array.read_at(count)?;
+        if p == 0 {
+            break;
+        }
+        if count >= MAX_ARG_STRINGS {
+            return Err(Errno::E2BIG);
+        }
+        let len = uaccess::cstr_len(p, MAX_ARG_STRLEN - 1).map_err(str_error)?;
+        account(&mut sized, len)?;
+        (count, bytes) = (count + 1, bytes + len + 1);
+    }
+    let mut out = Strings::with_capacity(bytes, count);
     loop {
         let p = array.read_at(out.len())?;
         if p == 0 {
@@ -143,16 +170,9 @@ fn read_strings(addr: u64, total: &mut u64, limit: u64) -> Result<Strings, Errno
             return Err(Errno::E2BIG);
         }
         let len = out.push_with(|buf| {
-            uaccess::read_cstr_into(p, MAX_ARG_STRLEN - 1, buf).map_err(|e| match e {
-                uaccess::StrError::BadAddress => Errno::EFAULT,
-                uaccess::StrError::TooLong => Errno::E2BIG,
-            })
+            uaccess::read_cstr_into(p, MAX_ARG_STRLEN - 1, buf).map_err(str_error)
         })?;
-        // Each string costs its bytes, its NUL and its pointer on the stack.
-        *total += len as u64 + 1 + 8;
-        if *total > limit {
-            return Err(Errno::E2BIG);
-        }
+        account(total, len)?;
     }
 }
 
