@@ -139,9 +139,10 @@ pub fn die_by_signal(sig: i32) -> ! {
     platform::die_by_signal(sig)
 }
 
-/// Leaves the fds whose last close is slow to a helper process that
-/// outlives this one ([`platform::linger`]), unless a guest process
-/// reaps orphans: it would see the helper among its children.
+/// Leaves the fds whose last close is slow, and a slow teardown of the
+/// address space, to a helper process that outlives this one
+/// ([`platform::linger`]), unless a guest process reaps orphans: it would
+/// see the helper among its children.
 fn linger() {
     if !crate::process::arch::guest_reaps_orphans() {
         platform::linger::hand_over(&kernel::hostwatch::slow_to_close());

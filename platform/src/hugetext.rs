@@ -20,7 +20,7 @@
 //! leaves it alone for profiling. Failure is quiet: the text then stays the
 //! file mapping, which is correct, only slower.
 
-use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 
 const HUGE: usize = 2 << 20;
 const PAGE: usize = 4096;
@@ -51,6 +51,14 @@ pub struct Chunk {
     pub exec: bool,
 }
 
+/// Set once the text is on huge pages (forked children carry it on).
+static MOVED: AtomicBool = AtomicBool::new(false);
+
+/// Whether ninux's text was moved to huge pages.
+pub fn moved() -> bool {
+    MOVED.load(Ordering::Relaxed)
+}
+
 /// Count a fork of this process (forked children carry the count on) and
 /// move the text at the [`MOVE_AT_FORK`]th.
 pub fn before_fork() {
@@ -66,6 +74,7 @@ pub fn before_fork() {
         .filter(move_chunk)
         .map(|chunk| chunk.end - chunk.start)
         .sum();
+    MOVED.store(moved > 0, Ordering::Relaxed);
     log::debug!("ninux's text: {} MiB moved to huge pages", moved >> 20);
 }
 

@@ -1,5 +1,5 @@
 //! Fds whose last close is slow, closed by a helper after this process is
-//! gone.
+//! gone, and the teardown of an address space that is slow to undo.
 //!
 //! The last close of an inotify instance that watched anything waits for
 //! an SRCU grace period (`fsnotify_destroy_group`): 5–20 ms on this machine
@@ -15,6 +15,13 @@
 //! teardown: the last unmap of a file unlinked meanwhile (the shared
 //! counter of a temporary copy-on-write layer) may wait for the disk to
 //! discard its blocks.
+//!
+//! That teardown is reason enough for a helper while ninux's own text is
+//! still the file mapping (before [`crate::hugetext`] moved it): faulted in
+//! 64 KiB at a time, it leaves a thousand page-table entries and more to
+//! undo, a fifth of the run of a `ninux run` of a hello world. Once the
+//! text is on huge pages, as in the children of a process that forks
+//! often, the teardown is cheaper than starting a helper.
 
 use std::os::fd::RawFd;
 use std::sync::atomic::{AtomicU32, Ordering};
@@ -41,15 +48,20 @@ struct Job {
     ready: AtomicU32,
 }
 
-/// Hands `fds` to a helper that closes them after this process exits; the
+/// Hands `fds` to a helper that closes them after this process exits, and
+/// the address space's teardown with them, when either is slow; the
 /// caller must exit next, without touching them. Once a helper is
 /// started, this thread's signals stay blocked (the helper starts with the
 /// mask, and must not run ninux's handlers). Without a helper the fds are
 /// simply left open, for the exit to close.
 pub fn hand_over(fds: &[RawFd]) {
-    if fds.is_empty() || fds.len() >= MAX_FDS {
+    if fds.len() >= MAX_FDS || (fds.is_empty() && crate::hugetext::moved()) {
         return;
     }
+    // What others can see of the address space must end with the process:
+    // a parent may count a segment's attachments as soon as it sees the
+    // exit.
+    crate::mm::detach_all_shm();
     // SAFETY: pidfd_open of this process; the fd is the helper's to close.
     let pidfd = unsafe { libc::syscall(libc::SYS_pidfd_open, libc::getpid(), 0) } as RawFd;
     if pidfd < 0 {

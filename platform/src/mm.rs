@@ -437,6 +437,21 @@ pub fn detach_shm(addr: u64) -> Result<(), Errno> {
     Ok(())
 }
 
+/// Detaches every System V segment the guest attached: at exit, before
+/// the address space outlives the process in a helper
+/// ([`crate::linger`]), since others count the attachments.
+pub fn detach_all_shm() {
+    let attached: Vec<u64> = SHM
+        .lock()
+        .unwrap_or_else(|p| p.into_inner())
+        .keys()
+        .copied()
+        .collect();
+    for addr in attached {
+        let _ = detach_shm(addr);
+    }
+}
+
 /// mlock (`lock`) or munlock of guest memory. Like Linux, the range is
 /// widened to whole pages.
 pub fn lock(addr: u64, len: u64, lock: bool) -> Result<(), Errno> {
