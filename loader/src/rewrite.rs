@@ -63,16 +63,17 @@ fn rel32(from_end: u64, to: u64) -> Result<[u8; 4], &'static str> {
         .map_err(|_| "the trampoline is beyond ±2 GiB of the site")
 }
 
-/// The instructions of a window before its `syscall`, as they run at
-/// address `base`, and the offsets of their 32-bit fields that reach
-/// outside (RIP-relative displacements, branch displacements): moved to
-/// another address, only those fields change, by the distance moved. So
-/// an exec can build trampolines from a cached plan without iced, whose
-/// tables cost more to set up than the rest of the rewrite.
+/// The instructions of a window before its `syscall`, as they run
+/// `offset` bytes after the window's start, and the offsets of their
+/// 32-bit fields that reach outside (RIP-relative displacements, branch
+/// displacements): moved to another address, only those fields change, by
+/// the distance moved. So an exec can build trampolines from a cached plan
+/// without iced, whose tables cost more to set up than the rest of the
+/// rewrite. Relative to the window, it holds wherever the image is loaded.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Moved {
     pub code: Vec<u8>,
-    pub base: u64,
+    pub offset: u64,
     pub fixups: Vec<u8>,
 }
 
@@ -91,17 +92,18 @@ pub fn movable(bytes: &[u8], start: u64, site: u64) -> Option<Moved> {
     let branches = instrs
         .iter()
         .any(|i| i.flow_control() != iced_x86::FlowControl::Next);
-    let (code, base) = if branches {
+    let (code, offset) = if branches {
         // Far from the original, so short branches become near ones.
-        let base = start.checked_add(1 << 30)?;
-        let block = InstructionBlock::new(&instrs, base);
+        let offset = 1 << 30;
+        let block = InstructionBlock::new(&instrs, start.checked_add(offset)?);
         let code = BlockEncoder::encode(64, block, BlockEncoderOptions::NONE)
             .ok()?
             .code_buffer;
-        (code, base)
+        (code, offset)
     } else {
-        (pre.to_vec(), start)
+        (pre.to_vec(), 0)
     };
+    let base = start + offset;
     let mut fixups = Vec::new();
     let mut decoder = Decoder::with_ip(64, &code, base, DecoderOptions::NONE);
     let mut ins = iced_x86::Instruction::default();
@@ -121,7 +123,11 @@ pub fn movable(bytes: &[u8], start: u64, site: u64) -> Option<Moved> {
             fixups.push(u8::try_from(at + offsets.immediate_offset() as u64).ok()?);
         }
     }
-    Some(Moved { code, base, fixups })
+    Some(Moved {
+        code,
+        offset,
+        fixups,
+    })
 }
 
 /// Builds the rewrite of the window `bytes` (at `start`) whose `syscall` is
@@ -168,7 +174,7 @@ pub fn build_moved(
     }
     let mut pre = Vec::with_capacity(TRAMPOLINE_MAX);
     pre.extend_from_slice(&m.code);
-    let moved = m.base.wrapping_sub(at) as i64;
+    let moved = start.wrapping_add(m.offset).wrapping_sub(at) as i64;
     for &off in &m.fixups {
         let field = pre
             .get_mut(off as usize..off as usize + 4)
@@ -348,11 +354,17 @@ mod tests {
                 let relocated = build(window, start, site, at, 224, None).unwrap();
                 assert_eq!(copied, relocated, "{window:x?} at {at:#x}");
             }
+            // Planned at the image's addresses, built where a PIE loads.
+            let bias = 0x5555_5555_0000;
+            let (start, site, at) = (start + bias, site + bias, start + bias - 0x10_0000);
+            let copied = build(window, start, site, at, 224, Some(&m)).unwrap();
+            let relocated = build(window, start, site, at, 224, None).unwrap();
+            assert_eq!(copied, relocated, "{window:x?} loaded at {bias:#x}");
             m
         };
         // mov eax, 39; syscall: copied as it is.
         let m = check(&[0xb8, 39, 0, 0, 0, 0x0f, 0x05], 0x40_1000, 0x40_1005);
-        assert_eq!((m.base, m.fixups.len()), (0x40_1000, 0));
+        assert_eq!((m.offset, m.fixups.len()), (0, 0));
         // lea rsi, [rip+0x758d1]; syscall: the displacement is fixed up.
         let m = check(
             &[0x48, 0x8d, 0x35, 0xd1, 0x58, 0x07, 0x00, 0x0f, 0x05],

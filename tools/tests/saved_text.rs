@@ -155,3 +155,49 @@ fn saved_plans_and_texts_are_the_users_alone() {
         assert_eq!(mode, 0o600, "{}", f.display());
     }
 }
+
+/// A static PIE loads at another address each run: its saved text and
+/// trampolines, which hold no absolute address, serve every one of them.
+#[test]
+fn a_position_independent_program_runs_from_its_saved_text_wherever_it_loads() {
+    let tmp = tempfile::tempdir().unwrap();
+    let source = tmp.path().join("where.c");
+    std::fs::write(
+        &source,
+        "#include <stdio.h>\n#include <unistd.h>\n\
+         int main(void) { printf(\"%p %d\\n\", (void *)main, getppid() > 0); return 0; }\n",
+    )
+    .unwrap();
+    let binary = tmp.path().join("where");
+    let built = Command::new("cc")
+        .args(["-O1", "-static-pie", "-o"])
+        .arg(&binary)
+        .arg(&source)
+        .status();
+    if !built.is_ok_and(|s| s.success()) {
+        eprintln!("skipped: cc cannot link a static PIE here");
+        return;
+    }
+    let cache = tmp.path().join("cache");
+    std::fs::create_dir(&cache).unwrap();
+    let mut seen = Vec::new();
+    for _ in 0..4 {
+        let out = ninux(&cache, &[binary.to_str().unwrap()]).output().unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let line = String::from_utf8(out.stdout).unwrap();
+        assert!(line.ends_with(" 1\n"), "{line}");
+        seen.push(line);
+        assert_eq!(
+            saved(&cache).len(),
+            1,
+            "the text is saved after the first run"
+        );
+    }
+    seen.sort();
+    seen.dedup();
+    assert!(seen.len() > 1, "loaded at one address every time: {seen:?}");
+}

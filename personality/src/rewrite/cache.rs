@@ -27,7 +27,7 @@ pub struct Plan {
     pub kept: usize,
 }
 
-const MAGIC: &[u8] = b"ninux-rewrite-plan 5\n";
+const MAGIC: &[u8] = b"ninux-rewrite-plan 6\n";
 /// Plans larger than this are not read (and so made again).
 const MAX_PLAN: u64 = 64 << 20;
 
@@ -163,7 +163,7 @@ fn remove_stale(plans: &std::path::Path, keep: &std::path::Path) {
 
 /// A plan file: [`MAGIC`], then little-endian `u32` kept and site count,
 /// then per site its window start, end and site (`u64`s) and how it moves:
-/// a 0 byte (by iced), or a 1 byte, the base (`u64`), the code and the
+/// a 0 byte (by iced), or a 1 byte, the offset (`u64`), the code and the
 /// fixups (each a `u16` length and its bytes). Binary rather than text: an
 /// exec reads its program's plan every time, and parsing text cost tens of
 /// microseconds of a fork+exec's few hundred.
@@ -179,7 +179,7 @@ fn encode(plan: &Plan) -> Vec<u8> {
             None => out.push(0),
             Some(m) => {
                 out.push(1);
-                out.extend_from_slice(&m.base.to_le_bytes());
+                out.extend_from_slice(&m.offset.to_le_bytes());
                 for bytes in [&m.code, &m.fixups] {
                     out.extend_from_slice(&(bytes.len() as u16).to_le_bytes());
                     out.extend_from_slice(bytes);
@@ -201,7 +201,7 @@ fn decode(bytes: &[u8]) -> Option<Plan> {
         let movable = match r.u8()? {
             0 => None,
             1 => Some(Moved {
-                base: r.u64()?,
+                offset: r.u64()?,
                 code: counted(&mut r)?.to_vec(),
                 fixups: counted(&mut r)?.to_vec(),
             }),
@@ -318,7 +318,7 @@ mod tests {
                     0x401005,
                     Some(Moved {
                         code: vec![0xb8, 39, 0, 0, 0],
-                        base: 0x401000,
+                        offset: 0,
                         fixups: vec![],
                     }),
                 ),
@@ -329,7 +329,7 @@ mod tests {
                     0x403007,
                     Some(Moved {
                         code: vec![1, 2, 3, 4, 5, 6, 7],
-                        base: 0x4340_3000,
+                        offset: 1 << 30,
                         fixups: vec![3, 5],
                     }),
                 ),
