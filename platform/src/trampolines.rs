@@ -98,6 +98,23 @@ pub fn write(area: (u64, u64), addr: u64, code: &[u8]) -> Result<(), Errno> {
     Ok(())
 }
 
+/// Copies the start of a trampoline area from [`map_near`] or [`map_at`]
+/// into `out` (to save the trampolines as built).
+pub fn read(area: (u64, u64), out: &mut [u8]) -> Result<(), Errno> {
+    let mapped = AREAS
+        .lock()
+        .unwrap_or_else(|p| p.into_inner())
+        .iter()
+        .any(|&(start, len)| start == area.0 && out.len() as u64 <= len);
+    if !mapped {
+        return Err(libc::EINVAL);
+    }
+    // SAFETY: the range lies inside an area mapped (readable) for
+    // trampolines, which stays mapped while its image is loaded.
+    unsafe { std::ptr::copy_nonoverlapping(area.0 as *const u8, out.as_mut_ptr(), out.len()) };
+    Ok(())
+}
+
 /// Makes a trampoline area read-and-execute.
 pub fn seal(area: (u64, u64)) -> Result<(), Errno> {
     // SAFETY: the area was mapped for trampolines.

@@ -104,16 +104,15 @@ pub(crate) fn store(image: &Image, key: cache::Key, bias: u64, done: Done) {
     let header = Header { trampolines, segs };
     let mut bytes = encode(&header);
     bytes.resize(offset as usize, 0);
-    let runs = header
-        .segs
-        .iter()
-        .map(|s| (s, s.vaddr.wrapping_add(bias), s.len));
-    let tramp = &header.trampolines;
-    for (s, from, len) in runs.chain([(tramp, done.area.0, done.used)]) {
-        let to = &mut bytes[s.offset as usize..(s.offset + len) as usize];
-        if platform::uaccess::copy_in(to, from).is_err() {
+    for s in &header.segs {
+        let to = &mut bytes[s.offset as usize..(s.offset + s.len) as usize];
+        if platform::uaccess::copy_in(to, s.vaddr.wrapping_add(bias)).is_err() {
             return;
         }
+    }
+    let at = header.trampolines.offset as usize;
+    if platform::trampolines::read(done.area, &mut bytes[at..at + done.used as usize]).is_err() {
+        return;
     }
     cache::write_whole(&path, &bytes);
 }
