@@ -11,7 +11,9 @@
 //! Chrome.
 //!
 //! The move costs about 0.6 ms (copying 6 MiB, and unmapping the file
-//! pages), so it is done at a process's [`MOVE_AT_FORK`]th fork, when the
+//! pages), and up to tens of milliseconds on a virtual machine whose free
+//! huge pages went back to the host (the first touch of each is slow), so
+//! it is done at a process's [`MOVE_AT_FORK`]th fork, when the
 //! guest has shown that it forks often; children inherit the moved text.
 //! Only 2 MiB-aligned chunks move (the linker aligns the segments, see
 //! `.cargo/config.toml`); a chunk may reach past its segment's end only into
