@@ -92,18 +92,18 @@ pub fn movable(bytes: &[u8], start: u64, site: u64) -> Option<Moved> {
     let branches = instrs
         .iter()
         .any(|i| i.flow_control() != iced_x86::FlowControl::Next);
-    let (code, offset) = if branches {
-        // Far from the original, so short branches become near ones.
-        let offset = 1 << 30;
-        let block = InstructionBlock::new(&instrs, start.checked_add(offset)?);
-        let code = BlockEncoder::encode(64, block, BlockEncoderOptions::NONE)
+    // Branches are encoded far from the original, so short ones become
+    // near ones.
+    let offset = if branches { 1 << 30 } else { 0 };
+    let base = start.checked_add(offset)?;
+    let code = if branches {
+        let block = InstructionBlock::new(&instrs, base);
+        BlockEncoder::encode(64, block, BlockEncoderOptions::NONE)
             .ok()?
-            .code_buffer;
-        (code, offset)
+            .code_buffer
     } else {
-        (pre.to_vec(), 0)
+        pre.to_vec()
     };
-    let base = start + offset;
     let mut fixups = Vec::new();
     let mut decoder = Decoder::with_ip(64, &code, base, DecoderOptions::NONE);
     let mut ins = iced_x86::Instruction::default();

@@ -184,22 +184,17 @@ fn decode(bytes: &[u8]) -> Option<Header> {
     if n == 0 || n > MAX_SEGMENTS {
         return None;
     }
-    let mut segs = Vec::with_capacity(n);
+    let segs = (0..n)
+        .map(|_| read_run(&mut c))
+        .collect::<Option<Vec<Seg>>>()?;
+    // In file order: the segments, then the trampolines.
     let mut next = PAGE;
-    for i in 0..=n {
-        let s = if i < n {
-            read_run(&mut c)?
-        } else {
-            trampolines
-        };
+    for s in segs.iter().chain([&trampolines]) {
         let aligned = [s.vaddr, s.len, s.offset].iter().all(|v| v % PAGE == 0);
         if !aligned || s.len == 0 || s.offset < next {
             return None;
         }
         next = s.offset.checked_add(s.len)?;
-        if i < n {
-            segs.push(s);
-        }
     }
     Some(Header { trampolines, segs })
 }
