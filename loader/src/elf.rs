@@ -365,11 +365,11 @@ mod tests {
 
     #[test]
     fn parses_a_real_binary() {
-        // Test binaries are static PIEs (.cargo/config.toml): position-
-        // independent, with no interpreter.
+        // Test binaries are static and linked at a fixed address
+        // (.cargo/config.toml), with no interpreter.
         let bytes = own_binary();
         let image = Image::parse("self", &bytes).unwrap();
-        assert_eq!(image.kind, ImageKind::Dyn);
+        assert_eq!(image.kind, ImageKind::Exec);
         assert_eq!(image.interp, None);
         assert!(image.phdr_vaddr().is_some());
         assert!(code_sections(&bytes).iter().any(|s| s.name == ".text"));

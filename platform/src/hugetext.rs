@@ -81,7 +81,7 @@ pub fn before_fork() {
 }
 
 /// The non-writable PT_LOAD segments of ninux's own image, page-rounded.
-fn read_only_segments() -> Vec<Segment> {
+pub(crate) fn read_only_segments() -> Vec<Segment> {
     let base = std::ptr::addr_of!(__ehdr_start) as usize;
     // SAFETY: __ehdr_start is the image's 64-byte ELF header, mapped
     // read-only with its program headers for the life of the process (the
@@ -91,18 +91,30 @@ fn read_only_segments() -> Vec<Segment> {
     if phentsize < 56 {
         return Vec::new();
     }
+    const PT_LOAD: u32 = 1;
+    const PF_X: u32 = 1;
+    const PF_W: u32 = 2;
+    let headers: Vec<&[u8]> = (0..phnum)
+        .map(|i| {
+            // SAFETY: the program headers lie inside the first PT_LOAD.
+            unsafe { std::slice::from_raw_parts((base + phoff + i * phentsize) as *const u8, 56) }
+        })
+        .collect();
+    // The load bias: the header's address less the link address of the
+    // PT_LOAD that maps file offset 0 (0 for ninux's fixed-address link).
+    let Some(bias) = headers
+        .iter()
+        .find(|ph| u32_at(ph, 0) == PT_LOAD && u64_at(ph, 8) == 0)
+        .map(|ph| base.wrapping_sub(u64_at(ph, 16)))
+    else {
+        return Vec::new();
+    };
     let mut segments = Vec::new();
-    for i in 0..phnum {
-        // SAFETY: the program headers lie inside the first PT_LOAD.
-        let ph =
-            unsafe { std::slice::from_raw_parts((base + phoff + i * phentsize) as *const u8, 56) };
+    for ph in headers {
         let (kind, flags) = (u32_at(ph, 0), u32_at(ph, 4));
-        const PT_LOAD: u32 = 1;
-        const PF_X: u32 = 1;
-        const PF_W: u32 = 2;
         if kind == PT_LOAD && flags & PF_W == 0 {
-            let start = (base + u64_at(ph, 16)) & !(PAGE - 1);
-            let end = (base + u64_at(ph, 16) + u64_at(ph, 40)).next_multiple_of(PAGE);
+            let start = bias.wrapping_add(u64_at(ph, 16)) & !(PAGE - 1);
+            let end = (bias.wrapping_add(u64_at(ph, 16)) + u64_at(ph, 40)).next_multiple_of(PAGE);
             segments.push(Segment {
                 start,
                 end,
