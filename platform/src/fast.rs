@@ -57,6 +57,9 @@ static AVAILABLE: AtomicBool = AtomicBool::new(false);
 /// Syscall numbers that always take the SIGSYS path, one bit each.
 static TRAPPED: [AtomicU64; 8] = [const { AtomicU64::new(0) }; 8];
 
+/// Set by [`count_syscalls`]: only then are the counts kept (an atomic
+/// add per syscall is a tenth of a fast one's cost).
+pub(crate) static COUNTING: AtomicBool = AtomicBool::new(false);
 static FAST_CALLS: AtomicU64 = AtomicU64::new(0);
 pub(crate) static TRAPPED_CALLS: AtomicU64 = AtomicU64::new(0);
 
@@ -159,7 +162,13 @@ fn is_trapped(nr: u64) -> bool {
     nr >= 512 || TRAPPED[(nr / 64) as usize].load(Relaxed) & (1 << (nr % 64)) != 0
 }
 
-/// Syscalls this process answered: (through rewritten sites, through SIGSYS).
+/// Counts syscalls from now on, for [`syscall_counts`], when `on`.
+pub fn count_syscalls(on: bool) {
+    COUNTING.store(on, Relaxed);
+}
+
+/// Syscalls this process answered: (through rewritten sites, through
+/// SIGSYS), counted while [`count_syscalls`] is on.
 pub fn syscall_counts() -> (u64, u64) {
     (FAST_CALLS.load(Relaxed), TRAPPED_CALLS.load(Relaxed))
 }
@@ -308,7 +317,9 @@ pub(crate) extern "C" fn on_fast_syscall(
         // after the site, which the trampoline would jump to anyway.
         block.regs.rip = reported;
     }
-    FAST_CALLS.fetch_add(1, Relaxed);
+    if COUNTING.load(Relaxed) {
+        FAST_CALLS.fetch_add(1, Relaxed);
+    }
     let mut uc = KernelUcontext {
         uc_flags: 7,
         uc_sigmask: block.guest_mask,

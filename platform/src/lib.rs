@@ -35,8 +35,8 @@ pub mod uaccess;
 pub use block::GuestRegs;
 pub use deferred::{requeue_signal, take_deferred_signal};
 pub use fast::{
-    adopt_cpu_facts, cpu_facts, fast_entry_gate, fast_path_available, reset_syscall_counts,
-    set_trapped, syscall_counts,
+    adopt_cpu_facts, count_syscalls, cpu_facts, fast_entry_gate, fast_path_available,
+    reset_syscall_counts, set_trapped, syscall_counts,
 };
 pub use frame::SignalFrame;
 pub use host_signal::{

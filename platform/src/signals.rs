@@ -307,7 +307,9 @@ fn guest_signal(sig: i32, info: &Siginfo, uc: &mut KernelUcontext) {
             trap.set_return(-(libc::ENOSYS as i64) as u64);
             return;
         }
-        crate::fast::TRAPPED_CALLS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        if crate::fast::COUNTING.load(std::sync::atomic::Ordering::Relaxed) {
+            crate::fast::TRAPPED_CALLS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        }
         if !deliver_before_syscall(&mut trap) {
             run_syscall(&mut trap);
         }

@@ -63,6 +63,7 @@ pub fn enabled() -> bool {
 /// `ninux run --stats`: each process reports its syscall counts at exit.
 pub fn set_stats(on: bool) {
     STATS.store(on, Relaxed);
+    platform::count_syscalls(on);
 }
 
 pub fn stats() -> bool {
