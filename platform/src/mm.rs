@@ -3,8 +3,10 @@
 //! that guest `mmap(MAP_FIXED)`, `munmap`, `mprotect` and `mremap` can never
 //! touch ninux's own memory (PLATFORM-NOTES 13).
 
+use std::cell::Cell;
 use std::collections::BTreeMap;
-use std::sync::Mutex;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Mutex, MutexGuard};
 
 /// Host errno values (the host is Linux, so they are Linux's).
 pub type Errno = i32;
@@ -12,6 +14,15 @@ pub type Errno = i32;
 const PAGE: u64 = 4096;
 /// Guest-owned ranges: start → end, disjoint and coalesced.
 static OWNED: Mutex<BTreeMap<u64, u64>> = Mutex::new(BTreeMap::new());
+/// Bumped, with [`OWNED`] locked, by every change to it: a thread's
+/// [`LAST_OWNED`] stays good while the count is the one it was found at.
+static OWNED_CHANGES: AtomicU64 = AtomicU64::new(0);
+thread_local! {
+    /// The owned range that last answered [`owns`] on this thread, and the
+    /// [`OWNED_CHANGES`] count then: a guest's buffer is mostly in the
+    /// range it was in last time, which spares the lock on each read.
+    static LAST_OWNED: Cell<(u64, u64, u64)> = const { Cell::new((u64::MAX, 0, 0)) };
+}
 /// System V shared memory attached for the guest: address → length.
 static SHM: Mutex<BTreeMap<u64, u64>> = Mutex::new(BTreeMap::new());
 
@@ -38,21 +49,46 @@ pub struct MapRequest {
     pub offset: u64,
 }
 
-/// Is all of `[addr, addr+len)` guest memory?
-pub fn owns(addr: u64, len: u64) -> bool {
-    owns_in(&OWNED.lock().unwrap_or_else(|p| p.into_inner()), addr, len)
+/// [`OWNED`], to be changed: the change count moves on while it is held.
+fn owned_for_change() -> MutexGuard<'static, BTreeMap<u64, u64>> {
+    let owned = OWNED.lock().unwrap_or_else(|p| p.into_inner());
+    OWNED_CHANGES.fetch_add(1, Ordering::Release);
+    owned
 }
 
-fn owns_in(owned: &BTreeMap<u64, u64>, addr: u64, len: u64) -> bool {
+/// Is all of `[addr, addr+len)` guest memory?
+pub fn owns(addr: u64, len: u64) -> bool {
     let Some(end) = addr.checked_add(len) else {
         return false;
     };
-    // Ranges are coalesced, so the range is owned exactly when the last
-    // range starting below `end` covers all of it.
-    match owned.range(..end).next_back() {
-        Some((&s, &e)) => s <= addr && e >= end,
+    let (changes, start, stop) = LAST_OWNED.with(|c| c.get());
+    if start <= addr && end <= stop && changes == OWNED_CHANGES.load(Ordering::Acquire) {
+        return true;
+    }
+    let owned = OWNED.lock().unwrap_or_else(|p| p.into_inner());
+    match covering(&owned, addr, end) {
+        Some((s, e)) => {
+            let changes = OWNED_CHANGES.load(Ordering::Acquire);
+            LAST_OWNED.with(|c| c.set((changes, s, e)));
+            true
+        }
         None => false,
     }
+}
+
+fn owns_in(owned: &BTreeMap<u64, u64>, addr: u64, len: u64) -> bool {
+    addr.checked_add(len)
+        .is_some_and(|end| covering(owned, addr, end).is_some())
+}
+
+/// The owned range holding all of `[addr, end)`, if one does. Ranges are
+/// coalesced, so that is the last range starting below `end`, or none.
+fn covering(owned: &BTreeMap<u64, u64>, addr: u64, end: u64) -> Option<(u64, u64)> {
+    owned
+        .range(..end)
+        .next_back()
+        .filter(|(&s, &e)| s <= addr && e >= end)
+        .map(|(&s, &e)| (s, e))
 }
 
 fn add(map: &mut BTreeMap<u64, u64>, start: u64, end: u64) {
@@ -145,7 +181,7 @@ fn raw_munmap(addr: u64, len: u64) {
 pub fn map(req: MapRequest) -> Result<u64, Errno> {
     let len = page_up(req.len).filter(|&l| l > 0).ok_or(libc::EINVAL)?;
     let fixed = req.flags & (libc::MAP_FIXED | libc::MAP_FIXED_NOREPLACE) != 0;
-    let mut owned = OWNED.lock().unwrap_or_else(|p| p.into_inner());
+    let mut owned = owned_for_change();
     if !fixed {
         // The host kernel picks a free place (the hint is only a hint).
         let flags = req.flags & !(libc::MAP_FIXED | libc::MAP_FIXED_NOREPLACE);
@@ -229,7 +265,7 @@ pub fn unmap(addr: u64, len: u64) -> Result<(), Errno> {
     let end = page_up(len)
         .and_then(|l| addr.checked_add(l))
         .ok_or(libc::EINVAL)?;
-    let mut owned = OWNED.lock().unwrap_or_else(|p| p.into_inner());
+    let mut owned = owned_for_change();
     let pieces: Vec<(u64, u64)> = owned
         .range(..end)
         .filter(|(_, &e)| e > addr)
@@ -246,7 +282,7 @@ pub fn unmap(addr: u64, len: u64) -> Result<(), Errno> {
 /// as at Linux's exec_mmap). ninux's own memory is untouched.
 pub fn unmap_all() {
     SHM.lock().unwrap_or_else(|p| p.into_inner()).clear();
-    let ranges = std::mem::take(&mut *OWNED.lock().unwrap_or_else(|p| p.into_inner()));
+    let ranges = std::mem::take(&mut *owned_for_change());
     for (s, e) in ranges {
         raw_munmap(s, e - s);
     }
@@ -316,7 +352,7 @@ pub fn remap(
     if !old.is_multiple_of(PAGE) || !owns(old, old_len.max(PAGE)) {
         return Err(libc::EFAULT);
     }
-    let mut owned = OWNED.lock().unwrap_or_else(|p| p.into_inner());
+    let mut owned = owned_for_change();
     let mut claimed = Vec::new();
     if flags & libc::MREMAP_FIXED != 0 {
         let end = new_addr.checked_add(new_len).ok_or(libc::EINVAL)?;
@@ -402,7 +438,7 @@ pub fn advise(addr: u64, len: u64, advice: i32) -> Result<(), Errno> {
 /// refuses any overlap itself.
 pub fn attach_shm(id: i32, addr: u64, flags: i32, len: u64) -> Result<u64, Errno> {
     let len = page_up(len).filter(|&l| l > 0).ok_or(libc::EINVAL)?;
-    let mut owned = OWNED.lock().unwrap_or_else(|p| p.into_inner());
+    let mut owned = owned_for_change();
     if addr != 0 && flags & libc::SHM_REMAP != 0 && !owns_in(&owned, addr & !(PAGE - 1), len) {
         return Err(libc::EINVAL);
     }
@@ -429,11 +465,7 @@ pub fn detach_shm(addr: u64) -> Result<(), Errno> {
         return Err(errno());
     }
     shm.remove(&addr);
-    remove(
-        &mut OWNED.lock().unwrap_or_else(|p| p.into_inner()),
-        addr,
-        addr + len,
-    );
+    remove(&mut owned_for_change(), addr, addr + len);
     Ok(())
 }
 
@@ -532,6 +564,28 @@ mod tests {
             vec![(0, 0x1000), (0x2000, 0x4000), (0x5000, 0x6000)]
         );
         assert_eq!(gaps(&m, 0x1800, 0x1900), vec![]);
+    }
+
+    #[test]
+    fn an_unmapped_buffer_is_no_longer_owned_though_it_was_just_asked() {
+        let req = MapRequest {
+            addr: 0,
+            len: 4 * PAGE,
+            prot: libc::PROT_READ | libc::PROT_WRITE,
+            flags: libc::MAP_PRIVATE | libc::MAP_ANONYMOUS,
+            fd: -1,
+            offset: 0,
+        };
+        let at = map(req).unwrap();
+        // The second answer comes from this thread's remembered range.
+        assert!(owns(at + PAGE, PAGE));
+        assert!(owns(at + 2 * PAGE, 16));
+        assert!(!owns(at + 3 * PAGE, 2 * PAGE));
+        unmap(at + 2 * PAGE, PAGE).unwrap();
+        assert!(!owns(at + 2 * PAGE, 16));
+        assert!(owns(at + PAGE, PAGE));
+        unmap(at, 4 * PAGE).unwrap();
+        assert!(!owns(at + PAGE, PAGE));
     }
 
     #[test]
