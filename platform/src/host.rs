@@ -896,6 +896,13 @@ pub fn ppoll(
     } as i64)
 }
 
+/// getgroups(2): the ninux process's supplementary groups.
+pub fn getgroups() -> Result<Vec<u32>, Errno> {
+    rustix::process::getgroups()
+        .map(|groups| groups.into_iter().map(|g| g.as_raw()).collect())
+        .map_err(|e| e.raw_os_error())
+}
+
 /// getrlimit(2) of resource `resource` for the ninux process.
 pub fn getrlimit(resource: u32) -> Result<abi::structs::Rlimit, Errno> {
     let mut r = libc::rlimit {

@@ -50,17 +50,7 @@ fn host_id(nr: i64) -> u32 {
 fn from_host() -> Creds {
     let (uid, euid) = (host_id(libc::SYS_getuid), host_id(libc::SYS_geteuid));
     let (gid, egid) = (host_id(libc::SYS_getgid), host_id(libc::SYS_getegid));
-    // The host's supplementary groups, from its /proc (no unsafe here).
-    let groups = std::fs::read_to_string("/proc/self/status")
-        .ok()
-        .and_then(|t| {
-            t.lines().find_map(|l| l.strip_prefix("Groups:")).map(|g| {
-                g.split_whitespace()
-                    .filter_map(|n| n.parse().ok())
-                    .collect()
-            })
-        })
-        .unwrap_or_default();
+    let groups = platform::host::getgroups().unwrap_or_default();
     Creds {
         uid: [uid, euid, euid, euid],
         gid: [gid, egid, egid, egid],
