@@ -896,6 +896,35 @@ pub fn ppoll(
     } as i64)
 }
 
+/// What Rust's runtime would do before `main` and ninux needs, for a
+/// `main` that libc calls directly (tools/src/main.rs): fds 0-2 are open,
+/// on `/dev/null` where they were closed, so that no file ninux opens
+/// lands on them; and SIGPIPE is ignored, so a host write to a closed pipe
+/// returns EPIPE (the personality raises the guest's SIGPIPE itself).
+pub fn init_process() {
+    let mut fds = [0, 1, 2].map(|fd| libc::pollfd {
+        fd,
+        events: 0,
+        revents: 0,
+    });
+    // SAFETY: poll reads and writes the three pollfds above.
+    while unsafe { libc::poll(fds.as_mut_ptr(), 3, 0) } < 0 {
+        if last_errno() != libc::EINTR {
+            return;
+        }
+    }
+    for p in fds.iter().filter(|p| p.revents & libc::POLLNVAL != 0) {
+        // SAFETY: a NUL-terminated path; the lowest free fd is p.fd, closed.
+        let fd = unsafe { libc::open(c"/dev/null".as_ptr(), libc::O_RDWR) };
+        if fd != p.fd {
+            crate::signals::write_stderr(b"ninux: cannot open /dev/null for a closed fd 0-2\n");
+            exit_group(127);
+        }
+    }
+    // SAFETY: SIG_IGN needs no handler or restorer.
+    unsafe { libc::signal(libc::SIGPIPE, libc::SIG_IGN) };
+}
+
 /// getgroups(2): the ninux process's supplementary groups.
 pub fn getgroups() -> Result<Vec<u32>, Errno> {
     rustix::process::getgroups()

@@ -1,4 +1,12 @@
 //! `ninux`: run unmodified Linux x86-64 binaries on a 9front-style kernel.
+//!
+//! libc calls [`main`] directly, without Rust's runtime set-up: that set-up
+//! reads `/proc/self/maps` to find the main thread's stack guard, maps an
+//! alternate stack and installs SIGSEGV/SIGBUS handlers, all of which the
+//! platform replaces before a guest runs, at a twentieth of a short run's
+//! start-up. What ninux needs of it, [`platform::host::init_process`] does.
+//! (The unit tests keep the test harness's own `main`.)
+#![cfg_attr(not(test), no_main)]
 
 mod cmd;
 
@@ -33,7 +41,24 @@ enum Command {
     Trace(cmd::trace::Args),
 }
 
-fn main() {
+/// The entry from libc (see the crate's comment). A panic that gets here
+/// has been reported by the panic hook; it ends ninux as Rust's runtime
+/// would, with 101.
+#[cfg(not(test))]
+#[unsafe(no_mangle)]
+extern "C" fn main(
+    _argc: std::ffi::c_int,
+    _argv: *const *const std::ffi::c_char,
+) -> std::ffi::c_int {
+    platform::host::init_process();
+    match std::panic::catch_unwind(ninux) {
+        Ok(never) => match never {},
+        Err(_) => std::process::exit(101),
+    }
+}
+
+#[cfg_attr(test, allow(dead_code))]
+fn ninux() -> ! {
     // Before ninux opens a file of its own: the guest sees the same fds.
     personality::remember_inherited_fds();
     // Before anything could replace the file: execve re-executes ninux.
