@@ -57,12 +57,12 @@ pub fn host_action(sig: i32, act: &KernelSigaction) -> HostAction {
 /// Sets every host disposition from the guest's, once per process before
 /// its first syscall. Signals the host already ignores were ignored across
 /// exec and stay ignored, as on Linux; SIGPIPE is the exception, because
-/// Rust's runtime ignores it in every ninux, so its origin is unknowable.
+/// every ninux ignores it (`platform::host::init_process`), so its origin is unknowable.
 ///
 /// `host_ignored`: what the host ignores, when the caller knows it. A ninux
 /// re-executed by execve does: the host exec reset every handler to its
 /// default and kept what was ignored, which is exactly the guest's ignored
-/// set in the exec state (plus SIGPIPE, by Rust's runtime). Then nothing is
+/// set in the exec state (plus SIGPIPE, which ninux ignores). Then nothing is
 /// asked of the host, and only dispositions that differ are set (about a
 /// third of the signals, instead of two host calls for each of them).
 pub fn init_host_actions(host_ignored: Option<u64>) {
@@ -278,7 +278,9 @@ pub fn take_default_action(sig: i32) {
         DefaultAction::Ignore => {}
         DefaultAction::Stop => platform::stop_self(),
         DefaultAction::Terminate | DefaultAction::Core => {
-            if crate::process::run_limit::is_leader() {
+            // Said as a shell says it: a SIGPIPE death is the usual end of
+            // a writer whose reader left (`… | head`), so it goes unsaid.
+            if crate::process::run_limit::is_leader() && sig != SIGPIPE {
                 platform::write_stderr(
                     format!("ninux: guest killed by {}\n", name(sig)).as_bytes(),
                 );
