@@ -278,9 +278,7 @@ pub fn take_default_action(sig: i32) {
         DefaultAction::Ignore => {}
         DefaultAction::Stop => platform::stop_self(),
         DefaultAction::Terminate | DefaultAction::Core => {
-            // Said as a shell says it: a SIGPIPE death is the usual end of
-            // a writer whose reader left (`… | head`), so it goes unsaid.
-            if crate::process::run_limit::is_leader() && sig != SIGPIPE {
+            if crate::process::run_limit::is_leader() {
                 platform::write_stderr(
                     format!("ninux: guest killed by {}\n", name(sig)).as_bytes(),
                 );
