@@ -28,11 +28,50 @@ bench_packages=(
 	proot     # ptrace-based path translation
 )
 
+# Also only for `ninux-bench` (its table of fast-path shares): a static
+# musl Rust program. Astral's ruff is one; its musllinux wheel on PyPI
+# carries the binary, which lands in the user's cache as `ruff-musl`.
+RUFF_VERSION=0.17.6
+bench_tools="${XDG_CACHE_HOME:-$HOME/.cache}/ninux/bench-tools"
+
+fetch_ruff() {
+	if [ -x "$bench_tools/ruff-musl" ]; then
+		return 0
+	fi
+	if $check_only; then
+		echo "deps.sh: missing (bench only): $bench_tools/ruff-musl"
+		return 0
+	fi
+	local tmp
+	tmp="$(mktemp -d)"
+	echo "deps.sh: fetching ruff $RUFF_VERSION (musllinux wheel) from PyPI"
+	if python3 -m pip download -q --no-deps --only-binary=:all: \
+		--platform musllinux_1_2_x86_64 -d "$tmp" "ruff==$RUFF_VERSION" &&
+		mkdir -p "$bench_tools" &&
+		python3 - "$tmp" "$bench_tools/ruff-musl" <<'PY'; then
+import glob, os, sys, zipfile
+wheel = zipfile.ZipFile(glob.glob(os.path.join(sys.argv[1], "ruff-*.whl"))[0])
+name = next(n for n in wheel.namelist() if n.endswith(".data/scripts/ruff"))
+with open(sys.argv[2], "wb") as out:
+    out.write(wheel.read(name))
+os.chmod(sys.argv[2], 0o755)
+PY
+		echo "deps.sh: $bench_tools/ruff-musl"
+	else
+		echo "deps.sh: could not fetch ruff; ninux-bench leaves it out" >&2
+	fi
+	rm -rf "$tmp"
+}
+
 check_only=false
+bench=false
 for arg in "$@"; do
 	case "$arg" in
 	--check) check_only=true ;;
-	--bench) packages+=("${bench_packages[@]}") ;;
+	--bench)
+		bench=true
+		packages+=("${bench_packages[@]}")
+		;;
 	*)
 		echo "usage: $0 [--bench] [--check]" >&2
 		exit 2
@@ -57,6 +96,9 @@ done
 
 if [ ${#missing[@]} -eq 0 ]; then
 	echo "deps.sh: all present: ${packages[*]}"
+	if $bench; then
+		fetch_ruff
+	fi
 	exit 0
 fi
 echo "deps.sh: missing: ${missing[*]}"
@@ -89,3 +131,6 @@ if [ ${#still[@]} -ne 0 ]; then
 	exit 1
 fi
 echo "deps.sh: installed ${missing[*]}"
+if $bench; then
+	fetch_ruff
+fi

@@ -5,12 +5,15 @@
 //! Not a test: it asserts nothing about speed. Each cell is the median of a
 //! few timed runs after one untimed warm-up run; a runner whose output
 //! differs from the native run's is marked `≠` (its time is not comparable).
+//! Below the table, the share of syscalls that took the fast path, for a
+//! few third-party binaries (`shares.rs`).
 //!
 //! Run: `scripts/deps.sh --bench && cargo build --release --bin ninux &&
 //! cargo run --release -p testsuite --bin ninux-bench [-- OPTIONS]`
 //! (it finds `ninux` next to its own executable, or takes `--ninux PATH`).
 
 mod runners;
+mod shares;
 mod table;
 mod workloads;
 
@@ -25,7 +28,7 @@ use workloads::{Job, Measure, Setup, Workload};
 const USAGE: &str =
     "usage: ninux-bench [--ninux PATH] [--quick] [--only W1,W2…] [--runners R1,R2…] [--list]
   --quick      smaller inputs and fewer runs (a smoke test of the harness)
-  --only       run only these workloads (see --list)
+  --only       run only these workloads (see --list; `shares`: the fast-path shares)
   --runners    native, ninux, ninux-sigsys, qemu-user, proot (default: all)";
 
 struct Options {
@@ -62,8 +65,13 @@ fn main() {
         }
         rows.push(bench(&workload, &setup, &runners));
     }
-    println!();
-    table::print(&runners, &rows);
+    if !rows.is_empty() {
+        println!();
+        table::print(&runners, &rows);
+    }
+    if options.only.is_empty() || options.only.iter().any(|o| o == "shares") {
+        shares::print(&options.ninux, &setup);
+    }
 }
 
 /// One workload's results, one cell per runner.
@@ -226,6 +234,7 @@ fn parse_args() -> Result<Options, String> {
                 for w in workloads::all() {
                     println!("{}", w.name);
                 }
+                println!("shares");
                 std::process::exit(0);
             }
             "-h" | "--help" => {
