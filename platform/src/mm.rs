@@ -357,16 +357,13 @@ pub fn remap(
     if flags & libc::MREMAP_FIXED != 0 {
         let end = new_addr.checked_add(new_len).ok_or(libc::EINVAL)?;
         for (s, e) in gaps(&owned, new_addr, end) {
-            let anon = libc::MAP_PRIVATE | libc::MAP_ANONYMOUS | libc::MAP_FIXED_NOREPLACE;
-            match raw_mmap(s, e - s, libc::PROT_NONE, anon, -1, 0) {
-                Ok(_) => claimed.push((s, e)),
-                Err(_) => {
-                    for (cs, ce) in claimed {
-                        raw_munmap(cs, ce - cs);
-                    }
-                    return Err(libc::ENOMEM);
+            if !crate::host::claim_anon(s as usize, (e - s) as usize, libc::PROT_NONE) {
+                for (cs, ce) in claimed {
+                    raw_munmap(cs, ce - cs);
                 }
+                return Err(libc::ENOMEM);
             }
+            claimed.push((s, e));
         }
     }
     // SAFETY: the old range is guest-owned; a fixed destination was claimed above.
