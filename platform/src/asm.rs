@@ -124,10 +124,12 @@ ninux_exempt_start:
     fldcw [\reg + 516]
     .endm
 
-    // AVX-512's share of the state (fast.rs AVX512), 1600 bytes at reg:
-    // the upper halves of zmm0-15, zmm16-31, k0-7. The load keeps the
-    // lower halves of zmm0-15, restored before it.
-    .macro NX_SAVE_AVX512 reg
+    // AVX-512's upper halves of zmm0-15 (ZMM_Hi256, fast.rs AVX512), 512
+    // bytes at reg: VEX code in ninux (crates' AVX2 paths, vzeroupper)
+    // zeroes them. zmm16-31 and the opmasks are not saved: no code of
+    // ninux's outside this block names them (link/sse2-string-functions.ld).
+    // The load keeps the lower halves, restored before it.
+    .macro NX_SAVE_ZMM_HI256 reg
     vextracti64x4 ymmword ptr [\reg + 0], zmm0, 1
     vextracti64x4 ymmword ptr [\reg + 32], zmm1, 1
     vextracti64x4 ymmword ptr [\reg + 64], zmm2, 1
@@ -144,33 +146,9 @@ ninux_exempt_start:
     vextracti64x4 ymmword ptr [\reg + 416], zmm13, 1
     vextracti64x4 ymmword ptr [\reg + 448], zmm14, 1
     vextracti64x4 ymmword ptr [\reg + 480], zmm15, 1
-    vmovdqu64 zmmword ptr [\reg + 512], zmm16
-    vmovdqu64 zmmword ptr [\reg + 576], zmm17
-    vmovdqu64 zmmword ptr [\reg + 640], zmm18
-    vmovdqu64 zmmword ptr [\reg + 704], zmm19
-    vmovdqu64 zmmword ptr [\reg + 768], zmm20
-    vmovdqu64 zmmword ptr [\reg + 832], zmm21
-    vmovdqu64 zmmword ptr [\reg + 896], zmm22
-    vmovdqu64 zmmword ptr [\reg + 960], zmm23
-    vmovdqu64 zmmword ptr [\reg + 1024], zmm24
-    vmovdqu64 zmmword ptr [\reg + 1088], zmm25
-    vmovdqu64 zmmword ptr [\reg + 1152], zmm26
-    vmovdqu64 zmmword ptr [\reg + 1216], zmm27
-    vmovdqu64 zmmword ptr [\reg + 1280], zmm28
-    vmovdqu64 zmmword ptr [\reg + 1344], zmm29
-    vmovdqu64 zmmword ptr [\reg + 1408], zmm30
-    vmovdqu64 zmmword ptr [\reg + 1472], zmm31
-    kmovq qword ptr [\reg + 1536], k0
-    kmovq qword ptr [\reg + 1544], k1
-    kmovq qword ptr [\reg + 1552], k2
-    kmovq qword ptr [\reg + 1560], k3
-    kmovq qword ptr [\reg + 1568], k4
-    kmovq qword ptr [\reg + 1576], k5
-    kmovq qword ptr [\reg + 1584], k6
-    kmovq qword ptr [\reg + 1592], k7
     .endm
 
-    .macro NX_LOAD_AVX512 reg
+    .macro NX_LOAD_ZMM_HI256 reg
     vinserti64x4 zmm0, zmm0, ymmword ptr [\reg + 0], 1
     vinserti64x4 zmm1, zmm1, ymmword ptr [\reg + 32], 1
     vinserti64x4 zmm2, zmm2, ymmword ptr [\reg + 64], 1
@@ -187,30 +165,6 @@ ninux_exempt_start:
     vinserti64x4 zmm13, zmm13, ymmword ptr [\reg + 416], 1
     vinserti64x4 zmm14, zmm14, ymmword ptr [\reg + 448], 1
     vinserti64x4 zmm15, zmm15, ymmword ptr [\reg + 480], 1
-    vmovdqu64 zmm16, zmmword ptr [\reg + 512]
-    vmovdqu64 zmm17, zmmword ptr [\reg + 576]
-    vmovdqu64 zmm18, zmmword ptr [\reg + 640]
-    vmovdqu64 zmm19, zmmword ptr [\reg + 704]
-    vmovdqu64 zmm20, zmmword ptr [\reg + 768]
-    vmovdqu64 zmm21, zmmword ptr [\reg + 832]
-    vmovdqu64 zmm22, zmmword ptr [\reg + 896]
-    vmovdqu64 zmm23, zmmword ptr [\reg + 960]
-    vmovdqu64 zmm24, zmmword ptr [\reg + 1024]
-    vmovdqu64 zmm25, zmmword ptr [\reg + 1088]
-    vmovdqu64 zmm26, zmmword ptr [\reg + 1152]
-    vmovdqu64 zmm27, zmmword ptr [\reg + 1216]
-    vmovdqu64 zmm28, zmmword ptr [\reg + 1280]
-    vmovdqu64 zmm29, zmmword ptr [\reg + 1344]
-    vmovdqu64 zmm30, zmmword ptr [\reg + 1408]
-    vmovdqu64 zmm31, zmmword ptr [\reg + 1472]
-    kmovq k0, qword ptr [\reg + 1536]
-    kmovq k1, qword ptr [\reg + 1544]
-    kmovq k2, qword ptr [\reg + 1552]
-    kmovq k3, qword ptr [\reg + 1560]
-    kmovq k4, qword ptr [\reg + 1568]
-    kmovq k5, qword ptr [\reg + 1576]
-    kmovq k6, qword ptr [\reg + 1584]
-    kmovq k7, qword ptr [\reg + 1592]
     .endm
 
     // u64 ninux_enter_guest(ThreadBlock *b): saves the host's callee-saved
@@ -359,15 +313,14 @@ ninux_fast_entry:
     sub rsp, 576
     mov rbx, rsp
     NX_SAVE_VECTORS rbx
-    // r13 (callee-saved, the guest's own is in the block): the AVX-512
+    // r13 (callee-saved, the guest's own is in the block): the ZMM_Hi256
     // area, or 0.
     xor r13d, r13d
     cmp byte ptr [rip + {avx512}], 0
     je 87f
-    sub rsp, 1600
-    and rsp, -64
+    sub rsp, 512
     mov r13, rsp
-    NX_SAVE_AVX512 r13
+    NX_SAVE_ZMM_HI256 r13
 87:
     mov qword ptr gs:[216], 0
     mov rdi, gs:[200]
@@ -389,7 +342,7 @@ ninux_fast_entry:
 88: NX_LOAD_VECTORS rbx
     test r13, r13
     jz 90f
-    NX_LOAD_AVX512 r13
+    NX_LOAD_ZMM_HI256 r13
 90:
     // Guest FS before BLOCK, as in ninux_enter_guest.
     mov rax, gs:[16]
@@ -415,13 +368,13 @@ ninux_fast_entry:
     mov rsp, gs:[80]
     jmp qword ptr gs:[152]
 
-    // ninux_xsave(area): XSAVE of the live x87/SSE/AVX state in standard
-    // form into a zeroed, 64-aligned area (fast.rs overwrites the parts
-    // ninux's code changed with the guest's saved values).
+    // ninux_xsave(area): XSAVE of the live x87/SSE/AVX (and AVX-512) state
+    // in standard form into a zeroed, 64-aligned area (fast.rs overwrites
+    // the parts ninux's code changed with the guest's saved values).
     .globl ninux_xsave
 ninux_xsave:
-    mov eax, [rip + {xcr0}]
-    mov edx, [rip + {xcr0} + 4]
+    mov eax, [rip + {rmask}]
+    mov edx, [rip + {rmask} + 4]
     xsave64 [rdi]
     ret
 
@@ -463,7 +416,6 @@ ninux_exempt_end:
     on_host = sym crate::signals::on_host_signal,
     on_fast = sym crate::fast::on_fast_syscall,
     xsize = sym crate::fast::XSAVE_SIZE,
-    xcr0 = sym crate::fast::XCR0,
     avx512 = sym crate::fast::AVX512,
     rmask = sym crate::fast::RESTORE_MASK,
 );

@@ -8,10 +8,11 @@
 //!   all-blocked one (switching masks costs a syscall each way). A signal
 //!   that arrives meanwhile is deferred, as when it interrupts a blocking
 //!   host call on the SIGSYS path, and delivered on the way out.
-//! - the guest's vector state is saved by the entry stub (ymm0-15, MXCSR,
-//!   the x87 control word: what ninux's code may change), not by the host
-//!   kernel; a signal delivery builds the standard XSAVE form a signal
-//!   frame holds from it ([`Trap::host_fp`]).
+//! - the guest's vector state is saved by the entry stub (ymm0-15, the
+//!   upper halves of zmm0-15, MXCSR, the x87 control word: what ninux's
+//!   code may change), not by the host kernel; a signal delivery builds
+//!   the standard XSAVE form a signal frame holds from it
+//!   ([`Trap::host_fp`]).
 //! - syscalls that replace the context or the thread (rt_sigreturn, clone,
 //!   execve, …, chosen by the personality with [`set_trapped`]) go back to
 //!   the trampoline's own `syscall` instruction and through SIGSYS.
@@ -31,15 +32,19 @@ pub(crate) static XSAVE_SIZE: AtomicU64 = AtomicU64::new(0);
 const SAVED_FEATURES: u64 = 0b111;
 /// AVX-512's components (opmask, ZMM_Hi256, Hi16_ZMM) in XCR0.
 const AVX512_FEATURES: u64 = 0b1110_0000;
-/// Set when XCR0 enables AVX-512: the stub then also keeps the opmasks,
-/// the upper halves of zmm0-15 and zmm16-31 (1600 bytes, a few dozen
-/// cycles), which ninux's own code clobbers (libc's EVEX string functions
-/// use them) and a guest may hold live across an inline `syscall`, as
-/// Linux preserves them. A signal frame built on the fast path carries
-/// them too ([`Trap::fast_fp`]).
+const ZMM_HI256: u64 = 0b0100_0000;
+/// Set when XCR0 enables AVX-512: the stub then also keeps the upper
+/// halves of zmm0-15 (512 bytes), which ninux's own VEX code zeroes and a
+/// guest may hold live across an inline `syscall`, as Linux preserves
+/// them. zmm16-31 and the opmasks stay in their registers: no code of
+/// ninux's names them (`link/sse2-string-functions.ld` keeps glibc's EVEX
+/// string functions out; `tools/tests/vector_registers.rs` checks the
+/// linked binary). A signal frame built on the fast path carries them all
+/// ([`Trap::fast_fp`]).
 pub(crate) static AVX512: AtomicBool = AtomicBool::new(false);
-/// What the stub's XRSTOR loads from a standard-form area a delivery wrote:
-/// [`XCR0`], and AVX-512's components when [`AVX512`].
+/// What the stub's XRSTOR loads from a standard-form area a delivery wrote,
+/// and what `ninux_xsave` stores: [`XCR0`], and AVX-512's components when
+/// [`AVX512`].
 pub(crate) static RESTORE_MASK: AtomicU64 = AtomicU64::new(0);
 
 /// Records whether the live XCR0 enables AVX-512, next to the saved `xcr0`.
@@ -188,26 +193,21 @@ const XMM0: usize = 160;
 const XSTATE_BV: usize = 512;
 
 /// The guest's vector state on a fast trap: the stub's save (ymm i at
-/// 32 i, MXCSR at 512, FCW at 516), its AVX-512 save (null without:
-/// asm.rs NX_SAVE_AVX512), and room for the standard form once a signal
-/// frame needs it.
+/// 32 i, MXCSR at 512, FCW at 516), its save of the upper halves of
+/// zmm0-15 (null without AVX-512: asm.rs NX_SAVE_ZMM_HI256), and room for
+/// the standard form once a signal frame needs it.
 pub(crate) struct FastFp {
     vectors: *const u8,
-    avx512: *const u8,
+    zmm_hi256: *const u8,
     standard: *mut u8,
     converted: bool,
 }
 
-/// Where the standard form keeps AVX-512's components (opmask, ZMM_Hi256,
-/// Hi16_ZMM), as CPUID leaf 0xd gives, and their sizes; the stub's save
-/// holds ZMM_Hi256 (512 bytes), Hi16_ZMM (1024) and the opmasks (64) in
-/// that order.
-fn avx512_components() -> [(usize, usize, usize); 3] {
-    static AT: std::sync::OnceLock<[usize; 3]> = std::sync::OnceLock::new();
-    let at =
-        AT.get_or_init(|| [5, 6, 7].map(|i| std::arch::x86_64::__cpuid_count(0xd, i).ebx as usize));
-    // (offset in the standard form, offset in the stub's save, length)
-    [(at[1], 0, 512), (at[2], 512, 1024), (at[0], 1536, 64)]
+/// Where the standard form keeps the upper halves of zmm0-15 (ZMM_Hi256,
+/// 512 bytes), as CPUID leaf 0xd gives.
+fn zmm_hi256_offset() -> usize {
+    static AT: std::sync::OnceLock<usize> = std::sync::OnceLock::new();
+    *AT.get_or_init(|| std::arch::x86_64::__cpuid_count(0xd, 6).ebx as usize)
 }
 
 impl Trap<'_> {
@@ -229,9 +229,9 @@ impl Trap<'_> {
         if !fp.converted {
             area.fill(0);
             // SAFETY: area is a zeroed (valid header), 64-aligned standard
-            // area of the size CPUID gives. The live x87 registers are still
-            // the guest's (ninux's code does not use them); the rest is
-            // replaced below with what the stub saved.
+            // area of the size CPUID gives. The live x87 registers, zmm16-31
+            // and the opmasks are still the guest's (ninux's code does not
+            // use them); the rest is replaced below with what the stub saved.
             unsafe { asm::ninux_xsave(fp.standard) };
             // SAFETY: the stub saved 520 bytes at `vectors`, on this thread's
             // alternate stack above this call's frames.
@@ -245,18 +245,15 @@ impl Trap<'_> {
             area[FCW..FCW + 2].copy_from_slice(&saved[516..518]);
             // SSE and AVX as saved, not in their initial state.
             area[XSTATE_BV] |= 0b110;
-            let mut features = XCR0.load(Relaxed);
-            let parts = avx512_components();
-            if !fp.avx512.is_null() && parts.iter().all(|&(at, _, n)| at >= 576 && at + n <= size) {
-                // SAFETY: the stub saved 1600 bytes at `avx512`, on this
+            let at = zmm_hi256_offset();
+            if !fp.zmm_hi256.is_null() && at >= 576 && at + 512 <= size {
+                // SAFETY: the stub saved 512 bytes at `zmm_hi256`, on this
                 // thread's alternate stack above this call's frames.
-                let saved = unsafe { std::slice::from_raw_parts(fp.avx512, 1600) };
-                for (at, from, n) in parts {
-                    area[at..at + n].copy_from_slice(&saved[from..from + n]);
-                }
-                area[XSTATE_BV] |= AVX512_FEATURES as u8;
-                features |= AVX512_FEATURES;
+                let saved = unsafe { std::slice::from_raw_parts(fp.zmm_hi256, 512) };
+                area[at..at + 512].copy_from_slice(saved);
+                area[XSTATE_BV] |= ZMM_HI256 as u8;
             }
+            let features = RESTORE_MASK.load(Relaxed);
             let sw = FPX_SW_OFFSET;
             area[sw..sw + 4].copy_from_slice(&FP_XSTATE_MAGIC1.to_le_bytes());
             area[sw + 4..sw + 8].copy_from_slice(&(size as u32 + 4).to_le_bytes());
@@ -301,7 +298,7 @@ pub(crate) extern "C" fn on_fast_syscall(
     block: *mut ThreadBlock,
     vectors: *const u8,
     standard: *mut u8,
-    avx512: *const u8,
+    zmm_hi256: *const u8,
 ) {
     // SAFETY: the stub passes this thread's block, mapped for its whole life.
     let block = unsafe { &mut *block };
@@ -334,7 +331,7 @@ pub(crate) extern "C" fn on_fast_syscall(
         restart_at: (restart != 0).then_some(restart),
         fast: Some(FastFp {
             vectors,
-            avx512,
+            zmm_hi256,
             standard,
             converted: false,
         }),
