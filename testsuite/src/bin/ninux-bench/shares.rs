@@ -10,7 +10,7 @@ use std::time::Duration;
 use testsuite::exec::{self, Spawn, StdinSource, Termination};
 use testsuite::host::Tool;
 
-use crate::workloads::Setup;
+use crate::workloads::{tool, Setup};
 
 /// A binary to count, and how to run it.
 struct Probe {
@@ -73,12 +73,6 @@ pub fn print(ninux: &Path, setup: &Setup) {
             Err(why) => println!("{:<34} not run: {why}", p.name),
         }
     }
-}
-
-fn tool(tool: Tool, args: &[&str]) -> Result<Vec<OsString>, String> {
-    let mut argv: Vec<OsString> = vec![tool.locate()?.into()];
-    argv.extend(args.iter().map(OsString::from));
-    Ok(argv)
 }
 
 /// `ruff check` of a generated Python file with every rule on. The binary

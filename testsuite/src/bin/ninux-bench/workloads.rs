@@ -116,7 +116,12 @@ fn why(e: BuildError) -> String {
 }
 
 fn busybox(args: &[&str]) -> Result<Vec<OsString>, String> {
-    let mut argv: Vec<OsString> = vec![Tool::Busybox.locate()?.into()];
+    tool(Tool::Busybox, args)
+}
+
+/// The argv that runs installed `tool` with `args`.
+pub fn tool(tool: Tool, args: &[&str]) -> Result<Vec<OsString>, String> {
+    let mut argv: Vec<OsString> = vec![tool.locate()?.into()];
     argv.extend(args.iter().map(OsString::from));
     Ok(argv)
 }
