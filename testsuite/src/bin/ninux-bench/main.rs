@@ -2,9 +2,13 @@
 //! without syscall-site rewriting), under qemu-user and under PRoot, in one
 //! invocation, printed as a table of times and ratios to native.
 //!
-//! Not a test: it asserts nothing about speed. Each cell is the median of a
-//! few timed runs after one untimed warm-up run; a runner whose output
-//! differs from the native run's is marked `≠` (its time is not comparable).
+//! Not a test: it asserts nothing about speed. The runners take turns: each
+//! round runs the workload once under every runner, after one untimed
+//! warm-up round. A cell is the median of its rounds, and its ratio the
+//! median of the per-round ratios to native (`rounds.rs`), so that a slow
+//! spell of a noisy machine weighs on both sides of a ratio alike. A runner
+//! whose output differs from the native run's is marked `≠` (its time is
+//! not comparable).
 //! Below the table, the share of syscalls that took the fast path, for a
 //! few third-party binaries (`shares.rs`).
 //!
@@ -12,18 +16,16 @@
 //! cargo run --release -p testsuite --bin ninux-bench [-- OPTIONS]`
 //! (it finds `ninux` next to its own executable, or takes `--ninux PATH`).
 
+mod rounds;
 mod runners;
 mod shares;
 mod table;
 mod workloads;
 
-use std::ffi::OsString;
 use std::path::PathBuf;
-use std::time::Duration;
 
 use runners::{Resolved, Runner};
-use testsuite::exec::{self, Spawn, StdinSource, Termination};
-use workloads::{Job, Measure, Setup, Workload};
+use workloads::{Measure, Setup, Workload};
 
 const USAGE: &str =
     "usage: ninux-bench [--ninux PATH] [--quick] [--only W1,W2…] [--runners R1,R2…] [--list]
@@ -82,9 +84,13 @@ pub struct Row {
 }
 
 pub enum Cell {
-    /// Measured; `same` is false when the output differed from native's.
+    /// Measured: the median of the rounds, and the median over rounds of
+    /// the round's figure over native's in the same round (`None` for
+    /// native itself). `same` is false when the output differed from
+    /// native's.
     Value {
         value: f64,
+        ratio: Option<f64>,
         same: bool,
     },
     Failed(String),
@@ -97,111 +103,22 @@ fn bench(workload: &Workload, setup: &Setup, runners: &[Resolved]) -> Row {
         Measure::Reported { unit, .. } => unit,
     };
     eprintln!("{}: preparing", workload.name);
-    let job = match (workload.prepare)(setup) {
-        Ok(job) => job,
-        Err(why) => {
-            let cells = runners.iter().map(|_| Cell::Failed(why.clone())).collect();
-            return Row {
-                name: workload.name,
-                unit,
-                cells,
+    let cells = match (workload.prepare)(setup) {
+        Ok(job) => {
+            let rounds = if setup.quick {
+                workload.runs.min(2)
+            } else {
+                workload.runs
             };
+            eprintln!("{}: {rounds} rounds", workload.name);
+            rounds::measure(workload.measure, &job, runners, rounds)
         }
+        Err(why) => runners.iter().map(|_| Cell::Failed(why.clone())).collect(),
     };
-    let runs = if setup.quick {
-        workload.runs.min(2)
-    } else {
-        workload.runs
-    };
-    let mut reference: Option<Vec<u8>> = None;
-    let mut cells = Vec::new();
-    for r in runners {
-        let Ok(prefix) = &r.prefix else {
-            cells.push(Cell::NotRun);
-            continue;
-        };
-        eprintln!("{}: {} × {}", workload.name, runs, r.runner.name());
-        cells.push(match measure(workload.measure, &job, prefix, runs) {
-            Ok((value, stdout)) => {
-                let same = match (&reference, workload.measure) {
-                    (_, Measure::Reported { .. }) => true,
-                    (None, _) => {
-                        reference = Some(stdout);
-                        true
-                    }
-                    (Some(native), _) => *native == stdout,
-                };
-                Cell::Value { value, same }
-            }
-            Err(why) => Cell::Failed(why),
-        });
-    }
     Row {
         name: workload.name,
         unit,
         cells,
-    }
-}
-
-/// The median measurement of `runs` runs after a warm-up, and the stdout of
-/// the last run.
-fn measure(
-    how: Measure,
-    job: &Job,
-    prefix: &[OsString],
-    runs: usize,
-) -> Result<(f64, Vec<u8>), String> {
-    let argv: Vec<OsString> = prefix.iter().chain(&job.argv).cloned().collect();
-    run(&argv, &job.stdin)?;
-    let mut values = Vec::new();
-    let mut stdout = Vec::new();
-    for _ in 0..runs.max(1) {
-        let done = run(&argv, &job.stdin)?;
-        values.push(match how {
-            Measure::Wall => done.wall.as_secs_f64() * 1e3,
-            Measure::Reported { key, .. } => reported(&done.stdout, key)?,
-        });
-        stdout = done.stdout;
-    }
-    Ok((median(&mut values), stdout))
-}
-
-fn reported(stdout: &[u8], key: &str) -> Result<f64, String> {
-    let text = String::from_utf8_lossy(stdout);
-    text.lines()
-        .find_map(|l| l.strip_prefix(key))
-        .and_then(|v| v.split_whitespace().next()?.parse().ok())
-        .ok_or_else(|| format!("no `{key} N` line in the output"))
-}
-
-fn run(argv: &[OsString], stdin: &StdinSource) -> Result<exec::Run, String> {
-    let env: Vec<(OsString, OsString)> =
-        vec![("PATH".into(), "/usr/local/bin:/usr/bin:/bin".into())];
-    let done = exec::run(&Spawn {
-        argv,
-        env: &env,
-        cwd: &std::env::temp_dir(),
-        stdin,
-        timeout: Duration::from_secs(600),
-    })?;
-    if done.status != Termination::Exited(0) {
-        let first = String::from_utf8_lossy(&done.stderr)
-            .lines()
-            .next()
-            .unwrap_or("")
-            .to_string();
-        return Err(format!("{}: {first}", done.status));
-    }
-    Ok(done)
-}
-
-fn median(values: &mut [f64]) -> f64 {
-    values.sort_by(|a, b| a.total_cmp(b));
-    let n = values.len();
-    if n % 2 == 1 {
-        values[n / 2]
-    } else {
-        (values[n / 2 - 1] + values[n / 2]) / 2.0
     }
 }
 

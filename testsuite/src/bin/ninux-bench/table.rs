@@ -1,5 +1,6 @@
-//! The benchmark's table: one row per workload, per runner its figure and
-//! its ratio to native; failures listed below the table.
+//! The benchmark's table: one row per workload, per runner its figure (the
+//! median of the rounds) and its ratio to native (the median of the
+//! per-round ratios); failures listed below the table.
 
 use crate::runners::Resolved;
 use crate::{Cell, Row};
@@ -11,20 +12,14 @@ pub fn print(runners: &[Resolved], rows: &[Row]) {
     }
     println!("{header}");
     for row in rows {
-        let native = match row.cells.first() {
-            Some(Cell::Value { value, .. }) => Some(*value),
-            _ => None,
-        };
         let mut line = format!("{:<20} {:>8}", row.name, row.unit);
-        for (i, cell) in row.cells.iter().enumerate() {
+        for cell in &row.cells {
             let text = match cell {
-                Cell::Value { value, same } => {
+                Cell::Value { value, ratio, same } => {
                     let mark = if *same { "" } else { " ≠" };
-                    match native {
-                        Some(n) if i > 0 && n > 0.0 => {
-                            format!("{} ({:.2}x){mark}", figure(*value), value / n)
-                        }
-                        _ => format!("{}{mark}", figure(*value)),
+                    match ratio {
+                        Some(r) => format!("{} ({r:.3}x){mark}", figure(*value)),
+                        None => format!("{}{mark}", figure(*value)),
                     }
                 }
                 Cell::Failed(_) => "failed".into(),
