@@ -72,6 +72,15 @@ pub fn all() -> Vec<Workload> {
             runs: 3,
             prepare: getpid,
         },
+        Workload {
+            name: "pread-4KiB",
+            measure: Measure::Reported {
+                key: "ns_per_call",
+                unit: "ns/call",
+            },
+            runs: 3,
+            prepare: pread,
+        },
         wall("sh-count-200k", 3, sh_count),
         // Its goal (1.02x) is within a shared machine's noise: more rounds.
         wall("sha256sum-64MiB", 7, sha256),
@@ -134,6 +143,13 @@ fn getpid(setup: &Setup) -> Result<Job, String> {
         c(setup, "getpid_loop.c")?.into(),
         iters.into(),
     ]))
+}
+
+/// pread_loop reads its own executable: a file every runner can open.
+fn pread(setup: &Setup) -> Result<Job, String> {
+    let iters = if setup.quick { "50000" } else { "200000" };
+    let exe = c(setup, "pread_loop.c")?;
+    Ok(Job::new(vec![exe.clone().into(), exe.into(), iters.into()]))
 }
 
 fn sh_count(_: &Setup) -> Result<Job, String> {
