@@ -11,9 +11,9 @@
 use std::ffi::OsString;
 use std::time::Duration;
 
-use testsuite::exec::{self, Spawn, StdinSource, Termination};
+use testsuite::exec::{self, StdinSource, Termination};
 
-use crate::runners::Resolved;
+use crate::runners::{self, Resolved};
 use crate::workloads::{Job, Measure};
 use crate::Cell;
 
@@ -107,15 +107,7 @@ fn reported(stdout: &[u8], key: &str) -> Result<f64, String> {
 }
 
 fn run(argv: &[OsString], stdin: &StdinSource) -> Result<exec::Run, String> {
-    let env: Vec<(OsString, OsString)> =
-        vec![("PATH".into(), "/usr/local/bin:/usr/bin:/bin".into())];
-    let done = exec::run(&Spawn {
-        argv,
-        env: &env,
-        cwd: &std::env::temp_dir(),
-        stdin,
-        timeout: Duration::from_secs(600),
-    })?;
+    let done = runners::spawn(argv, stdin, Duration::from_secs(600))?;
     if done.status != Termination::Exited(0) {
         let first = String::from_utf8_lossy(&done.stderr)
             .lines()

@@ -5,7 +5,9 @@
 use std::ffi::OsString;
 use std::path::{Path, PathBuf};
 use std::process::Command;
+use std::time::Duration;
 
+use testsuite::exec::{self, Spawn, StdinSource};
 use testsuite::host::find_program;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -89,4 +91,23 @@ fn ninux_has_option(ninux: &Path, option: &str) -> bool {
         .output()
         .map(|o| String::from_utf8_lossy(&o.stdout).contains(option))
         .unwrap_or(false)
+}
+
+/// Runs a full argv (a runner's prefix and the program) the way every
+/// benchmark run goes: a fixed PATH as the only environment, in the temp
+/// directory. The caller judges the termination.
+pub fn spawn(
+    argv: &[OsString],
+    stdin: &StdinSource,
+    timeout: Duration,
+) -> Result<exec::Run, String> {
+    let env: Vec<(OsString, OsString)> =
+        vec![("PATH".into(), "/usr/local/bin:/usr/bin:/bin".into())];
+    exec::run(&Spawn {
+        argv,
+        env: &env,
+        cwd: &std::env::temp_dir(),
+        stdin,
+        timeout,
+    })
 }

@@ -7,7 +7,7 @@ use std::ffi::OsString;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use testsuite::exec::{self, Spawn, StdinSource, Termination};
+use testsuite::exec::{StdinSource, Termination};
 use testsuite::host::Tool;
 
 use crate::workloads::{tool, Setup};
@@ -116,15 +116,7 @@ fn ruff(setup: &Setup) -> Result<Vec<OsString>, String> {
 fn count(ninux: &Path, argv: &[OsString]) -> Result<Counts, String> {
     let mut full: Vec<OsString> = vec![ninux.into(), "run".into(), "--stats".into(), "--".into()];
     full.extend(argv.iter().cloned());
-    let env: Vec<(OsString, OsString)> =
-        vec![("PATH".into(), "/usr/local/bin:/usr/bin:/bin".into())];
-    let done = exec::run(&Spawn {
-        argv: &full,
-        env: &env,
-        cwd: &std::env::temp_dir(),
-        stdin: &StdinSource::Null,
-        timeout: Duration::from_secs(120),
-    })?;
+    let done = crate::runners::spawn(&full, &StdinSource::Null, Duration::from_secs(120))?;
     if let Termination::Signaled(_) = done.status {
         return Err(format!("{}", done.status));
     }
